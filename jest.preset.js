@@ -37,6 +37,9 @@ function makeJestConfig(projectRoot, kind = 'unit') {
     transform: { '^.+\\.[tj]s$': swcTransform },
     moduleFileExtensions: ['ts', 'js', 'json'],
     moduleNameMapper: aliasMapper(),
+    // ESM-only packages required by CommonJS dependencies (weaviate-client needs uuid 13); Node
+    // loads them natively, Jest's module system needs them transformed.
+    transformIgnorePatterns: ['/node_modules/(?!(uuid)/)'],
     testMatch: integration ? ['<rootDir>/**/*.integration-spec.ts'] : ['<rootDir>/**/*.spec.ts'],
     testTimeout: integration ? 120_000 : 10_000,
     setupFiles: [path.join(workspaceRoot, 'tools/scripts/jest-setup.js')],

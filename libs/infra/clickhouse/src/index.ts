@@ -1,1 +1,2 @@
-export {};
+export * from './clickhouse.client';
+export * from './clickhouse.module';

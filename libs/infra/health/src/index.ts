@@ -1,1 +1,4 @@
-export {};
+export * from './store-name';
+export * from './health.module';
+export * from './store.health';
+export * from './with-timeout';

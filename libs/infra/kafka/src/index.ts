@@ -1,1 +1,2 @@
-export {};
+export * from './kafka.client';
+export * from './kafka.module';

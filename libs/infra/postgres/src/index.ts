@@ -1,1 +1,3 @@
-export {};
+export * from './postgres.client';
+export * from './postgres.data-source';
+export * from './postgres.module';

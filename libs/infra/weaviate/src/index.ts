@@ -1,1 +1,2 @@
-export {};
+export * from './weaviate.client';
+export * from './weaviate.module';

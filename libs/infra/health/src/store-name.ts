@@ -1,0 +1,2 @@
+export const STORE_NAMES = ['postgres', 'kafka', 'clickhouse', 'weaviate'] as const;
+export type StoreName = (typeof STORE_NAMES)[number];

@@ -1,0 +1,20 @@
+import weaviate, { type WeaviateClient } from 'weaviate-client';
+import type { WeaviateConfig } from '@mch/util-config';
+
+/**
+ * Connects without the client's start-up checks, so a service boots while Weaviate is still
+ * starting and reports it through readiness instead of crash-looping.
+ */
+export async function connectWeaviate(config: WeaviateConfig): Promise<WeaviateClient> {
+  return weaviate.connectToCustom({
+    httpHost: config.WEAVIATE_HOST,
+    httpPort: config.WEAVIATE_HTTP_PORT,
+    httpSecure: config.WEAVIATE_SECURE,
+    grpcHost: config.WEAVIATE_HOST,
+    grpcPort: config.WEAVIATE_GRPC_PORT,
+    grpcSecure: config.WEAVIATE_SECURE,
+    authCredentials: config.WEAVIATE_API_KEY ? new weaviate.ApiKey(config.WEAVIATE_API_KEY) : undefined,
+    skipInitChecks: true,
+    timeout: { init: 5, query: 30, insert: 120 },
+  });
+}

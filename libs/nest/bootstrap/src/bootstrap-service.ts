@@ -1,0 +1,58 @@
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import type { StoreName } from '@mch/infra-health';
+import { createLogger, type Logger } from '@mch/util-logger';
+import { isDomainException } from '@mch/util-errors';
+import type { Env } from '@mch/util-config';
+import { correlationMiddleware } from './correlation.middleware';
+import { DomainExceptionHttpFilter } from './domain-exception.filter';
+import { JsonNestLogger } from './json-nest.logger';
+import { loadServiceConfig, type LoadedServiceConfig } from './service-config';
+import { ServiceRootModule } from './service-root.module';
+
+export interface ServiceDefinition {
+  /** Service name: log field, Kafka client id, PostgreSQL application_name. */
+  name: string;
+  /** The stores this service reads or writes; readiness checks exactly these. */
+  stores: readonly StoreName[];
+  imports?: ModuleMetadata['imports'];
+}
+
+export interface RunningService {
+  app: INestApplication;
+  config: LoadedServiceConfig;
+  logger: Logger;
+  url: string;
+}
+
+export async function bootstrapService(definition: ServiceDefinition, env: Env = process.env): Promise<RunningService> {
+  const config = loadServiceConfig(definition.stores, env);
+  const logger = createLogger({ service: definition.name, level: config.service.LOG_LEVEL });
+  const app = await NestFactory.create(
+    ServiceRootModule.register({ ...definition, config, logger }),
+    { logger: new JsonNestLogger(logger), abortOnError: false },
+  );
+  app.use(correlationMiddleware);
+  app.useGlobalFilters(new DomainExceptionHttpFilter(logger));
+  app.enableShutdownHooks();
+  await app.listen(config.service.HTTP_PORT, config.service.HTTP_HOST);
+  const url = await app.getUrl();
+  logger.info('service started', { url, stores: definition.stores });
+  return { app, config, logger, url };
+}
+
+/**
+ * Entry point for apps/<service>/src/main.ts: boot, or print one JSON error line naming the
+ * problem and exit non-zero so Kubernetes shows the reason in the pod's last state.
+ */
+export function runService(definition: ServiceDefinition): void {
+  bootstrapService(definition).catch((error: unknown) => {
+    const logger = createLogger({ service: definition.name });
+    const code = isDomainException(error) ? error.code : 'BOOT_FAILED';
+    logger.error(`${definition.name} failed to start: ${error instanceof Error ? error.message : String(error)}`, {
+      code,
+      error,
+    });
+    process.exitCode = 1;
+  });
+}

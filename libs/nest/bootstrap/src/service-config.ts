@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import {
+  clickhouseEnvSchema,
+  kafkaEnvSchema,
+  loadConfigSections,
+  postgresEnvSchema,
+  serviceEnvSchema,
+  weaviateEnvSchema,
+  type ClickHouseConfig,
+  type Env,
+  type KafkaConfig,
+  type PostgresConfig,
+  type ServiceConfig,
+  type WeaviateConfig,
+} from '@mch/util-config';
+import type { StoreName } from '@mch/infra-health';
+
+const STORE_SCHEMAS: Record<StoreName, z.ZodObject> = {
+  postgres: postgresEnvSchema,
+  kafka: kafkaEnvSchema,
+  clickhouse: clickhouseEnvSchema,
+  weaviate: weaviateEnvSchema,
+};
+
+const listenSchema = serviceEnvSchema.extend({ HTTP_HOST: z.string().trim().min(1).default('0.0.0.0') });
+
+export interface LoadedServiceConfig {
+  service: ServiceConfig & { HTTP_HOST: string };
+  postgres?: PostgresConfig;
+  kafka?: KafkaConfig;
+  clickhouse?: ClickHouseConfig;
+  weaviate?: WeaviateConfig;
+}
+
+/** Validates the service's own variables and those of exactly the stores it uses, in one pass. */
+export function loadServiceConfig(stores: readonly StoreName[], env: Env = process.env): LoadedServiceConfig {
+  const sections: Record<string, z.ZodObject> = { service: listenSchema };
+  for (const store of stores) sections[store] = STORE_SCHEMAS[store];
+  return loadConfigSections(sections, env) as unknown as LoadedServiceConfig;
+}

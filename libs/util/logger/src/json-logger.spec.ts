@@ -1,0 +1,59 @@
+import { newCorrelationId, runWithCorrelation } from '@mch/util-correlation';
+import { createLogger } from './json-logger';
+
+function capture(level: 'debug' | 'info' = 'info') {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({ service: 'svc', level, sink: (l) => lines.push(JSON.parse(l)) });
+  return { logger, lines };
+}
+
+describe('createLogger', () => {
+  it('writes one JSON object per line with the correlation id of the current context', () => {
+    const { logger, lines } = capture();
+    const id = newCorrelationId();
+    const cause = newCorrelationId();
+    runWithCorrelation({ correlationId: id, causationId: cause }, () => logger.info('batch sent', { rows: 5 }));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      service: 'svc',
+      msg: 'batch sent',
+      correlation_id: id,
+      causation_id: cause,
+      rows: 5,
+    });
+  });
+
+  it('writes correlation_id null outside any context rather than omitting it', () => {
+    const { logger, lines } = capture();
+    logger.warn('boot');
+    expect(lines[0]).toHaveProperty('correlation_id', null);
+  });
+
+  it('drops lines under the threshold', () => {
+    const { logger, lines } = capture('info');
+    logger.debug('noise');
+    logger.error('bad');
+    expect(lines.map((l) => l.msg)).toEqual(['bad']);
+  });
+
+  it('redacts secret-looking keys at any depth', () => {
+    const { logger, lines } = capture();
+    logger.info('connect', { password: 'p', nested: { apiKey: 'k', host: 'h' }, PGPASSWORD: 'x' });
+    expect(lines[0]).toMatchObject({ password: '[redacted]', nested: { apiKey: '[redacted]', host: 'h' } });
+    expect(JSON.stringify(lines[0])).not.toMatch(/"p"|"k"|"x"/);
+  });
+
+  it('serialises errors with their code', () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new Error('boom'), { code: 'STORE_UNAVAILABLE' });
+    logger.error('failed', { error });
+    expect(lines[0]).toMatchObject({ error: { name: 'Error', message: 'boom', code: 'STORE_UNAVAILABLE' } });
+  });
+
+  it('child loggers add their fields', () => {
+    const { logger, lines } = capture();
+    logger.child({ entity: 'opportunity' }).info('x');
+    expect(lines[0]).toMatchObject({ entity: 'opportunity' });
+  });
+});

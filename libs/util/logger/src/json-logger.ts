@@ -1,0 +1,72 @@
+import { currentCorrelation } from '@mch/util-correlation';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+export interface LoggerOptions {
+  service: string;
+  level?: LogLevel;
+  /** Where lines go; stdout by default (one JSON object per line for log shippers). */
+  sink?: (line: string) => void;
+  fields?: LogFields;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+// A value under a key like these is never written, whoever passed it.
+const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|authorization|credential/i;
+
+function serialise(value: unknown, depth = 0): unknown {
+  if (value instanceof Error) {
+    const withCode = value as Error & { code?: unknown; details?: unknown };
+    return {
+      name: value.name,
+      message: value.message,
+      ...(withCode.code !== undefined ? { code: withCode.code } : {}),
+      ...(withCode.details !== undefined ? { details: serialise(withCode.details, depth + 1) } : {}),
+      stack: value.stack,
+    };
+  }
+  if (typeof value === 'bigint') return value.toString();
+  if (value === null || typeof value !== 'object' || depth > 5) return value;
+  if (Array.isArray(value)) return value.map((v) => serialise(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) ? '[redacted]' : serialise(v, depth + 1);
+  return out;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const threshold = RANK[options.level ?? 'info'];
+  const sink = options.sink ?? ((line: string) => process.stdout.write(line + '\n'));
+  const base = options.fields ?? {};
+
+  const write = (level: LogLevel, message: string, fields?: LogFields) => {
+    if (RANK[level] < threshold) return;
+    const correlation = currentCorrelation();
+    const record = {
+      time: new Date().toISOString(),
+      level,
+      service: options.service,
+      msg: message,
+      correlation_id: correlation?.correlationId ?? null,
+      ...(correlation?.causationId ? { causation_id: correlation.causationId } : {}),
+      ...(serialise({ ...base, ...fields }) as LogFields),
+    };
+    sink(JSON.stringify(record));
+  };
+
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
+  };
+}
