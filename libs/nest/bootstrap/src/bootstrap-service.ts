@@ -25,13 +25,28 @@ export interface RunningService {
   url: string;
 }
 
+/**
+ * Node prints warnings as plain text on stderr, which breaks JSON log parsing. kafkajs 2.2 on
+ * Node 24 triggers a TimeoutNegativeWarning from its request queue that is harmless (the timer
+ * is clamped to 1 ms), so that one is debug-level noise; others are real warnings.
+ */
+function routeProcessWarnings(logger: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    const level = warning.name === 'TimeoutNegativeWarning' ? 'debug' : 'warn';
+    logger[level](`node warning: ${warning.message}`, { name: warning.name });
+  });
+}
+
 export async function bootstrapService(definition: ServiceDefinition, env: Env = process.env): Promise<RunningService> {
   const config = loadServiceConfig(definition.stores, env);
   const logger = createLogger({ service: definition.name, level: config.service.LOG_LEVEL });
+  routeProcessWarnings(logger);
   const app = await NestFactory.create(
     ServiceRootModule.register({ ...definition, config, logger }),
     { logger: new JsonNestLogger(logger), abortOnError: false },
   );
+  app.getHttpAdapter().getInstance().disable?.('x-powered-by');
   app.use(correlationMiddleware);
   app.useGlobalFilters(new DomainExceptionHttpFilter(logger));
   app.enableShutdownHooks();

@@ -1,0 +1,27 @@
+import { startService } from './support/service-process';
+
+describe('a service with bad configuration refuses to start and says why', () => {
+  it('exits non-zero with one JSON error naming every missing or invalid variable, without secrets', async () => {
+    const env = { ...process.env, KAFKA_BROKERS: 'not-a-broker', PGHOST: '' };
+    delete env.PGPASSWORD;
+    const service = startService('kafka-migrator', 3299, env);
+    const code = await Promise.race([
+      service.exited,
+      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000)),
+    ]);
+    await service.stop();
+
+    expect(code).toBe(1);
+    const lines = service
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: string; msg: string; code?: string });
+    const failure = lines.find((l) => l.level === 'error');
+    expect(failure?.code).toBe('CONFIG_INVALID');
+    expect(failure?.msg).toContain('PGHOST is missing');
+    expect(failure?.msg).toContain('PGPASSWORD is missing');
+    expect(failure?.msg).toContain("KAFKA_BROKERS is invalid: 'not-a-broker' is not host:port");
+    expect(service.output()).not.toContain(String(process.env.PGPASSWORD));
+  }, 90_000);
+});

@@ -1,0 +1,71 @@
+import { httpStatus, startService, waitFor, type ServiceProcess } from './support/service-process';
+import { stack, type Store } from './support/stack-control';
+
+const SERVICES: { name: string; port: number; stores: Store[] }[] = [
+  { name: 'event-store', port: 3201, stores: ['postgres', 'kafka'] },
+  { name: 'kafka-migrator', port: 3202, stores: ['postgres', 'kafka'] },
+  { name: 'clickhouse-populator', port: 3203, stores: ['postgres', 'kafka', 'clickhouse'] },
+  { name: 'weaviate-indexer', port: 3204, stores: ['postgres', 'kafka', 'weaviate'] },
+  { name: 'consistency-checker', port: 3205, stores: ['postgres', 'kafka', 'clickhouse', 'weaviate'] },
+];
+
+const ready = (service: ServiceProcess) => httpStatus(`${service.url}/health/ready`);
+const live = (service: ServiceProcess) => httpStatus(`${service.url}/health/live`);
+
+describe('readiness of the five services follows their stores (real stores stopped and restarted)', () => {
+  const running = new Map<string, ServiceProcess>();
+
+  beforeAll(async () => {
+    for (const service of SERVICES) running.set(service.name, startService(service.name, service.port));
+    for (const service of running.values()) {
+      await waitFor(`${service.name} to be ready`, async () => (await ready(service)).status === 200, 90_000).catch(
+        (error: Error) => {
+          throw new Error(`${error.message}\n--- ${service.name} output ---\n${service.output()}`);
+        },
+      );
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const store of ['postgres', 'kafka', 'clickhouse', 'weaviate'] as Store[]) stack('up', store);
+    await Promise.all([...running.values()].map((s) => s.stop()));
+  }, 180_000);
+
+  it('every service answers live and ready, and readiness lists exactly its stores', async () => {
+    for (const service of SERVICES) {
+      const process = running.get(service.name) as ServiceProcess;
+      expect((await live(process)).status).toBe(200);
+      const { status, body } = await ready(process);
+      expect(status).toBe(200);
+      expect(Object.keys(body.details as object).sort()).toEqual([...service.stores].sort());
+    }
+  });
+
+  for (const store of ['clickhouse', 'weaviate', 'postgres', 'kafka'] as Store[]) {
+    it(`stopping ${store} makes exactly its users unready (still live), and starting it makes them ready again`, async () => {
+      const users = SERVICES.filter((s) => s.stores.includes(store));
+      const others = SERVICES.filter((s) => !s.stores.includes(store));
+      stack('down', store);
+      try {
+        for (const user of users) {
+          const process = running.get(user.name) as ServiceProcess;
+          await waitFor(`${user.name} to report ${store} down`, async () => {
+            const { status, body } = await ready(process);
+            const error = body.error as Record<string, { status: string }> | undefined;
+            return status === 503 && error?.[store]?.status === 'down';
+          });
+          expect((await live(process)).status).toBe(200);
+        }
+        for (const other of others) {
+          expect((await ready(running.get(other.name) as ServiceProcess)).status).toBe(200);
+        }
+      } finally {
+        stack('up', store);
+      }
+      for (const user of users) {
+        const process = running.get(user.name) as ServiceProcess;
+        await waitFor(`${user.name} to be ready after ${store} returned`, async () => (await ready(process)).status === 200, 90_000);
+      }
+    }, 300_000);
+  }
+});
