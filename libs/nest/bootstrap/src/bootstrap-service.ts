@@ -4,6 +4,7 @@ import type { StoreName } from '@mch/infra-health';
 import { createLogger, type Logger } from '@mch/util-logger';
 import { isDomainException } from '@mch/util-errors';
 import type { Env } from '@mch/util-config';
+import type { z } from 'zod';
 import { correlationMiddleware } from './correlation.middleware';
 import { DomainExceptionHttpFilter } from './domain-exception.filter';
 import { JsonNestLogger } from './json-nest.logger';
@@ -16,6 +17,10 @@ export interface ServiceDefinition {
   /** The stores this service reads or writes; readiness checks exactly these. */
   stores: readonly StoreName[];
   imports?: ModuleMetadata['imports'];
+  /** The service's own environment variables, validated with the stores' at boot. */
+  config?: z.ZodObject;
+  /** Called once the HTTP server listens, e.g. to connect a Kafka microservice. */
+  afterListen?: (service: RunningService) => Promise<void>;
 }
 
 export interface RunningService {
@@ -39,7 +44,7 @@ function routeProcessWarnings(logger: Logger): void {
 }
 
 export async function bootstrapService(definition: ServiceDefinition, env: Env = process.env): Promise<RunningService> {
-  const config = loadServiceConfig(definition.stores, env);
+  const config = loadServiceConfig(definition.stores, env, definition.config);
   const logger = createLogger({ service: definition.name, level: config.service.LOG_LEVEL });
   routeProcessWarnings(logger);
   const app = await NestFactory.create(
@@ -47,13 +52,15 @@ export async function bootstrapService(definition: ServiceDefinition, env: Env =
     { logger: new JsonNestLogger(logger), abortOnError: false },
   );
   app.getHttpAdapter().getInstance().disable?.('x-powered-by');
-  app.use(correlationMiddleware);
+  app.use(correlationMiddleware(logger));
   app.useGlobalFilters(new DomainExceptionHttpFilter(logger));
   app.enableShutdownHooks();
   await app.listen(config.service.HTTP_PORT, config.service.HTTP_HOST);
   const url = await app.getUrl();
+  const running = { app, config, logger, url };
+  await definition.afterListen?.(running);
   logger.info('service started', { url, stores: definition.stores });
-  return { app, config, logger, url };
+  return running;
 }
 
 /**

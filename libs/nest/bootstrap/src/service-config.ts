@@ -30,11 +30,18 @@ export interface LoadedServiceConfig {
   kafka?: KafkaConfig;
   clickhouse?: ClickHouseConfig;
   weaviate?: WeaviateConfig;
+  /** The service's own settings, validated by the schema it passed. */
+  app?: Record<string, unknown>;
 }
 
 /** Validates the service's own variables and those of exactly the stores it uses, in one pass. */
-export function loadServiceConfig(stores: readonly StoreName[], env: Env = process.env): LoadedServiceConfig {
+export function loadServiceConfig(
+  stores: readonly StoreName[],
+  env: Env = process.env,
+  appSchema?: z.ZodObject,
+): LoadedServiceConfig {
   const sections: Record<string, z.ZodObject> = { service: listenSchema };
   for (const store of stores) sections[store] = STORE_SCHEMAS[store];
+  if (appSchema) sections.app = appSchema;
   return loadConfigSections(sections, env) as unknown as LoadedServiceConfig;
 }

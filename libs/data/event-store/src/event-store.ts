@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { EVENT_STORE_TOPIC, EventHeaders, type EventEnvelope } from '@mch/contracts';
+import { currentCorrelation, newCorrelationId } from '@mch/util-correlation';
+import { DomainException, ErrorCode } from '@mch/util-errors';
+import { writeOutbox } from '@mch/data-outbox';
+import { documentReducer } from './reducers';
+import {
+  START_OF_STORE,
+  type AggregateState,
+  type AppendRequest,
+  type ReadCursor,
+  type Reducer,
+  type StoredEvent,
+} from './event-store.types';
+
+export interface EventStoreOptions {
+  /** A snapshot is written each time a stream's version crosses a multiple of this; 0 disables. */
+  snapshotEvery: number;
+  topicFor: (aggregateType: string) => string;
+  reducers: Record<string, Reducer>;
+}
+
+export const DEFAULT_EVENT_STORE_OPTIONS: EventStoreOptions = {
+  snapshotEvery: 50,
+  topicFor: () => EVENT_STORE_TOPIC.name,
+  reducers: {},
+};
+
+interface EventRow {
+  event_id: string;
+  global_position: string;
+  aggregate_id: string;
+  aggregate_type: string;
+  event_type: string;
+  event_version: number;
+  event_data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  correlation_id: string | null;
+  causation_id: string | null;
+  user_id: string | null;
+  transaction_id: string;
+  created_at: Date;
+}
+
+const EVENT_COLUMNS = `event_id, global_position, aggregate_id, aggregate_type, event_type, event_version, event_data,
+  metadata, correlation_id, causation_id, user_id, transaction_id::text AS transaction_id, created_at`;
+
+function toEvent(row: EventRow): StoredEvent {
+  return {
+    eventId: row.event_id,
+    globalPosition: row.global_position,
+    aggregateId: row.aggregate_id,
+    aggregateType: row.aggregate_type,
+    eventType: row.event_type,
+    eventVersion: row.event_version,
+    data: row.event_data,
+    metadata: row.metadata,
+    correlationId: row.correlation_id,
+    causationId: row.causation_id,
+    userId: row.user_id,
+    transactionId: row.transaction_id,
+    createdAt: row.created_at,
+  };
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+export class EventStore {
+  private readonly options: EventStoreOptions;
+
+  constructor(
+    private readonly pool: Pool,
+    options: Partial<EventStoreOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_EVENT_STORE_OPTIONS, ...options };
+  }
+
+  /**
+   * Appends events at the stream's next versions if it is at `expectedVersion`; otherwise, or
+   * when a concurrent append wins the race (the UNIQUE (aggregate_id, event_version) index
+   * decides), fails with CONCURRENCY_CONFLICT and writes nothing. The events' outbox rows commit
+   * in the same transaction.
+   *
+   * The event insert must be the transaction's first write: the transaction id PostgreSQL then
+   * assigns is what orders this append after the previous one for commit-safe readers.
+   */
+  async append(request: AppendRequest): Promise<StoredEvent[]> {
+    if (request.events.length === 0) {
+      throw new DomainException(ErrorCode.ValidationFailed, 'an append needs at least one event', {
+        entity: request.aggregateType,
+        id: request.aggregateId,
+        field: 'events',
+      });
+    }
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const events = await this.appendInTransaction(client, request);
+      await client.query('COMMIT');
+      return events;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw new DomainException(
+          ErrorCode.ConcurrencyConflict,
+          `stream ${request.aggregateType} ${request.aggregateId} was appended to concurrently; expected version ${request.expectedVersion} is stale`,
+          { entity: request.aggregateType, id: request.aggregateId, field: 'expectedVersion' },
+          { cause: error },
+        );
+      }
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async readStream(aggregateId: string, fromVersion = 1, limit = 1_000): Promise<StoredEvent[]> {
+    const result = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM event_store
+        WHERE aggregate_id = $1 AND event_version >= $2 ORDER BY event_version LIMIT $3`,
+      [aggregateId, fromVersion, limit],
+    );
+    return result.rows.map(toEvent);
+  }
+
+  /**
+   * Reads every committed event after `after`, in commit-safe order. Only events of transactions
+   * older than the oldest transaction still running are returned, so an event that took an
+   * earlier position but commits later is delivered once it commits, never skipped; the cursor
+   * moves in (transaction id, position) order, not by position or time alone.
+   */
+  async readAll(after: ReadCursor = START_OF_STORE, limit = 1_000): Promise<{ events: StoredEvent[]; next: ReadCursor }> {
+    const result = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM event_store
+        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY transaction_id, global_position
+        LIMIT $3`,
+      [after.transactionId, after.position, limit],
+    );
+    const events = result.rows.map(toEvent);
+    const last = events.at(-1);
+    return { events, next: last ? { transactionId: last.transactionId, position: last.globalPosition } : after };
+  }
+
+  /** Current state from the newest snapshot plus the events after it. */
+  async loadAggregate(aggregateId: string, db: Pool | PoolClient = this.pool): Promise<AggregateState> {
+    const snapshot = await db.query<{ snapshot_version: number; snapshot_data: { state: Record<string, unknown> | null } }>(
+      `SELECT snapshot_version, snapshot_data FROM event_snapshots
+        WHERE aggregate_id = $1 ORDER BY snapshot_version DESC LIMIT 1`,
+      [aggregateId],
+    );
+    const base = snapshot.rows[0];
+    let state = base ? base.snapshot_data.state : null;
+    let version = base ? base.snapshot_version : 0;
+    const events = await db.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM event_store WHERE aggregate_id = $1 AND event_version > $2 ORDER BY event_version`,
+      [aggregateId, version],
+    );
+    for (const row of events.rows) {
+      const event = toEvent(row);
+      state = this.reducerFor(event.aggregateType)(state, event);
+      version = event.eventVersion;
+    }
+    return { aggregateId, version, state, snapshotVersion: base ? base.snapshot_version : null };
+  }
+
+  private reducerFor(aggregateType: string): Reducer {
+    return this.options.reducers[aggregateType] ?? documentReducer;
+  }
+
+  private async appendInTransaction(client: PoolClient, request: AppendRequest): Promise<StoredEvent[]> {
+    const current = await client.query<{ version: number }>(
+      `SELECT COALESCE(max(event_version), 0)::int AS version FROM event_store WHERE aggregate_id = $1`,
+      [request.aggregateId],
+    );
+    const version = current.rows[0].version;
+    const expected = request.expectedVersion;
+    const matches = expected === 'any' || (expected === 'no_stream' ? version === 0 : version === expected);
+    if (!matches) {
+      throw new DomainException(
+        ErrorCode.ConcurrencyConflict,
+        `stream ${request.aggregateType} ${request.aggregateId} is at version ${version}, expected ${expected}`,
+        { entity: request.aggregateType, id: request.aggregateId, field: 'expectedVersion', actualVersion: version },
+      );
+    }
+    const context = currentCorrelation();
+    const correlationId = context?.correlationId ?? newCorrelationId();
+    const causationId = context?.causationId ?? null;
+    const rows = request.events.map((event, i) => ({
+      event_id: event.eventId ?? randomUUID(),
+      aggregate_id: request.aggregateId,
+      aggregate_type: request.aggregateType,
+      event_type: event.eventType,
+      event_version: version + i + 1,
+      event_data: event.data,
+      metadata: event.metadata ?? {},
+      correlation_id: correlationId,
+      causation_id: causationId,
+      user_id: request.userId ?? null,
+    }));
+    const inserted = await client.query<EventRow>(
+      `INSERT INTO event_store (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata,
+                                correlation_id, causation_id, user_id)
+       SELECT event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata,
+              correlation_id, causation_id, user_id
+         FROM jsonb_to_recordset($1::jsonb) AS r(event_id uuid, aggregate_id uuid, aggregate_type text, event_type text,
+              event_version int, event_data jsonb, metadata jsonb, correlation_id uuid, causation_id uuid, user_id uuid)
+        ORDER BY event_version
+       RETURNING ${EVENT_COLUMNS}`,
+      [JSON.stringify(rows)],
+    );
+    const events = inserted.rows.map(toEvent).sort((a, b) => a.eventVersion - b.eventVersion);
+    await writeOutbox(
+      client,
+      events.map((event) => ({
+        aggregateId: event.aggregateId,
+        aggregateType: event.aggregateType,
+        eventType: event.eventType,
+        eventId: event.eventId,
+        topic: this.options.topicFor(event.aggregateType),
+        payload: toEnvelope(event),
+        headers: { [EventHeaders.eventVersion]: String(event.eventVersion), ...(event.userId ? { [EventHeaders.userId]: event.userId } : {}) },
+        correlationId: event.correlationId,
+        causationId: event.causationId,
+      })),
+    );
+    await this.snapshotIfDue(client, request, version, version + events.length);
+    return events;
+  }
+
+  private async snapshotIfDue(client: PoolClient, request: AppendRequest, from: number, to: number): Promise<void> {
+    const every = this.options.snapshotEvery;
+    if (every <= 0 || Math.floor(to / every) === Math.floor(from / every)) return;
+    const aggregate = await this.loadAggregate(request.aggregateId, client);
+    await client.query(
+      `INSERT INTO event_snapshots (aggregate_id, aggregate_type, snapshot_version, snapshot_data)
+       VALUES ($1, $2, $3, $4) ON CONFLICT (aggregate_id, snapshot_version) DO NOTHING`,
+      [request.aggregateId, request.aggregateType, aggregate.version, JSON.stringify({ state: aggregate.state })],
+    );
+  }
+}
+
+function toEnvelope(event: StoredEvent): EventEnvelope {
+  return {
+    eventId: event.eventId,
+    eventType: event.eventType,
+    aggregateId: event.aggregateId,
+    aggregateType: event.aggregateType,
+    eventVersion: event.eventVersion,
+    timestamp: event.createdAt.toISOString(),
+    data: event.data,
+    metadata: {
+      correlationId: event.correlationId ?? newCorrelationId(),
+      causationId: event.causationId,
+      source: 'event-store',
+      schemaVersion: '1.0',
+      sourcePosition: event.globalPosition,
+      operation: 'append',
+      userId: event.userId,
+    },
+  };
+}

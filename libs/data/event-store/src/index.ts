@@ -1,0 +1,4 @@
+export * from './event-store';
+export * from './event-store.types';
+export * from './read-cursor';
+export * from './reducers';

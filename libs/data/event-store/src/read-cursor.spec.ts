@@ -1,0 +1,14 @@
+import { formatCursor, parseCursor } from './read-cursor';
+
+describe('read cursor', () => {
+  it('round-trips', () => {
+    expect(parseCursor(formatCursor({ transactionId: '812', position: '40001' }))).toEqual({
+      transactionId: '812',
+      position: '40001',
+    });
+  });
+
+  it('rejects anything else naming the field', () => {
+    expect(() => parseCursor('12;DROP')).toThrow("cursor '12;DROP' is not <transactionId>-<position>");
+  });
+});

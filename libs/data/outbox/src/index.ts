@@ -1,0 +1,3 @@
+export * from './outbox.writer';
+export * from './outbox.relay';
+export * from './outbox-backoff';

@@ -1,0 +1,238 @@
+import type { Pool, PoolClient } from 'pg';
+import type { Message, Producer } from 'kafkajs';
+import { EventHeaders } from '@mch/contracts';
+import type { Logger } from '@mch/util-logger';
+import { retryDelayMs } from './outbox-backoff';
+
+export interface OutboxRelayOptions {
+  /** Distinct aggregates claimed per batch. */
+  aggregatesPerBatch: number;
+  /** Rows published per batch at most. */
+  rowsPerBatch: number;
+  pollIntervalMs: number;
+  /** After this many failed attempts a row is parked as dead_letter with its last error. */
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Published rows older than this are deleted by cleanupPublished(). */
+  retentionMs: number;
+}
+
+export const DEFAULT_RELAY_OPTIONS: OutboxRelayOptions = {
+  aggregatesPerBatch: 500,
+  rowsPerBatch: 2_000,
+  pollIntervalMs: 200,
+  maxAttempts: 10,
+  backoffBaseMs: 500,
+  backoffMaxMs: 5 * 60_000,
+  retentionMs: 7 * 24 * 3600_000,
+};
+
+interface OutboxRow {
+  id: string;
+  position: string;
+  event_id: string | null;
+  aggregate_id: string;
+  aggregate_type: string;
+  event_type: string;
+  topic: string;
+  payload: Record<string, unknown>;
+  partition_key: string | null;
+  headers: Record<string, string>;
+  attempts: number;
+  correlation_id: string | null;
+  causation_id: string | null;
+}
+
+export interface RelayBatchResult {
+  published: number;
+  failed: number;
+  deadLettered: number;
+}
+
+function toMessage(row: OutboxRow): Message {
+  return {
+    key: row.partition_key ?? row.aggregate_id,
+    value: JSON.stringify(row.payload),
+    headers: {
+      ...row.headers,
+      [EventHeaders.outboxId]: row.id,
+      [EventHeaders.eventType]: row.event_type,
+      [EventHeaders.aggregateType]: row.aggregate_type,
+      ...(row.event_id ? { [EventHeaders.eventId]: row.event_id } : {}),
+      ...(row.correlation_id ? { [EventHeaders.correlationId]: row.correlation_id } : {}),
+      // Without an explicit cause, the event itself is the cause of what consumers do with it.
+      [EventHeaders.causationId]: row.causation_id ?? row.event_id ?? row.id,
+    },
+  };
+}
+
+/**
+ * Publishes outbox rows to Kafka. Several instances may run at once: each batch claims whole
+ * aggregates (their oldest unpublished row, locked with SKIP LOCKED, then that aggregate's later
+ * rows), so one aggregate's rows are published by one instance at a time, in position order.
+ * Rows are marked published in the same transaction that holds their locks, after Kafka
+ * acknowledged them; a crash in between republishes them, and the duplicate carries the same
+ * `outbox-id` header for consumers to drop.
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly producer: Producer,
+    private readonly logger: Logger,
+    private readonly options: OutboxRelayOptions = DEFAULT_RELAY_OPTIONS,
+  ) {}
+
+  async runOnce(): Promise<RelayBatchResult> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const rows = await this.claim(client);
+      const result = rows.length === 0 ? { published: 0, failed: 0, deadLettered: 0 } : await this.publish(client, rows);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        let busy = false;
+        try {
+          const result = await this.runOnce();
+          busy = result.published + result.failed + result.deadLettered >= this.options.rowsPerBatch;
+        } catch (error) {
+          this.logger.error('outbox relay batch failed', { error });
+        }
+        if (!busy && this.running) await new Promise((resolve) => setTimeout(resolve, this.options.pollIntervalMs));
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** Deletes published rows past retention, in chunks, so the table stays small. */
+  async cleanupPublished(chunk = 5_000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = await this.pool.query(
+        `DELETE FROM event_outbox WHERE id IN (
+           SELECT id FROM event_outbox
+            WHERE status = 'published' AND published_at < now() - ($1::bigint * interval '1 millisecond')
+            LIMIT $2)`,
+        [this.options.retentionMs, chunk],
+      );
+      total += result.rowCount ?? 0;
+      if ((result.rowCount ?? 0) < chunk) return total;
+    }
+  }
+
+  private async claim(client: PoolClient): Promise<OutboxRow[]> {
+    const heads = await client.query<{ aggregate_id: string }>(
+      `SELECT o.aggregate_id FROM event_outbox o
+        WHERE o.status IN ('pending', 'failed') AND o.next_attempt_at <= now()
+          AND NOT EXISTS (SELECT 1 FROM event_outbox p
+                           WHERE p.aggregate_id = o.aggregate_id AND p.status IN ('pending', 'failed')
+                             AND p.position < o.position)
+        ORDER BY o.position
+        LIMIT $1
+        FOR UPDATE SKIP LOCKED`,
+      [this.options.aggregatesPerBatch],
+    );
+    if (heads.rows.length === 0) return [];
+    const rows = await client.query<OutboxRow>(
+      `SELECT id, position, event_id, aggregate_id, aggregate_type, event_type, topic, payload, partition_key, headers,
+              attempts, correlation_id, causation_id
+         FROM event_outbox
+        WHERE aggregate_id = ANY($1::uuid[]) AND status IN ('pending', 'failed')
+        ORDER BY position
+        LIMIT $2
+        FOR UPDATE`,
+      [heads.rows.map((h) => h.aggregate_id), this.options.rowsPerBatch],
+    );
+    return rows.rows;
+  }
+
+  private async publish(client: PoolClient, rows: OutboxRow[]): Promise<RelayBatchResult> {
+    try {
+      await this.send(rows);
+      await this.markPublished(client, rows);
+      return { published: rows.length, failed: 0, deadLettered: 0 };
+    } catch (error) {
+      this.logger.warn('outbox batch send failed; isolating the failing rows', { rows: rows.length, error });
+    }
+    // One aggregate at a time, in order; at its first failing row the aggregate stops, so later
+    // rows never overtake it.
+    const result: RelayBatchResult = { published: 0, failed: 0, deadLettered: 0 };
+    const byAggregate = new Map<string, OutboxRow[]>();
+    for (const row of rows) byAggregate.set(row.aggregate_id, [...(byAggregate.get(row.aggregate_id) ?? []), row]);
+    for (const group of byAggregate.values()) {
+      for (const row of group) {
+        try {
+          await this.send([row]);
+          await this.markPublished(client, [row]);
+          result.published++;
+        } catch (error) {
+          const dead = await this.markFailed(client, row, error);
+          if (dead) result.deadLettered++;
+          else result.failed++;
+          break;
+        }
+      }
+    }
+    return result;
+  }
+
+  private async send(rows: OutboxRow[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), toMessage(row)]);
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+
+  private async markPublished(client: PoolClient, rows: OutboxRow[]): Promise<void> {
+    await client.query(
+      `UPDATE event_outbox SET status = 'published', published_at = now(), attempts = attempts + 1, error_message = NULL
+        WHERE id = ANY($1::uuid[])`,
+      [rows.map((r) => r.id)],
+    );
+  }
+
+  /** Returns true when the row reached the attempt limit and was parked as dead_letter. */
+  private async markFailed(client: PoolClient, row: OutboxRow, error: unknown): Promise<boolean> {
+    const attempts = row.attempts + 1;
+    const dead = attempts >= this.options.maxAttempts;
+    const message = error instanceof Error ? error.message : String(error);
+    await client.query(
+      `UPDATE event_outbox
+          SET attempts = $2, status = $3, error_message = $4,
+              next_attempt_at = now() + ($5::bigint * interval '1 millisecond')
+        WHERE id = $1`,
+      [row.id, attempts, dead ? 'dead_letter' : 'failed', message, retryDelayMs(attempts, this.options.backoffBaseMs, this.options.backoffMaxMs)],
+    );
+    const log = dead ? this.logger.error : this.logger.warn;
+    log(dead ? 'outbox row moved to dead letter' : 'outbox row failed; will retry', {
+      outbox_id: row.id,
+      aggregate_id: row.aggregate_id,
+      topic: row.topic,
+      attempts,
+      error: message,
+    });
+    return dead;
+  }
+}

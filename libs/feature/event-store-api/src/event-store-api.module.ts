@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { PG_POOL } from '@mch/infra-postgres';
+import { EventStore } from '@mch/data-event-store';
+import { SERVICE_CONFIG, type LoadedServiceConfig } from '@mch/nest-bootstrap';
+import type { EventStoreApiConfig } from './event-store-api.config';
+import { EVENT_STORE, EventStoreController } from './event-store.controller';
+import { OutboxRelayRunner } from './outbox-relay.runner';
+
+@Module({
+  controllers: [EventStoreController],
+  providers: [
+    {
+      provide: EVENT_STORE,
+      inject: [PG_POOL, SERVICE_CONFIG],
+      useFactory: (pool: Pool, config: LoadedServiceConfig) => {
+        const app = config.app as EventStoreApiConfig;
+        return new EventStore(pool, { snapshotEvery: app.SNAPSHOT_EVERY, topicFor: () => app.EVENT_STORE_TOPIC });
+      },
+    },
+    OutboxRelayRunner,
+  ],
+  exports: [EVENT_STORE],
+})
+export class EventStoreApiModule {}

@@ -1,0 +1,4 @@
+export * from './event-store-api.config';
+export * from './event-store-api.module';
+export * from './event-store.controller';
+export * from './append-request.schema';

@@ -1,0 +1,62 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Pool } from 'pg';
+import { PG_POOL } from '@mch/infra-postgres';
+import { KAFKA_CLIENT, KafkaAdminHandle } from '@mch/infra-kafka';
+import { OutboxRelay, DEFAULT_RELAY_OPTIONS } from '@mch/data-outbox';
+import { SERVICE_CONFIG, SERVICE_LOGGER, type LoadedServiceConfig } from '@mch/nest-bootstrap';
+import type { Logger } from '@mch/util-logger';
+import type { EventStoreApiConfig } from './event-store-api.config';
+
+/** Runs the outbox relay inside the service for as long as it lives; retention runs hourly. */
+@Injectable()
+export class OutboxRelayRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  private producer?: Producer;
+  private relay?: OutboxRelay;
+  private cleanup?: NodeJS.Timeout;
+  private readonly config: EventStoreApiConfig;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    private readonly admin: KafkaAdminHandle,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) serviceConfig: LoadedServiceConfig,
+  ) {
+    this.config = serviceConfig.app as EventStoreApiConfig;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.OUTBOX_RELAY_ENABLED) return;
+    // Started in the background: the service must come up (and report unready) while Kafka is down.
+    void this.startRelay().catch((error) => this.logger.error('outbox relay could not start', { error }));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.cleanup);
+    await this.relay?.stop();
+    await this.producer?.disconnect();
+  }
+
+  private async startRelay(): Promise<void> {
+    const admin = await this.admin.get();
+    await admin.createTopics({
+      topics: [{ topic: this.config.EVENT_STORE_TOPIC, numPartitions: this.config.EVENT_STORE_TOPIC_PARTITIONS }],
+      waitForLeaders: true,
+    });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    this.relay = new OutboxRelay(this.pool, this.producer, this.logger.child({ component: 'outbox-relay' }), {
+      ...DEFAULT_RELAY_OPTIONS,
+      pollIntervalMs: this.config.OUTBOX_RELAY_POLL_MS,
+      maxAttempts: this.config.OUTBOX_MAX_ATTEMPTS,
+      retentionMs: this.config.OUTBOX_RETENTION_HOURS * 3600_000,
+    });
+    this.relay.start();
+    this.cleanup = setInterval(() => {
+      this.relay?.cleanupPublished().catch((error) => this.logger.warn('outbox retention failed', { error }));
+    }, 3600_000);
+    this.cleanup.unref();
+    this.logger.info('outbox relay started', { topic: this.config.EVENT_STORE_TOPIC });
+  }
+}
