@@ -1,0 +1,56 @@
+# syntax=docker/dockerfile:1
+# One image per app, from the same Dockerfile:
+#   docker build --build-arg APP=event-store -t medcontracthub/event-store:dev .
+# APP is one of: event-store, kafka-migrator, clickhouse-populator, weaviate-indexer,
+# consistency-checker. The image runs `node dist/apps/$APP/main.js` from the workspace root as a
+# non-root user (uid 10001) and serves /health/live and /health/ready on HTTP_PORT (3000).
+
+ARG NODE_IMAGE=node:24-slim
+
+# --- build: full dependency tree, nx build of one app -----------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /workspace
+ENV CI=true \
+    NX_DAEMON=false \
+    NX_NO_CLOUD=true \
+    NX_SKIP_NX_CACHE=true
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm,sharing=locked \
+    npm ci --no-audit --no-fund
+COPY . .
+ARG APP
+RUN test -n "${APP}" || { echo "build with --build-arg APP=<app>" >&2; exit 1; }
+RUN npx nx run "${APP}:build" \
+    && test -f "dist/apps/${APP}/main.js"
+
+# --- prod-deps: runtime dependencies only -----------------------------------------------------
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /workspace
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm,sharing=locked \
+    npm ci --omit=dev --no-audit --no-fund
+
+# --- runtime ----------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ARG APP
+LABEL org.opencontainers.image.title="medcontracthub-${APP}" \
+      org.opencontainers.image.description="MedContractHub migration toolkit: ${APP}" \
+      org.opencontainers.image.licenses="MIT"
+ENV NODE_ENV=production \
+    APP=${APP} \
+    HTTP_PORT=3000
+WORKDIR /workspace
+RUN groupadd --system --gid 10001 mch \
+    && useradd --system --uid 10001 --gid mch --no-create-home --home-dir /nonexistent \
+       --shell /usr/sbin/nologin mch
+# Everything is owned by root and read-only for the app user.
+COPY --from=prod-deps /workspace/node_modules ./node_modules
+COPY --from=build /workspace/package.json ./package.json
+COPY --from=build /workspace/dist/apps/${APP} ./dist/apps/${APP}
+USER 10001:10001
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Exec form cannot expand a build argument, so the shell only resolves $APP and then replaces
+# itself with node (PID 1 is node, which receives SIGTERM directly).
+CMD ["/bin/sh", "-c", "exec node \"dist/apps/${APP}/main.js\""]
