@@ -18,7 +18,7 @@ import { createPostgresPool } from '@mch/infra-postgres';
 import { createKafka } from '@mch/infra-kafka';
 import { createClickHouse } from '@mch/infra-clickhouse';
 import { connectWeaviate } from '@mch/infra-weaviate';
-import { loadMonolith } from '@mch/monolith-fixture';
+import { applyMonolithSchema, loadMonolith } from '@mch/monolith-fixture';
 
 interface Stores {
   pg: Pool;
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   });
   const logger = createLogger({ service: 'demo', level: 'warn' });
   const stores: Stores = {
-    pg: createPostgresPool(config.postgres, { applicationName: 'mch-demo', max: 4 }),
+    pg: createPostgresPool(config.postgres, { applicationName: 'mch-demo', max: 6 }),
     kafka: createKafka(config.kafka, { clientId: 'mch-demo', logger }),
     clickhouse: createClickHouse(config.clickhouse, { applicationName: 'mch-demo', logger }),
     weaviate: await connectWeaviate(config.weaviate),
@@ -112,9 +112,10 @@ async function main(): Promise<void> {
   try {
     console.log(`1. Loading a sample monolith: ${opportunities} opportunities with related rows (seed 42)`);
     const started = Date.now();
-    const counts = await loadMonolith(stores.pg, { opportunities, seed: 42, reset: true });
+    await applyMonolithSchema(stores.pg);
+    const loaded = await loadMonolith(stores.pg, { opportunities, seed: 42, reset: true, concurrency: 4 });
     const seconds = (Date.now() - started) / 1000;
-    console.log(`   loaded in ${seconds.toFixed(1)} s: ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    console.log(`   loaded in ${seconds.toFixed(1)} s: ${Object.entries(loaded.counts).map(([t, n]) => `${t} ${n}`).join(', ')}`);
 
     MIGRATION_STEPS.forEach((step, i) =>
       console.log(`${i + 2}. ${step.title}: not available yet (issue #${step.issue})`),

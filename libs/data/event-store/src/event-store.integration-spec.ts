@@ -118,8 +118,14 @@ describe('EventStore on real PostgreSQL', () => {
       expect(delivered.filter((e) => e.aggregateId === ids.early || e.aggregateId === ids.late)).toEqual([]);
 
       await t1.query('COMMIT');
-      const after = await drain(reader, cursor);
-      const ours = after.events.filter((e) => e.aggregateId === ids.early || e.aggregateId === ids.late);
+      // The horizon is cluster-wide: another database's open transaction may hold it a moment longer.
+      const ours: StoredEvent[] = [];
+      for (let poll = 0; poll < 200 && ours.length < 2; poll++) {
+        const page = await drain(reader, cursor);
+        cursor = page.cursor;
+        ours.push(...page.events.filter((e) => e.aggregateId === ids.early || e.aggregateId === ids.late));
+        if (ours.length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       expect(ours.map((e) => e.globalPosition)).toEqual([p1, p2]);
     } finally {
       await t1.query('ROLLBACK').catch(() => undefined);
@@ -134,7 +140,11 @@ describe('EventStore on real PostgreSQL', () => {
     const before = await drain(reader, START_OF_STORE, 7);
     const aggregateId = randomUUID();
     await store.append({ aggregateId, aggregateType: 'Opportunity', expectedVersion: 'no_stream', events: Array.from({ length: 25 }, (_, i) => created(`t${i}`)) });
-    const all = await drain(reader, START_OF_STORE, 7);
+    let all = await drain(reader, START_OF_STORE, 7);
+    for (let poll = 0; poll < 200 && all.events.length < before.events.length + 25; poll++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      all = await drain(reader, START_OF_STORE, 7);
+    }
     expect(all.events.length).toBe(before.events.length + 25);
     expect(new Set(all.events.map((e) => e.eventId)).size).toBe(all.events.length);
     expect(all.events.filter((e) => e.aggregateId === aggregateId).map((e) => e.eventVersion)).toEqual(

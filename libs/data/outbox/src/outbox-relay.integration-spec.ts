@@ -55,7 +55,7 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
   const topics: string[] = [];
 
   beforeAll(async () => {
-    db = await createMigratedDatabase('outbox_relay', { monolith: false });
+    db = await createMigratedDatabase('outbox_relay');
     kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'outbox-it', logger: quiet });
     admin = kafka.admin();
     await admin.connect();

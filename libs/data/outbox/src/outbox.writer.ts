@@ -33,14 +33,13 @@ export async function writeOutbox(client: PoolClient, messages: readonly OutboxM
     correlation_id: m.correlationId ?? null,
     causation_id: m.causationId ?? null,
   }));
+  // Rows are inserted in array order, so positions (and per-aggregate publish order) follow it.
   const result = await client.query<{ id: string }>(
     `INSERT INTO event_outbox (event_id, aggregate_id, aggregate_type, event_type, topic, payload, partition_key,
                                headers, correlation_id, causation_id)
-     SELECT r.event_id, r.aggregate_id, r.aggregate_type, r.event_type, r.topic, r.payload, r.partition_key,
-            r.headers, r.correlation_id, r.causation_id
-       FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY AS r(
-              event_id uuid, aggregate_id uuid, aggregate_type text, event_type text, topic text, payload jsonb,
-              partition_key text, headers jsonb, correlation_id uuid, causation_id uuid, ord bigint)
+     SELECT (d->>'event_id')::uuid, (d->>'aggregate_id')::uuid, d->>'aggregate_type', d->>'event_type', d->>'topic',
+            d->'payload', d->>'partition_key', d->'headers', (d->>'correlation_id')::uuid, (d->>'causation_id')::uuid
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(d, ord)
       ORDER BY ord
      RETURNING id`,
     [JSON.stringify(rows)],

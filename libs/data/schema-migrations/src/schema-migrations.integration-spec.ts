@@ -43,7 +43,7 @@ describe('schema migrations 016-018 on real PostgreSQL', () => {
   });
 
   it('creates the tables, with uniqueness on (aggregate_id, event_version) and RLS on every new table', async () => {
-    const present = await db.pool.query(`SELECT relname, relrowsecurity FROM pg_class WHERE relname = ANY($1) AND relkind = 'r' ORDER BY 1`, [OUR_TABLES]);
+    const present = await db.pool.query<{ relname: string; relrowsecurity: boolean }>(`SELECT relname, relrowsecurity FROM pg_class WHERE relname = ANY($1) AND relkind = 'r' ORDER BY 1`, [OUR_TABLES]);
     expect(present.rows.map((r) => r.relname)).toEqual([...OUR_TABLES].sort());
     expect(present.rows.every((r) => r.relrowsecurity)).toBe(true);
     const unique = await db.pool.query(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'event_store_aggregate_version_key'`);

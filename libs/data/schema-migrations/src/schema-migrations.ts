@@ -30,7 +30,8 @@ export async function migrateDown(dataSource: DataSource, steps = SCHEMA_MIGRATI
     } finally {
       await runner.release();
     }
-    await dataSource.undoLastMigration({ transaction: 'each' });
+    // Each migration manages its own transactions (CONCURRENTLY cannot run inside one).
+    await dataSource.undoLastMigration({ transaction: 'none' });
   }
 }
 

@@ -1,0 +1,51 @@
+import type { PostgresConfig } from '@mch/util-config';
+import { applyMonolithSchema } from '@mch/monolith-fixture';
+import { migrateUp, schemaMigrationDataSource } from '@mch/data-schema-migrations';
+import { stackPgConfig } from './stack-pg-config';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export interface MigratedDatabase extends TestDatabase {
+  /** Settings for the project's own clients (libpq names) pointing at this database. */
+  readonly config: PostgresConfig;
+}
+
+/** The settings of a test database in the shape the project's config loader produces. */
+export function testPostgresConfig(database: string): PostgresConfig {
+  const stack = stackPgConfig();
+  return {
+    PGHOST: stack.host,
+    PGPORT: stack.port,
+    PGUSER: stack.user,
+    PGPASSWORD: stack.password,
+    PGDATABASE: database,
+    PG_POOL_MAX: 10,
+  };
+}
+
+/**
+ * A fresh database holding the monolith's schema (optional) and the toolkit's migrations
+ * 016-018, as a real deployment has them.
+ */
+export async function createMigratedDatabase(
+  prefix: string,
+  options: { monolith?: boolean; migrations?: boolean } = {},
+): Promise<MigratedDatabase> {
+  const database = await createTestDatabase(prefix);
+  const config = testPostgresConfig(database.name);
+  try {
+    if (options.monolith ?? true) await applyMonolithSchema(database.pool);
+    if (options.migrations ?? true) {
+      const dataSource = schemaMigrationDataSource(config, `mch-test:${prefix}:migrations`);
+      await dataSource.initialize();
+      try {
+        await migrateUp(dataSource);
+      } finally {
+        await dataSource.destroy();
+      }
+    }
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  return Object.assign(database, { config });
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { EventStore } from '@mch/data-event-store';
+import { DEFAULT_RELAY_OPTIONS, OutboxRelay } from '@mch/data-outbox';
+import { createMigratedDatabase } from '@mch/testing-stack';
+import { createLogger } from '@mch/util-logger';
+import { inParallel, timed, type BenchResult } from './bench-report';
+
+const quiet = createLogger({ service: 'bench', level: 'error', sink: () => undefined });
+
+function payload(i: number): Record<string, unknown> {
+  return {
+    noticeId: `VA-26-${String(i).padStart(6, '0')}`,
+    title: 'Surgical instruments, orthopedic implants and related supplies for VA medical centers',
+    agency: 'VETERANS AFFAIRS, DEPARTMENT OF',
+    naicsCode: '339113',
+    responseDeadline: '2026-12-31T17:00:00.000Z',
+  };
+}
+
+/**
+ * Appends/s through the event store (version check, event insert, outbox insert, one
+ * transaction) against plain INSERTs of the same rows into event_store; relay publish/s against
+ * kafkajs sendBatch of the same messages to the same broker. Same run, same machine.
+ */
+export async function benchEventStore(kafka: Kafka, events: number): Promise<BenchResult[]> {
+  const aggregates = Math.max(1, Math.floor(events / 10));
+  const concurrency = 8;
+  const db = await createMigratedDatabase('bench_event_store', { monolith: true });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `bench.eventstore.${randomUUID()}`;
+  const baselineTopic = `bench.baseline.${randomUUID()}`;
+  await admin.createTopics({ topics: [topic, baselineTopic].map((t) => ({ topic: t, numPartitions: 6 })), waitForLeaders: true });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    const ids = Array.from({ length: aggregates }, () => randomUUID());
+    const store = new EventStore(db.pool, { topicFor: () => topic, snapshotEvery: 0 });
+    const versions = new Array<number>(aggregates).fill(0);
+    const appends = await timed(() =>
+      inParallel(events, concurrency, async (i) => {
+        const a = i % aggregates;
+        const expected = versions[a];
+        versions[a] = expected + 1;
+        await store.append({
+          aggregateId: ids[a],
+          aggregateType: 'Opportunity',
+          expectedVersion: expected,
+          events: [{ eventType: 'OpportunityUpdated', data: payload(i) }],
+        });
+      }),
+    );
+
+    const baselineIds = Array.from({ length: aggregates }, () => randomUUID());
+    const inserts = await timed(() =>
+      inParallel(events, concurrency, async (i) => {
+        await db.pool.query(
+          `INSERT INTO event_store (aggregate_id, aggregate_type, event_type, event_version, event_data)
+           VALUES ($1, 'Opportunity', 'OpportunityUpdated', $2, $3)`,
+          [baselineIds[i % aggregates], Math.floor(i / aggregates) + 1, JSON.stringify(payload(i))],
+        );
+      }),
+    );
+
+    const relay = new OutboxRelay(db.pool, producer, quiet, { ...DEFAULT_RELAY_OPTIONS, rowsPerBatch: 2_000, aggregatesPerBatch: 2_000 });
+    const published = await timed(async () => {
+      let total = 0;
+      for (;;) {
+        const batch = await relay.runOnce();
+        total += batch.published;
+        if (batch.published === 0) return total;
+      }
+    });
+    if (published.result !== events) throw new Error(`relay published ${published.result} of ${events}`);
+
+    const rows = await db.pool.query<{ partition_key: string; payload: unknown; id: string }>(
+      `SELECT id, partition_key, payload FROM event_outbox WHERE topic = $1 ORDER BY position`,
+      [topic],
+    );
+    const messages = rows.rows.map((r) => ({ key: r.partition_key, value: JSON.stringify(r.payload), headers: { 'outbox-id': r.id } }));
+    const sent = await timed(async () => {
+      for (let i = 0; i < messages.length; i += 2_000) {
+        await producer.sendBatch({ acks: -1, topicMessages: [{ topic: baselineTopic, messages: messages.slice(i, i + 2_000) }] });
+      }
+    });
+
+    return [
+      {
+        case: 'event-store append',
+        measured: `${events} appends, ${concurrency} clients`,
+        rate: events / appends.seconds,
+        unit: 'events/s',
+        baseline: 'plain INSERT into event_store, same rows',
+        baselineRate: events / inserts.seconds,
+      },
+      {
+        case: 'outbox relay publish',
+        measured: `${events} outbox rows, 1 relay`,
+        rate: events / published.seconds,
+        unit: 'msgs/s',
+        baseline: 'kafkajs sendBatch, same messages, 2000/batch',
+        baselineRate: events / sent.seconds,
+      },
+    ];
+  } finally {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic, baselineTopic] }).catch(() => undefined);
+    await admin.disconnect();
+    await db.drop();
+  }
+}

@@ -1,0 +1,37 @@
+// npm run bench [case ...]: each case prints its rate and the rate of a baseline measured in the
+// same run on the same machine, and their ratio. Sizes can be lowered with MCH_BENCH_SCALE (0-1).
+import 'reflect-metadata';
+import os from 'node:os';
+import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
+import { createKafka } from '@mch/infra-kafka';
+import { createLogger } from '@mch/util-logger';
+import { printResults, type BenchResult } from './bench-report';
+import { benchEventStore } from './event-store.bench';
+
+const scale = Number(process.env.MCH_BENCH_SCALE ?? 1);
+
+const CASES: Record<string, () => Promise<BenchResult[]>> = {
+  'event-store': () => benchEventStore(kafka(), Math.round(20_000 * scale)),
+};
+
+function kafka() {
+  return createKafka(loadConfig(kafkaEnvSchema), {
+    clientId: 'bench',
+    logger: createLogger({ service: 'bench', level: 'error', sink: () => undefined }),
+  });
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((c) => !(c in CASES));
+  if (unknown.length > 0) throw new Error(`unknown bench case ${unknown.join(', ')}; known: ${Object.keys(CASES).join(', ')}`);
+  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  for (const name of wanted.length > 0 ? wanted : Object.keys(CASES)) {
+    printResults(await CASES[name]());
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exitCode = 1;
+});
