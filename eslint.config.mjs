@@ -40,5 +40,22 @@ export default tseslint.config(
     files: ['**/*.spec.ts', '**/*.integration-spec.ts', 'tools/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // Specs of any layer may use the test helpers; production code may not.
+    files: ['**/*.spec.ts', '**/*.integration-spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          banTransitiveDependencies: false,
+          depConstraints: depConstraints.map((c) =>
+            c.sourceTag.startsWith('type:') ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] } : c,
+          ),
+        },
+      ],
+    },
+  },
   prettier,
 );

@@ -159,10 +159,11 @@ postgres_bootstrap_roles() {
   # The migration role: owns the monolith database, sees every row (BYPASSRLS) and may stream
   # changes (REPLICATION); not a superuser, like Supabase's own admin role.
   pg_run "$PG_BIN/psql" -h "$PG_HOME/run" -p "$MCH_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
-    -v pw="$MCH_PG_PASSWORD" >/dev/null <<'SQL'
+    -v pw="$MCH_PG_PASSWORD" -v superpw="$MCH_PG_SUPERUSER_PASSWORD" >/dev/null <<'SQL'
 SELECT format('CREATE ROLE mch LOGIN CREATEDB CREATEROLE BYPASSRLS REPLICATION PASSWORD %L', :'pw')
   WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mch') \gexec
 SELECT format('ALTER ROLE mch PASSWORD %L', :'pw') \gexec
+SELECT format('ALTER ROLE postgres PASSWORD %L', :'superpw') \gexec
 SELECT 'CREATE DATABASE medcontracthub OWNER mch'
   WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'medcontracthub') \gexec
 SQL

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { EVENT_STORE_TOPIC, EventHeaders, type EventEnvelope } from '@mch/contracts';
+import { EVENT_STORE_TOPIC } from '@mch/contracts';
 import { currentCorrelation, newCorrelationId } from '@mch/util-correlation';
 import { DomainException, ErrorCode } from '@mch/util-errors';
-import { writeOutbox } from '@mch/data-outbox';
+import { APPEND_SQL } from './append.sql';
 import { documentReducer } from './reducers';
 import {
   START_OF_STORE,
@@ -79,11 +79,11 @@ export class EventStore {
   /**
    * Appends events at the stream's next versions if it is at `expectedVersion`; otherwise, or
    * when a concurrent append wins the race (the UNIQUE (aggregate_id, event_version) index
-   * decides), fails with CONCURRENCY_CONFLICT and writes nothing. The events' outbox rows commit
-   * in the same transaction.
+   * decides), fails with CONCURRENCY_CONFLICT and writes nothing. Version check, event rows and
+   * their outbox rows are one statement, so one round trip and one transaction.
    *
-   * The event insert must be the transaction's first write: the transaction id PostgreSQL then
-   * assigns is what orders this append after the previous one for commit-safe readers.
+   * The event insert is the transaction's first write: the transaction id PostgreSQL assigns
+   * then orders this append after the previous one for commit-safe readers.
    */
   async append(request: AppendRequest): Promise<StoredEvent[]> {
     if (request.events.length === 0) {
@@ -93,14 +93,27 @@ export class EventStore {
         field: 'events',
       });
     }
-    const client = await this.pool.connect();
+    const context = currentCorrelation();
+    const events = request.events.map((event) => ({
+      event_id: event.eventId ?? randomUUID(),
+      event_type: event.eventType,
+      data: event.data,
+      metadata: event.metadata ?? {},
+    }));
+    let rows: (EventRow & { previous_version: number })[];
     try {
-      await client.query('BEGIN');
-      const events = await this.appendInTransaction(client, request);
-      await client.query('COMMIT');
-      return events;
+      const result = await this.pool.query<EventRow & { previous_version: number }>(APPEND_SQL, [
+        request.aggregateId,
+        request.aggregateType,
+        context?.correlationId ?? newCorrelationId(),
+        context?.causationId ?? null,
+        request.userId ?? null,
+        JSON.stringify(events),
+        String(request.expectedVersion),
+        this.options.topicFor(request.aggregateType),
+      ]);
+      rows = result.rows;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new DomainException(
           ErrorCode.ConcurrencyConflict,
@@ -110,9 +123,26 @@ export class EventStore {
         );
       }
       throw error;
-    } finally {
-      client.release();
     }
+    if (rows.length === 0) {
+      const current = await this.currentVersion(request.aggregateId);
+      throw new DomainException(
+        ErrorCode.ConcurrencyConflict,
+        `stream ${request.aggregateType} ${request.aggregateId} is at version ${current}, expected ${request.expectedVersion}`,
+        { entity: request.aggregateType, id: request.aggregateId, field: 'expectedVersion', actualVersion: current },
+      );
+    }
+    const stored = rows.map(toEvent);
+    await this.snapshotIfDue(request, rows[0].previous_version, stored.at(-1)?.eventVersion ?? 0);
+    return stored;
+  }
+
+  async currentVersion(aggregateId: string): Promise<number> {
+    const result = await this.pool.query<{ version: number }>(
+      `SELECT COALESCE(max(event_version), 0)::int AS version FROM event_store WHERE aggregate_id = $1`,
+      [aggregateId],
+    );
+    return result.rows[0].version;
   }
 
   async readStream(aggregateId: string, fromVersion = 1, limit = 1_000): Promise<StoredEvent[]> {
@@ -170,95 +200,18 @@ export class EventStore {
     return this.options.reducers[aggregateType] ?? documentReducer;
   }
 
-  private async appendInTransaction(client: PoolClient, request: AppendRequest): Promise<StoredEvent[]> {
-    const current = await client.query<{ version: number }>(
-      `SELECT COALESCE(max(event_version), 0)::int AS version FROM event_store WHERE aggregate_id = $1`,
-      [request.aggregateId],
-    );
-    const version = current.rows[0].version;
-    const expected = request.expectedVersion;
-    const matches = expected === 'any' || (expected === 'no_stream' ? version === 0 : version === expected);
-    if (!matches) {
-      throw new DomainException(
-        ErrorCode.ConcurrencyConflict,
-        `stream ${request.aggregateType} ${request.aggregateId} is at version ${version}, expected ${expected}`,
-        { entity: request.aggregateType, id: request.aggregateId, field: 'expectedVersion', actualVersion: version },
-      );
-    }
-    const context = currentCorrelation();
-    const correlationId = context?.correlationId ?? newCorrelationId();
-    const causationId = context?.causationId ?? null;
-    const rows = request.events.map((event, i) => ({
-      event_id: event.eventId ?? randomUUID(),
-      aggregate_id: request.aggregateId,
-      aggregate_type: request.aggregateType,
-      event_type: event.eventType,
-      event_version: version + i + 1,
-      event_data: event.data,
-      metadata: event.metadata ?? {},
-      correlation_id: correlationId,
-      causation_id: causationId,
-      user_id: request.userId ?? null,
-    }));
-    const inserted = await client.query<EventRow>(
-      `INSERT INTO event_store (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata,
-                                correlation_id, causation_id, user_id)
-       SELECT event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata,
-              correlation_id, causation_id, user_id
-         FROM jsonb_to_recordset($1::jsonb) AS r(event_id uuid, aggregate_id uuid, aggregate_type text, event_type text,
-              event_version int, event_data jsonb, metadata jsonb, correlation_id uuid, causation_id uuid, user_id uuid)
-        ORDER BY event_version
-       RETURNING ${EVENT_COLUMNS}`,
-      [JSON.stringify(rows)],
-    );
-    const events = inserted.rows.map(toEvent).sort((a, b) => a.eventVersion - b.eventVersion);
-    await writeOutbox(
-      client,
-      events.map((event) => ({
-        aggregateId: event.aggregateId,
-        aggregateType: event.aggregateType,
-        eventType: event.eventType,
-        eventId: event.eventId,
-        topic: this.options.topicFor(event.aggregateType),
-        payload: toEnvelope(event),
-        headers: { [EventHeaders.eventVersion]: String(event.eventVersion), ...(event.userId ? { [EventHeaders.userId]: event.userId } : {}) },
-        correlationId: event.correlationId,
-        causationId: event.causationId,
-      })),
-    );
-    await this.snapshotIfDue(client, request, version, version + events.length);
-    return events;
-  }
-
-  private async snapshotIfDue(client: PoolClient, request: AppendRequest, from: number, to: number): Promise<void> {
+  /**
+   * Snapshots are a read optimisation, written after the append commits: a missing snapshot
+   * only means loading replays more events.
+   */
+  private async snapshotIfDue(request: AppendRequest, from: number, to: number): Promise<void> {
     const every = this.options.snapshotEvery;
     if (every <= 0 || Math.floor(to / every) === Math.floor(from / every)) return;
-    const aggregate = await this.loadAggregate(request.aggregateId, client);
-    await client.query(
+    const aggregate = await this.loadAggregate(request.aggregateId);
+    await this.pool.query(
       `INSERT INTO event_snapshots (aggregate_id, aggregate_type, snapshot_version, snapshot_data)
        VALUES ($1, $2, $3, $4) ON CONFLICT (aggregate_id, snapshot_version) DO NOTHING`,
       [request.aggregateId, request.aggregateType, aggregate.version, JSON.stringify({ state: aggregate.state })],
     );
   }
-}
-
-function toEnvelope(event: StoredEvent): EventEnvelope {
-  return {
-    eventId: event.eventId,
-    eventType: event.eventType,
-    aggregateId: event.aggregateId,
-    aggregateType: event.aggregateType,
-    eventVersion: event.eventVersion,
-    timestamp: event.createdAt.toISOString(),
-    data: event.data,
-    metadata: {
-      correlationId: event.correlationId ?? newCorrelationId(),
-      causationId: event.causationId,
-      source: 'event-store',
-      schemaVersion: '1.0',
-      sourcePosition: event.globalPosition,
-      operation: 'append',
-      userId: event.userId,
-    },
-  };
 }

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Pool, type PoolConfig } from 'pg';
+import { stackPgConfig, type StackPgConfig } from './stack-pg-config';
+
+export interface TestDatabase {
+  readonly name: string;
+  /** Connected to the new database; ended by drop(). */
+  readonly pool: Pool;
+  /** Ends the pool, then drops the database, terminating any connection still open to it. */
+  drop(): Promise<void>;
+}
+
+export interface TestDatabaseOptions {
+  readonly config?: StackPgConfig;
+  /** Extra pool settings for the new database's pool (max, statement_timeout, ...). */
+  readonly pool?: Omit<PoolConfig, 'host' | 'port' | 'user' | 'password' | 'database'>;
+}
+
+/** PostgreSQL identifiers are at most 63 bytes; the random tail needs 1 + 12. */
+const MAX_PREFIX_LENGTH = 63 - 13;
+
+export function testDatabaseName(prefix: string, suffix: string = randomBytes(6).toString('hex')): string {
+  const cleaned = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  const head = (/^[a-z_]/.test(cleaned) ? cleaned : `t_${cleaned}`).slice(0, MAX_PREFIX_LENGTH);
+  return `${head}_${suffix}`;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+async function withMaintenanceClient<T>(
+  config: StackPgConfig,
+  work: (client: Client) => Promise<T>,
+): Promise<T> {
+  const client = new Client({ ...config, application_name: 'mch-test-database' });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A fresh, uniquely named database owned by the connecting role, so each test file owns its
+ * schema and data and parallel runs never see each other's rows.
+ */
+export async function createTestDatabase(
+  prefix: string,
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
+  const config = options.config ?? stackPgConfig();
+  const name = testDatabaseName(prefix);
+  await withMaintenanceClient(config, (client) => client.query(`CREATE DATABASE ${quoteIdent(name)}`));
+
+  const pool = new Pool({
+    ...options.pool,
+    ...config,
+    database: name,
+    application_name: `mch-test:${prefix}`,
+  });
+  // An idle client's error (the server terminating it during drop) must not crash the test run.
+  pool.on('error', () => undefined);
+
+  let dropped = false;
+  return {
+    name,
+    pool,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await pool.end();
+      await withMaintenanceClient(config, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`),
+      );
+    },
+  };
+}
