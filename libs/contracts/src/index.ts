@@ -1,2 +1,4 @@
 export * from './topics';
 export * from './envelope/event-envelope';
+export * from './entities/entity-data.schemas';
+export * from './entities/entity-events';

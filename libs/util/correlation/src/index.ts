@@ -1,1 +1,2 @@
 export * from './correlation.context';
+export * from './correlation.propagation';

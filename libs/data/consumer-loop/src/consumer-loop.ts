@@ -1,0 +1,243 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { isDomainException } from '@mch/util-errors';
+import type { Logger } from '@mch/util-logger';
+import { CorrelationHeaders, runWithCorrelation, isValidCorrelationId } from '@mch/util-correlation';
+import type { ProcessingLog } from './processing-log';
+import type {
+  BatchSink,
+  ConsumedRecord,
+  ConsumerLoopOptions,
+  ConsumerLoopStats,
+  MessageDecoder,
+  RejectedRecord,
+} from './consumer-loop.types';
+
+interface Pending<T> {
+  records: ConsumedRecord<T>[];
+  rejected: RejectedRecord[];
+  /** Next offset to commit per topic-partition once the batch is written. */
+  offsets: Map<string, { topic: string; partition: number; offset: string }>;
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+  timer?: NodeJS.Timeout;
+}
+
+function headersOf(message: KafkaMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
+
+/**
+ * Consume -> batch -> write -> commit. Messages from all partitions collect into one batch until
+ * it holds `maxBatchRecords` or its first record waited `maxBatchWaitMs`; the batch is written to
+ * the sink, bad records go to the dead-letter topic and the processing log, and only then are the
+ * partitions' offsets committed. A crash before the commit replays the batch, which the sink
+ * absorbs because its writes are idempotent.
+ */
+export class ConsumerLoop<T> {
+  private consumer?: Consumer;
+  private pending: Pending<T> = ConsumerLoop.empty();
+  private flushing: Promise<void> = Promise.resolve();
+  readonly stats: ConsumerLoopStats = { written: 0, deadLettered: 0, batches: 0, lastCommitAt: null };
+  private failure?: unknown;
+  private failed?: (error: unknown) => void;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly producer: Producer,
+    private readonly decode: MessageDecoder<T>,
+    private readonly sink: BatchSink<T>,
+    private readonly logger: Logger,
+    private readonly processingLog: ProcessingLog | null,
+    private readonly options: ConsumerLoopOptions,
+  ) {}
+
+  private static empty<T>(): Pending<T> {
+    return { records: [], rejected: [], offsets: new Map(), waiters: [] };
+  }
+
+  /** Starts consuming; resolves once subscribed. `onFailure` hears a batch that could not be written. */
+  async start(onFailure?: (error: unknown) => void): Promise<void> {
+    this.failed = onFailure;
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      sessionTimeout: 45_000,
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning });
+    this.consumer = consumer;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 16,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.flush().catch(() => undefined);
+    await this.consumer?.disconnect();
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (this.failure) throw this.failure;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      this.accept(batch.topic, batch.partition, message);
+    }
+    const last = batch.messages.at(-1);
+    if (!last) return;
+    this.pending.offsets.set(`${batch.topic}:${batch.partition}`, {
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: (BigInt(last.offset) + 1n).toString(),
+    });
+    const written = new Promise<void>((resolve, reject) => this.pending.waiters.push({ resolve, reject }));
+    if (this.pending.records.length + this.pending.rejected.length >= this.options.maxBatchRecords) void this.flush();
+    else this.pending.timer ??= setTimeout(() => void this.flush(), this.options.maxBatchWaitMs);
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+    try {
+      await written;
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private accept(topic: string, partition: number, message: KafkaMessage): void {
+    const headers = headersOf(message);
+    const key = message.key ? message.key.toString() : null;
+    try {
+      const decoded = this.decode(message, topic);
+      this.pending.records.push({ topic, partition, offset: message.offset, key, value: decoded.value, headers });
+    } catch (error) {
+      this.pending.rejected.push({
+        topic,
+        partition,
+        offset: message.offset,
+        key,
+        rawValue: message.value ? message.value.toString() : null,
+        headers,
+        entityType: isDomainException(error) ? String(error.details.entity ?? 'unknown') : 'unknown',
+        entityId: isDomainException(error) ? String(error.details.id ?? key ?? 'unknown') : (key ?? 'unknown'),
+        error: {
+          code: isDomainException(error) ? error.code : 'DECODE_FAILED',
+          message: error instanceof Error ? error.message : String(error),
+          ...(isDomainException(error) && error.details.field ? { field: String(error.details.field) } : {}),
+        },
+      });
+    }
+  }
+
+  /** Writes the pending batch; serialised so offsets are committed in order. */
+  flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = ConsumerLoop.empty();
+    clearTimeout(batch.timer);
+    this.flushing = this.flushing.then(() => this.writeBatch(batch));
+    return this.flushing;
+  }
+
+  private async writeBatch(batch: Pending<T>): Promise<void> {
+    if (batch.waiters.length === 0 && batch.records.length === 0 && batch.rejected.length === 0) return;
+    try {
+      const rejected = [...batch.rejected];
+      if (batch.records.length > 0) {
+        const result = await this.writeWithRetry(batch.records);
+        for (const { record, error } of result.rejected) {
+          rejected.push({
+            ...record,
+            rawValue: JSON.stringify(record.value),
+            entityType: String((record.value as { aggregateType?: unknown })?.aggregateType ?? 'unknown'),
+            entityId: String((record.value as { aggregateId?: unknown })?.aggregateId ?? record.key ?? 'unknown'),
+            error,
+          });
+        }
+        this.stats.written += batch.records.length - result.rejected.length;
+      }
+      await this.deadLetter(rejected);
+      await this.consumer?.commitOffsets([...batch.offsets.values()]);
+      this.stats.batches++;
+      this.stats.lastCommitAt = new Date();
+      batch.waiters.forEach((w) => w.resolve());
+    } catch (error) {
+      this.failure = error;
+      this.logger.error('batch could not be written; stopping the consumer', { error, records: batch.records.length });
+      batch.waiters.forEach((w) => w.reject(error));
+      this.failed?.(error);
+    }
+  }
+
+  private async writeWithRetry(records: ConsumedRecord<T>[]) {
+    let delay = 200;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sink.write(records);
+      } catch (error) {
+        if (attempt >= this.options.maxWriteAttempts) throw error;
+        this.logger.warn('batch write failed; retrying', { attempt, records: records.length, error });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  private async deadLetter(rejected: RejectedRecord[]): Promise<void> {
+    if (rejected.length === 0) return;
+    const byTopic = new Map<string, RejectedRecord[]>();
+    for (const r of rejected) {
+      const dlq = this.options.deadLetterTopicFor(r.topic);
+      byTopic.set(dlq, [...(byTopic.get(dlq) ?? []), r]);
+    }
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic.entries()].map(([topic, records]) => ({
+        topic,
+        messages: records.map((r) => ({
+          key: r.key,
+          value: JSON.stringify({
+            originalTopic: r.topic,
+            partition: r.partition,
+            offset: r.offset,
+            event: r.rawValue,
+            error: r.error,
+            service: this.options.serviceName,
+            timestamp: new Date().toISOString(),
+          }),
+          headers: { ...r.headers, 'dlq-error-code': r.error.code },
+        })),
+      })),
+    });
+    await this.processingLog?.record(
+      rejected.map((r) => ({
+        entityId: r.entityId,
+        entityType: r.entityType,
+        action: `consume:${r.topic}`,
+        status: 'dead_lettered' as const,
+        correlationId: r.headers[CorrelationHeaders.kafka],
+        causationId: r.headers['event-id'] ?? null,
+        errorCode: r.error.code,
+        errorMessage: r.error.message,
+        metadata: { partition: r.partition, offset: r.offset, field: r.error.field ?? null },
+      })),
+    );
+    for (const r of rejected) {
+      const correlationId = r.headers[CorrelationHeaders.kafka];
+      const log = () =>
+        this.logger.warn('record dead-lettered', {
+          entity: r.entityType,
+          id: r.entityId,
+          topic: r.topic,
+          offset: r.offset,
+          error: r.error,
+        });
+      if (isValidCorrelationId(correlationId)) runWithCorrelation({ correlationId }, log);
+      else log();
+    }
+    this.stats.deadLettered += rejected.length;
+  }
+}

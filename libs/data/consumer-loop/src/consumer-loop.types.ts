@@ -1,0 +1,63 @@
+import type { KafkaMessage } from 'kafkajs';
+
+/** One consumed message after decoding, with where it came from (for commits and dead letters). */
+export interface ConsumedRecord<T> {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: T;
+  headers: Record<string, string>;
+}
+
+/** A message that could not be used, and why; it goes to the dead-letter topic. */
+export interface RejectedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  rawValue: string | null;
+  headers: Record<string, string>;
+  /** The entity the message is about, for the processing log. */
+  entityType: string;
+  entityId: string;
+  error: { code: string; message: string; field?: string };
+}
+
+export interface SinkResult<T> {
+  /** Records the sink refused for good (bad content for this store); they are dead-lettered. */
+  rejected: { record: ConsumedRecord<T>; error: RejectedRecord['error'] }[];
+}
+
+/**
+ * Writes a batch to the target store. It must be idempotent: a crash after the write and before
+ * the offset commit replays the batch. Throwing means "retry the whole batch later" (the store is
+ * unavailable); per-record permanent failures are returned as rejected instead.
+ */
+export interface BatchSink<T> {
+  write(records: ConsumedRecord<T>[]): Promise<SinkResult<T>>;
+}
+
+/** Turns a raw message into a value, or throws a DomainException naming entity, id and field. */
+export type MessageDecoder<T> = (message: KafkaMessage, topic: string) => { value: T; entityType: string; entityId: string };
+
+export interface ConsumerLoopOptions {
+  groupId: string;
+  topics: string[];
+  fromBeginning: boolean;
+  /** A batch is written when it holds this many records... */
+  maxBatchRecords: number;
+  /** ...or when its oldest record has waited this long. */
+  maxBatchWaitMs: number;
+  /** Attempts to write one batch before the loop gives up and stops with the error. */
+  maxWriteAttempts: number;
+  deadLetterTopicFor: (topic: string) => string;
+  serviceName: string;
+}
+
+export interface ConsumerLoopStats {
+  written: number;
+  deadLettered: number;
+  batches: number;
+  lastCommitAt: Date | null;
+}

@@ -1,0 +1,3 @@
+export * from './consumer-loop';
+export * from './consumer-loop.types';
+export * from './processing-log';
