@@ -2,3 +2,4 @@ export * from './topics';
 export * from './envelope/event-envelope';
 export * from './entities/entity-data.schemas';
 export * from './entities/entity-events';
+export * from './ids/uuid-v5';

@@ -12,3 +12,4 @@ export {
 } from './lib/test-database';
 export { catalogSnapshot, type CatalogSnapshotOptions } from './lib/catalog-snapshot';
 export { createMigratedDatabase, testPostgresConfig, type MigratedDatabase } from './lib/migrated-database';
+export { readWholeTopic, type TopicMessage } from './lib/topic-reader';

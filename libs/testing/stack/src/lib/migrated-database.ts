@@ -1,5 +1,5 @@
 import type { PostgresConfig } from '@mch/util-config';
-import { applyMonolithSchema } from '@mch/monolith-fixture';
+import { applyMonolithSchema, loadMonolith } from '@mch/monolith-fixture';
 import { migrateUp, schemaMigrationDataSource } from '@mch/data-schema-migrations';
 import { stackPgConfig } from './stack-pg-config';
 import { createTestDatabase, type TestDatabase } from './test-database';
@@ -28,12 +28,18 @@ export function testPostgresConfig(database: string): PostgresConfig {
  */
 export async function createMigratedDatabase(
   prefix: string,
-  options: { monolith?: boolean; migrations?: boolean } = {},
+  options: {
+    monolith?: boolean;
+    migrations?: boolean;
+    /** Sample data loaded before 016-018, as the monolith had its rows before the migration. */
+    load?: { opportunities: number; seed: number };
+  } = {},
 ): Promise<MigratedDatabase> {
   const database = await createTestDatabase(prefix);
   const config = testPostgresConfig(database.name);
   try {
     if (options.monolith ?? true) await applyMonolithSchema(database.pool);
+    if (options.load) await loadMonolith(database.pool, { ...options.load, concurrency: 4 });
     if (options.migrations ?? true) {
       const dataSource = schemaMigrationDataSource(config, `mch-test:${prefix}:migrations`);
       await dataSource.initialize();

@@ -1,0 +1,20 @@
+import type { ChangeRecord } from '../publish/change-record';
+
+export interface CapturedBatch {
+  changes: ChangeRecord[];
+  /** Call after the changes were acknowledged by Kafka: the capture then forgets them. */
+  acknowledge: () => Promise<void>;
+  /** True when the batch emptied the backlog known at poll time. */
+  drained: boolean;
+}
+
+/** A source of row changes in commit-safe order; both capture modes implement it. */
+export interface ChangeCapture {
+  readonly mode: 'logical' | 'trigger';
+  setup(): Promise<void>;
+  poll(maxChanges: number): Promise<CapturedBatch>;
+  /** Removes what setup created (slot and publication, or triggers and change table). */
+  teardown(): Promise<void>;
+  /** Bytes of WAL held back for the capture, or null where that does not apply. */
+  retainedWalBytes(): Promise<number | null>;
+}

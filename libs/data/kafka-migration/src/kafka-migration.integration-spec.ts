@@ -1,0 +1,203 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { ENTITY_TOPICS, deadLetterTopic } from '@mch/contracts';
+import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
+import { createPostgresPool } from '@mch/infra-postgres';
+import { ENTITY_SOURCES, sourceColumns } from './mapping/entity-sources';
+import { mapRow, type RawRow } from './mapping/row-mapper';
+import { readChunk } from './backfill/chunk.reader';
+import { shardRange } from './backfill/key-range';
+import { runBackfill, type BackfillOptions } from './backfill/backfill.runner';
+import { createMigrationKit, envelopesOf, type MigrationKit } from './testing/migration-harness';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+const TOPIC = ENTITY_TOPICS.opportunity.name;
+
+async function currentRows(db: MigratedDatabase): Promise<Map<string, Record<string, unknown>>> {
+  const source = ENTITY_SOURCES.opportunity;
+  const select = Object.keys(sourceColumns(source)).map((c) => `"${c}"::text AS "${c}"`).join(', ');
+  const rows = await db.pool.query<RawRow>(`SELECT ${select} FROM opportunities`);
+  return new Map(rows.rows.map((r) => [String(r.id), mapRow(source, r)]));
+}
+
+function options(kit: MigrationKit, overrides: Partial<BackfillOptions> = {}): BackfillOptions {
+  return {
+    entity: 'opportunity',
+    run: kit.run,
+    shard: { index: 0, count: 1 },
+    batchSize: 200,
+    captureMode: 'logical',
+    owner: `test-${randomUUID().slice(0, 6)}`,
+    leaseTtlMs: 30_000,
+    maxRowsPerSecond: 0,
+    slowAckMs: 10_000,
+    maxRetainedWalBytes: 0,
+    ...overrides,
+  };
+}
+
+describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
+  let db: MigratedDatabase;
+  let kit: MigrationKit;
+
+  beforeAll(async () => {
+    db = await createMigratedDatabase('kafka_backfill', { load: { opportunities: 1_500, seed: 11 } });
+  }, 120_000);
+  beforeEach(async () => {
+    kit = await createMigrationKit(db.pool);
+  });
+  afterEach(async () => {
+    await kit?.close();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const deps = () => ({ pool: db.pool, publisher: kit.publisher, checkpoints: kit.checkpoints, logger: kit.logger });
+
+  it('migrates every opportunity: one key per row on the topic, each body equal to its mapped row', async () => {
+    const summary = await runBackfill(deps(), options(kit));
+    const expected = await currentRows(db);
+    expect(summary).toMatchObject({ status: 'completed', published: expected.size, failed: 0 });
+    const envelopes = envelopesOf(await readWholeTopic(kit.kafka, TOPIC), kit.run.migrationId);
+    expect(new Set(envelopes.map((e) => e.aggregateId)).size).toBe(expected.size);
+    for (const envelope of envelopes) {
+      expect(envelope.data).toEqual(expected.get(envelope.aggregateId));
+      expect(envelope).toMatchObject({ eventType: 'OpportunityMigrated', aggregateType: 'Opportunity' });
+      expect(envelope.metadata).toMatchObject({ operation: 'snapshot', migrationRun: kit.run.migrationRun, correlationId: kit.run.correlationId });
+    }
+    const noticeTypes = new Set(envelopes.map((e) => e.data?.noticeType));
+    expect(noticeTypes.size).toBeGreaterThan(2);
+  });
+
+  it('pages in the database key order, without gaps or repeats', async () => {
+    const keys: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const chunk = await readChunk(db.pool, ENTITY_SOURCES.opportunity, shardRange(0, 1), after, 97, 'logical');
+      if (chunk.rows.length === 0) break;
+      keys.push(...chunk.rows.map((r) => String(r.id)));
+      after = keys[keys.length - 1];
+    }
+    const dbOrder = (await db.pool.query<{ id: string }>('SELECT id::text AS id FROM opportunities ORDER BY id')).rows.map((r) => r.id);
+    expect(keys).toEqual(dbOrder);
+  });
+
+  it('two shards together cover every row exactly once', async () => {
+    const shards = await Promise.all(
+      [0, 1].map((index) => runBackfill(deps(), options(kit, { shard: { index, count: 2 }, owner: `shard-${index}` }))),
+    );
+    const envelopes = envelopesOf(await readWholeTopic(kit.kafka, TOPIC), kit.run.migrationId);
+    const ids = envelopes.map((e) => e.aggregateId);
+    expect(ids.length).toBe(1_500);
+    expect(new Set(ids).size).toBe(1_500);
+    expect(shards[0].published + shards[1].published).toBe(1_500);
+    expect(shards.every((s) => s.published > 500)).toBe(true);
+  });
+
+  it('a second runner cannot take a shard whose lease is held', async () => {
+    const name = `${kit.run.migrationRun}:backfill:opportunity:0-of-1`;
+    await kit.checkpoints.start(name, 'opportunity');
+    await kit.checkpoints.acquireLease(name, 'old-pod', 60_000);
+    await expect(runBackfill(deps(), options(kit, { owner: 'new-pod' }))).rejects.toThrow(/leased by old-pod/);
+  });
+
+  it('refuses to run under row level security that would hide rows', async () => {
+    const role = `rls_reader_${randomUUID().slice(0, 8)}`;
+    const password = randomUUID();
+    await db.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    await db.pool.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+    const restricted = createPostgresPool({ ...db.config, PGUSER: role, PGPASSWORD: password }, { applicationName: 'rls-test', max: 2 });
+    try {
+      await expect(
+        runBackfill({ ...deps(), pool: restricted }, options(kit)),
+      ).rejects.toThrow(`table opportunities has row level security and role ${role} does not bypass it`);
+    } finally {
+      await restricted.end();
+      await db.pool.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}; DROP ROLE ${role}`);
+    }
+  });
+
+  it('sends bad rows to the dead-letter topic with their error and finishes the run', async () => {
+    const bad = await db.pool.query<{ id: string }>(`SELECT id::text AS id FROM opportunities ORDER BY id LIMIT 3`);
+    const [nanId, infinityId, hugeId] = bad.rows.map((r) => r.id);
+    await db.pool.query(`UPDATE opportunities SET award_amount = 'NaN' WHERE id = $1`, [nanId]);
+    await db.pool.query(`UPDATE opportunities SET posted_date = 'infinity' WHERE id = $1`, [infinityId]);
+    await db.pool.query(`UPDATE opportunities SET description = repeat('x', 5 * 1024 * 1024) WHERE id = $1`, [hugeId]);
+    try {
+      const summary = await runBackfill(deps(), options(kit));
+      expect(summary).toMatchObject({ status: 'completed', published: 1_497, failed: 3 });
+      const letters = (await readWholeTopic(kit.kafka, deadLetterTopic('opportunity')))
+        .map((m) => JSON.parse(String(m.value)) as { event: { key: string }; error: { code: string; field?: string; message: string }; migrationId: string })
+        .filter((l) => l.migrationId === kit.run.migrationId);
+      const byId = new Map(letters.map((l) => [l.event.key, l.error]));
+      expect(byId.get(nanId)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'award_amount' });
+      expect(byId.get(infinityId)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'posted_date' });
+      expect(byId.get(hugeId)).toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
+      const logged = await db.pool.query(
+        `SELECT entity_id FROM service_processing_log WHERE migration_id = $1 AND status = 'dead_lettered' ORDER BY entity_id`,
+        [kit.run.migrationId],
+      );
+      expect(logged.rows.map((r) => r.entity_id)).toEqual([nanId, infinityId, hugeId].sort());
+      const state = await kit.checkpoints.get(`${kit.run.migrationRun}:backfill:opportunity:0-of-1`);
+      expect(state).toMatchObject({ totalProcessed: 1_497, totalFailed: 3, status: 'completed' });
+    } finally {
+      await db.pool.query(`UPDATE opportunities SET award_amount = NULL, posted_date = created_at, description = 'restored' WHERE id = ANY($1)`, [
+        [nanId, infinityId, hugeId],
+      ]);
+    }
+  });
+
+  it('killed with SIGKILL mid-run and restarted, it publishes every row; repeats carry the same event id', async () => {
+    const env = {
+      ...process.env,
+      PGDATABASE: db.name,
+      MIGRATION_RUN: kit.run.migrationRun,
+      MIGRATION_ID: kit.run.migrationId,
+      CORRELATION_ID: kit.run.correlationId,
+      BATCH_SIZE: '40',
+      LEASE_TTL_MS: '1500',
+    };
+    const start = () =>
+      spawn(process.execPath, ['-r', './tools/scripts/register.js', 'libs/data/kafka-migration/src/testing/backfill.worker.ts'], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    const name = `${kit.run.migrationRun}:backfill:opportunity:0-of-1`;
+    const first = start();
+    for (let i = 0; i < 600; i++) {
+      const state = await kit.checkpoints.get(name).catch(() => null);
+      if (state && state.totalProcessed >= 300) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.on('exit', resolve));
+    const interrupted = await kit.checkpoints.get(name);
+    expect(interrupted?.status).toBe('running');
+    expect(interrupted?.totalProcessed).toBeLessThan(1_500);
+    // The killed pod's lease must expire before the retry may take the shard.
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    const second = start();
+    let output = '';
+    second.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    second.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise<number | null>((resolve) => second.on('exit', resolve));
+    expect({ code, output }).toMatchObject({ code: 0 });
+
+    const envelopes = envelopesOf(await readWholeTopic(kit.kafka, TOPIC), kit.run.migrationId);
+    expect(new Set(envelopes.map((e) => e.aggregateId)).size).toBe(1_500);
+    const byEvent = new Map<string, string>();
+    const eventIdsPerKey = new Map<string, Set<string>>();
+    for (const e of envelopes) {
+      const body = JSON.stringify(e.data);
+      if (byEvent.has(e.eventId)) expect(byEvent.get(e.eventId)).toBe(body);
+      byEvent.set(e.eventId, body);
+      eventIdsPerKey.set(e.aggregateId, (eventIdsPerKey.get(e.aggregateId) ?? new Set()).add(e.eventId));
+    }
+    // A row published twice (its chunk re-read after the crash) is the same event, same id and body.
+    expect([...eventIdsPerKey.values()].every((ids) => ids.size === 1)).toBe(true);
+  }, 180_000);
+
+});

@@ -1,0 +1,92 @@
+import { DomainException, ErrorCode } from '@mch/util-errors';
+
+export type PgType = 'uuid' | 'text' | 'int' | 'numeric' | 'bool' | 'timestamptz' | 'jsonb' | 'text[]';
+
+export interface ConversionContext {
+  entity: string;
+  id: string;
+  field: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+function bad(ctx: ConversionContext, why: string): DomainException {
+  return new DomainException(ErrorCode.ValidationFailed, `${ctx.entity} ${ctx.id}: field ${ctx.field} ${why}`, {
+    entity: ctx.entity,
+    id: ctx.id,
+    field: ctx.field,
+  });
+}
+
+/** PostgreSQL array literal ('{a,"b c",NULL}') to strings; one dimension, as the monolith uses. */
+export function parsePgArray(literal: string, ctx: ConversionContext): (string | null)[] {
+  if (literal.startsWith('[')) return JSON.parse(literal) as (string | null)[];
+  if (!literal.startsWith('{') || !literal.endsWith('}')) throw bad(ctx, `is not an array literal`);
+  const body = literal.slice(1, -1);
+  const out: (string | null)[] = [];
+  if (body === '') return out;
+  let i = 0;
+  while (i <= body.length) {
+    if (body[i] === '"') {
+      let value = '';
+      i++;
+      while (i < body.length && body[i] !== '"') {
+        if (body[i] === '\\') i++;
+        value += body[i++];
+      }
+      out.push(value);
+      i += 2; // closing quote and comma
+    } else {
+      const end = body.indexOf(',', i);
+      const raw = body.slice(i, end === -1 ? body.length : end);
+      out.push(raw === 'NULL' ? null : raw);
+      i = end === -1 ? body.length + 1 : end + 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Converts one column from its text output form (the backfill selects `col::text`, pgoutput
+ * sends text, the trigger capture stores jsonb) to the event's JSON value. Anything that cannot
+ * be carried faithfully is an error naming entity, id and field; nothing is coerced silently.
+ */
+export function fromPgText(type: PgType, text: string | null, ctx: ConversionContext): unknown {
+  if (text === null) return null;
+  if (text.includes('\u0000')) throw bad(ctx, 'contains a NUL character (\\u0000)');
+  switch (type) {
+    case 'text':
+      return text;
+    case 'uuid':
+      if (!UUID.test(text)) throw bad(ctx, `is not a UUID: '${text.slice(0, 40)}'`);
+      return text.toLowerCase();
+    case 'int': {
+      const n = Number(text);
+      if (!Number.isSafeInteger(n)) throw bad(ctx, `is not an integer in range: '${text.slice(0, 40)}'`);
+      return n;
+    }
+    case 'numeric':
+      if (!DECIMAL.test(text)) throw bad(ctx, `is not a finite decimal: '${text.slice(0, 40)}'`);
+      return text;
+    case 'bool':
+      if (text === 't' || text === 'true') return true;
+      if (text === 'f' || text === 'false') return false;
+      throw bad(ctx, `is not a boolean: '${text}'`);
+    case 'timestamptz': {
+      // Output forms: '2026-01-02 03:04:05.678+00' (text) or '2026-01-02T03:04:05.678+00:00' (jsonb).
+      const iso = text.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00');
+      const date = new Date(iso);
+      if (Number.isNaN(date.getTime())) throw bad(ctx, `is not a representable timestamp: '${text}'`);
+      return date.toISOString();
+    }
+    case 'jsonb':
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw bad(ctx, 'is not valid JSON');
+      }
+    case 'text[]':
+      return parsePgArray(text, ctx);
+  }
+}

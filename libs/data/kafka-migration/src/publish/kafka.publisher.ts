@@ -1,0 +1,139 @@
+import type { Producer } from 'kafkajs';
+import { ENTITY_TOPICS, deadLetterTopic, type MigratedEntity } from '@mch/contracts';
+import { isDomainException } from '@mch/util-errors';
+import type { Logger } from '@mch/util-logger';
+import type { ProcessingLog } from '@mch/data-consumer-loop';
+import type { ChangeRecord, MigrationRunInfo } from './change-record';
+import { buildMessage, type OutgoingMessage } from './envelope.builder';
+
+export interface PublishResult {
+  published: number;
+  failed: number;
+  /** Slowest Kafka acknowledgement of the call, for backpressure. */
+  ackMs: number;
+}
+
+export interface PublisherOptions {
+  serviceName: string;
+  /** A message larger than this cannot be sent (the broker's message.max.bytes); it is dead-lettered. */
+  maxMessageBytes: number;
+}
+
+interface Rejected {
+  change: ChangeRecord;
+  error: { code: string; message: string; field?: string };
+}
+
+/**
+ * Publishes changes as envelopes, keyed by row id (one row's versions share a partition, in
+ * order). Returns only after Kafka acknowledged every message (acks=all), so a caller may then
+ * checkpoint. A change that cannot be mapped or sent goes to the entity's dead-letter topic and
+ * the processing log with its error; the others are published regardless.
+ */
+export class KafkaPublisher {
+  constructor(
+    private readonly producer: Producer,
+    private readonly logger: Logger,
+    private readonly processingLog: ProcessingLog,
+    private readonly options: PublisherOptions,
+  ) {}
+
+  async publish(changes: ChangeRecord[], run: MigrationRunInfo): Promise<PublishResult> {
+    const good: OutgoingMessage[] = [];
+    const rejected: Rejected[] = [];
+    const now = new Date();
+    for (const change of changes) {
+      try {
+        const message = buildMessage(change, run, now);
+        const bytes = Buffer.byteLength(message.value) + Buffer.byteLength(message.key) + 512;
+        if (bytes > this.options.maxMessageBytes) {
+          rejected.push({
+            change,
+            error: {
+              code: 'MESSAGE_TOO_LARGE',
+              message: `${change.entity} ${change.key}: event of ${bytes} bytes exceeds the topic's ${this.options.maxMessageBytes}-byte limit`,
+            },
+          });
+          continue;
+        }
+        good.push(message);
+      } catch (error) {
+        rejected.push({
+          change,
+          error: {
+            code: isDomainException(error) ? error.code : 'MAPPING_FAILED',
+            message: error instanceof Error ? error.message : String(error),
+            ...(isDomainException(error) && error.details.field ? { field: String(error.details.field) } : {}),
+          },
+        });
+      }
+    }
+    const started = performance.now();
+    if (good.length > 0) await this.send(good);
+    const ackMs = performance.now() - started;
+    if (rejected.length > 0) await this.deadLetter(rejected, run);
+    return { published: good.length, failed: rejected.length, ackMs };
+  }
+
+  private async send(messages: OutgoingMessage[]): Promise<void> {
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic.entries()].map(([topic, list]) => ({
+        topic,
+        messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      })),
+    });
+  }
+
+  private async deadLetter(rejected: Rejected[], run: MigrationRunInfo): Promise<void> {
+    const byEntity = new Map<MigratedEntity, Rejected[]>();
+    for (const r of rejected) byEntity.set(r.change.entity, [...(byEntity.get(r.change.entity) ?? []), r]);
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byEntity.entries()].map(([entity, list]) => ({
+        topic: deadLetterTopic(entity),
+        messages: list.map((r) => ({
+          key: r.change.key,
+          value: JSON.stringify({
+            originalTopic: ENTITY_TOPICS[entity].name,
+            event: { entity, key: r.change.key, operation: r.change.operation, position: r.change.position, row: truncateRow(r.change.row) },
+            error: r.error,
+            service: this.options.serviceName,
+            migrationId: run.migrationId,
+            timestamp: new Date().toISOString(),
+          }),
+          headers: { 'correlation-id': run.correlationId, 'migration-id': run.migrationId, 'dlq-error-code': r.error.code },
+        })),
+      })),
+    });
+    await this.processingLog.record(
+      rejected.map((r) => ({
+        entityId: r.change.key,
+        entityType: r.change.entity,
+        action: `publish:${r.change.operation}`,
+        status: 'dead_lettered' as const,
+        correlationId: run.correlationId,
+        migrationId: run.migrationId,
+        errorCode: r.error.code,
+        errorMessage: r.error.message,
+        metadata: { position: r.change.position, field: r.error.field ?? null },
+      })),
+    );
+    for (const r of rejected) {
+      this.logger.warn('change dead-lettered', { entity: r.change.entity, id: r.change.key, error: r.error });
+    }
+  }
+}
+
+/** A dead letter must itself fit in a message: very long values are cut, and say so. */
+function truncateRow(row: ChangeRecord['row']): Record<string, string | null> | null {
+  if (!row) return null;
+  const out: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (v === undefined) continue;
+    out[k] = v !== null && v.length > 2_000 ? `${v.slice(0, 2_000)}...[${v.length} chars]` : v;
+  }
+  return out;
+}
