@@ -15,6 +15,10 @@ export interface ChangeCapture {
   poll(maxChanges: number): Promise<CapturedBatch>;
   /** Removes what setup created (slot and publication, or triggers and change table). */
   teardown(): Promise<void>;
+  /** A mark of "now": every change committed before this call is behind it. */
+  barrier(): Promise<string>;
+  /** True once everything before the barrier has been published and acknowledged. */
+  reached(barrier: string): Promise<boolean>;
   /** Bytes of WAL held back for the capture, or null where that does not apply. */
   retainedWalBytes(): Promise<number | null>;
 }

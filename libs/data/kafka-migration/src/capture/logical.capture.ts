@@ -74,7 +74,9 @@ export class LogicalChangeCapture implements ChangeCapture {
   }
 
   async poll(maxChanges: number): Promise<CapturedBatch> {
-    const horizon = await this.pool.query<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`);
+    // The flush position, not the write position: decoding reads only flushed WAL, and a commit
+    // written but not yet flushed must not end up behind the slot unread.
+    const horizon = await this.pool.query<{ lsn: string }>(`SELECT pg_current_wal_flush_lsn()::text AS lsn`);
     const rows = await this.pool.query<{ lsn: string; data: Buffer }>(
       `SELECT lsn::text AS lsn, data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2, 'proto_version', '1', 'publication_names', $3)`,
       [this.slot, maxChanges, this.publication],
@@ -123,6 +125,21 @@ export class LogicalChangeCapture implements ChangeCapture {
     const confirmed = current.rows[0]?.confirmed ? parseLsn(current.rows[0].confirmed) : 0n;
     if (lsn <= confirmed) return;
     await this.pool.query(`SELECT pg_replication_slot_advance($1, $2::pg_lsn)`, [this.slot, formatLsn(lsn)]);
+  }
+
+  /** The insert position: with asynchronous commit a committed change may not be flushed yet. */
+  async barrier(): Promise<string> {
+    const result = await this.pool.query<{ lsn: string }>(`SELECT pg_current_wal_insert_lsn()::text AS lsn`);
+    return result.rows[0].lsn;
+  }
+
+  async reached(barrier: string): Promise<boolean> {
+    const result = await this.pool.query<{ confirmed: string | null }>(
+      `SELECT confirmed_flush_lsn::text AS confirmed FROM pg_replication_slots WHERE slot_name = $1`,
+      [this.slot],
+    );
+    const confirmed = result.rows[0]?.confirmed;
+    return confirmed !== null && confirmed !== undefined && parseLsn(confirmed) >= parseLsn(barrier);
   }
 
   async teardown(): Promise<void> {

@@ -109,6 +109,20 @@ export class TriggerChangeCapture implements ChangeCapture {
     };
   }
 
+  async barrier(): Promise<string> {
+    const result = await this.pool.query<{ seq: string | null }>(`SELECT max(seq)::text AS seq FROM mch_cdc_changes`);
+    return result.rows[0].seq ?? '0';
+  }
+
+  /** Reached when no committed change up to the barrier is left unpublished. */
+  async reached(barrier: string): Promise<boolean> {
+    const left = await this.pool.query(
+      `SELECT 1 FROM mch_cdc_changes WHERE seq <= $1::bigint AND txid < pg_snapshot_xmin(pg_current_snapshot()) LIMIT 1`,
+      [barrier],
+    );
+    return left.rowCount === 0;
+  }
+
   async teardown(): Promise<void> {
     for (const table of this.byTable.keys()) await this.pool.query(`DROP TRIGGER IF EXISTS ${TRIGGER} ON ${quoteIdent(table)}`);
     await this.pool.query(`DROP FUNCTION IF EXISTS ${TRIGGER}()`);

@@ -42,10 +42,15 @@ export class ChangeStreamer {
   }
 
   /** Streams until everything committed before the call has been published. */
-  async catchUp(): Promise<void> {
-    while (!(await this.step()));
-    // A drained poll saw everything committed before it; one more confirms nothing was in flight.
-    await this.step();
+  async catchUp(timeoutMs = 120_000): Promise<void> {
+    const barrier = await this.capture.barrier();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const drained = await this.step();
+      if (drained && (await this.capture.reached(barrier))) return;
+      if (Date.now() > deadline) throw new Error(`change capture did not catch up to ${barrier} within ${timeoutMs} ms`);
+      if (drained) await new Promise((resolve) => setTimeout(resolve, this.options.idleMs));
+    }
   }
 
   start(): void {
