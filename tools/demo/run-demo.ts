@@ -1,7 +1,7 @@
 // The main job, end to end on the local stack: load a sample monolith, run every migration step
 // that exists, and print a report of what each store holds. Steps not built yet say so.
 import 'reflect-metadata';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import type { Kafka } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { WeaviateClient } from 'weaviate-client';
@@ -19,6 +19,10 @@ import { createKafka } from '@mch/infra-kafka';
 import { createClickHouse } from '@mch/infra-clickhouse';
 import { connectWeaviate } from '@mch/infra-weaviate';
 import { applyMonolithSchema, loadMonolith } from '@mch/monolith-fixture';
+import { migrateUp, schemaMigrationDataSource } from '@mch/data-schema-migrations';
+import { ChangeStreamer, runBackfill } from '@mch/data-kafka-migration';
+import { buildMigrator, kafkaMigratorConfigSchema } from '@mch/feature-kafka-migrator';
+import { readWholeTopic } from '@mch/testing-stack';
 
 interface Stores {
   pg: Pool;
@@ -29,8 +33,6 @@ interface Stores {
 
 /** The steps of the migration in order; each names the issue that delivers it until it exists. */
 const MIGRATION_STEPS: { title: string; issue: number }[] = [
-  { title: 'schema migrations 016-018 and the event store', issue: 3 },
-  { title: 'PostgreSQL -> Kafka backfill and change capture (kafka-migrator)', issue: 4 },
   { title: 'Kafka -> ClickHouse analytics (clickhouse-populator)', issue: 5 },
   { title: 'Kafka -> Weaviate Opportunity collection (weaviate-indexer)', issue: 6 },
   { title: 'consistency check down to the row (consistency-checker)', issue: 7 },
@@ -41,17 +43,17 @@ const CLICKHOUSE_TABLES: Partial<Record<MigratedEntity, string>> = {
   usage_record: 'api_usage_events',
 };
 
-async function kafkaMessages(kafka: Kafka, topic: string): Promise<string> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 'no topic';
-    const offsets = await admin.fetchTopicOffsets(topic);
-    const total = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-    return `${total} msgs`;
-  } finally {
-    await admin.disconnect();
+/** Distinct live keys of this migration on the topic: the newest version per key, deletes applied. */
+async function kafkaKeys(kafka: Kafka, topic: string, migrationId: string): Promise<string> {
+  const latest = new Map<string, { position: string; deleted: boolean }>();
+  for (const message of await readWholeTopic(kafka, topic)) {
+    const envelope = JSON.parse(String(message.value)) as { aggregateId: string; metadata: { migrationId?: string; sourcePosition?: string; operation?: string } };
+    if (envelope.metadata.migrationId !== migrationId) continue;
+    const position = String(envelope.metadata.sourcePosition);
+    const seen = latest.get(envelope.aggregateId);
+    if (!seen || position > seen.position) latest.set(envelope.aggregateId, { position, deleted: envelope.metadata.operation === 'delete' });
   }
+  return `${[...latest.values()].filter((v) => !v.deleted).length} keys`;
 }
 
 async function clickhouseRows(client: ClickHouseClient, table: string | undefined): Promise<string> {
@@ -69,7 +71,7 @@ async function weaviateObjects(client: WeaviateClient, entity: MigratedEntity): 
   return `${result.totalCount} objects`;
 }
 
-async function report(stores: Stores): Promise<void> {
+async function report(stores: Stores, migrationId: string): Promise<void> {
   const header = ['entity', 'postgres', 'kafka', 'clickhouse', 'weaviate'];
   const rows: string[][] = [];
   for (const entity of Object.values(MigratedEntity)) {
@@ -78,7 +80,7 @@ async function report(stores: Stores): Promise<void> {
     rows.push([
       entity,
       `${count.rows[0].n} rows`,
-      await kafkaMessages(stores.kafka, spec.name),
+      await kafkaKeys(stores.kafka, spec.name, migrationId),
       await clickhouseRows(stores.clickhouse, CLICKHOUSE_TABLES[entity]),
       await weaviateObjects(stores.weaviate, entity),
     ]);
@@ -103,8 +105,11 @@ async function main(): Promise<void> {
     weaviate: weaviateEnvSchema,
   });
   const logger = createLogger({ service: 'demo', level: 'warn' });
+  const database = 'mch_demo';
+  await recreateDatabase(config.postgres, database);
+  const postgres = { ...config.postgres, PGDATABASE: database };
   const stores: Stores = {
-    pg: createPostgresPool(config.postgres, { applicationName: 'mch-demo', max: 6 }),
+    pg: createPostgresPool(postgres, { applicationName: 'mch-demo', max: 6 }),
     kafka: createKafka(config.kafka, { clientId: 'mch-demo', logger }),
     clickhouse: createClickHouse(config.clickhouse, { applicationName: 'mch-demo', logger }),
     weaviate: await connectWeaviate(config.weaviate),
@@ -117,15 +122,61 @@ async function main(): Promise<void> {
     const seconds = (Date.now() - started) / 1000;
     console.log(`   loaded in ${seconds.toFixed(1)} s: ${Object.entries(loaded.counts).map(([t, n]) => `${t} ${n}`).join(', ')}`);
 
+    console.log('2. Schema migrations 016-018 (event store, outbox, tracking, migration state)');
+    const dataSource = schemaMigrationDataSource(postgres, 'mch-demo-migrations');
+    await dataSource.initialize();
+    console.log(`   applied: ${(await migrateUp(dataSource)).join(', ')}`);
+    await dataSource.destroy();
+
+    const app = kafkaMigratorConfigSchema.parse({ MIGRATION_RUN: `demo-${Date.now()}`, BATCH_SIZE: '5000' });
+    console.log(`3. PostgreSQL -> Kafka: change capture, then backfill of ${app.ENTITIES.join(', ')} (migration ${app.migrationId})`);
+    const parts = await buildMigrator(stores.pg, stores.kafka, logger, app);
+    await parts.capture.setup();
+    const streamer = new ChangeStreamer(parts.capture, parts.publisher, parts.run, logger);
+    try {
+      streamer.start();
+      for (const entity of app.ENTITIES) {
+        const summary = await runBackfill(
+          { pool: stores.pg, publisher: parts.publisher, checkpoints: parts.checkpoints, logger },
+          {
+            entity, run: parts.run, shard: { index: 0, count: 1 }, batchSize: app.BATCH_SIZE, captureMode: parts.capture.mode,
+            owner: 'demo', leaseTtlMs: 60_000, maxRowsPerSecond: 0, slowAckMs: 10_000, maxRetainedWalBytes: 0,
+            onProgress: (p) => process.stderr.write(`\r   ${p.entity}: ${p.processed}/${p.total ?? '?'} rows, ${Math.round(p.rowsPerSecond)} rows/s, ETA ${p.etaSeconds === null ? '?' : Math.round(p.etaSeconds)} s   `),
+          },
+        );
+        process.stderr.write('\n');
+        console.log(`   ${entity}: ${summary.published} published, ${summary.failed} dead-lettered, ${summary.seconds.toFixed(1)} s`);
+      }
+      await streamer.stop();
+      await streamer.catchUp();
+      console.log(`   change capture (${parts.capture.mode}): ${streamer.stats.published} changes streamed`);
+    } finally {
+      await streamer.stop();
+      await parts.capture.teardown();
+      await parts.close();
+    }
+
     MIGRATION_STEPS.forEach((step, i) =>
-      console.log(`${i + 2}. ${step.title}: not available yet (issue #${step.issue})`),
+      console.log(`${i + 4}. ${step.title}: not available yet (issue #${step.issue})`),
     );
-    await report(stores);
-    console.log('\nVerdict: NOT MIGRATED - the migrators are not built yet; only the monolith holds the data.');
+    await report(stores, app.migrationId);
+    console.log('\nVerdict: PARTIAL - PostgreSQL and Kafka hold the data; ClickHouse, Weaviate and the row-level consistency check are not built yet.');
   } finally {
     await stores.pg.end();
     await stores.clickhouse.close();
     await stores.weaviate.close();
+  }
+}
+
+/** The demo owns one database and starts it fresh each run (any capture slot on it goes too). */
+async function recreateDatabase(config: { PGHOST: string; PGPORT: number; PGUSER: string; PGPASSWORD: string; PGDATABASE: string }, name: string): Promise<void> {
+  const admin = new Pool({ host: config.PGHOST, port: config.PGPORT, user: config.PGUSER, password: config.PGPASSWORD, database: config.PGDATABASE, max: 1 });
+  try {
+    await admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active`, [name]);
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
   }
 }
 

@@ -1,4 +1,5 @@
 import { httpStatus, startService, waitFor, type ServiceProcess } from './support/service-process';
+import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
 import { stack, type Store } from './support/stack-control';
 
 const SERVICES: { name: string; port: number; stores: Store[] }[] = [
@@ -14,9 +15,13 @@ const live = (service: ServiceProcess) => httpStatus(`${service.url}/health/live
 
 describe('readiness of the five services follows their stores (real stores stopped and restarted)', () => {
   const running = new Map<string, ServiceProcess>();
+  let db: MigratedDatabase;
 
   beforeAll(async () => {
-    for (const service of SERVICES) running.set(service.name, startService(service.name, service.port));
+    // The services get a database of their own: the migrator installs its change capture there.
+    db = await createMigratedDatabase('readiness');
+    const env = { ...process.env, PGDATABASE: db.name, MIGRATION_RUN: 'readiness', CAPTURE_MODE: 'trigger', ENTITIES: 'usage_record' };
+    for (const service of SERVICES) running.set(service.name, startService(service.name, service.port, env));
     for (const service of running.values()) {
       await waitFor(`${service.name} to be ready`, async () => (await ready(service)).status === 200, 90_000).catch(
         (error: Error) => {
@@ -29,6 +34,7 @@ describe('readiness of the five services follows their stores (real stores stopp
   afterAll(async () => {
     for (const store of ['postgres', 'kafka', 'clickhouse', 'weaviate'] as Store[]) stack('up', store);
     await Promise.all([...running.values()].map((s) => s.stop()));
+    await db?.drop();
   }, 180_000);
 
   it('every service answers live and ready, and readiness lists exactly its stores', async () => {

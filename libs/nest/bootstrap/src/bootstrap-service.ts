@@ -18,7 +18,7 @@ export interface ServiceDefinition {
   stores: readonly StoreName[];
   imports?: ModuleMetadata['imports'];
   /** The service's own environment variables, validated with the stores' at boot. */
-  config?: z.ZodObject;
+  config?: z.ZodType;
   /** Called once the HTTP server listens, e.g. to connect a Kafka microservice. */
   afterListen?: (service: RunningService) => Promise<void>;
 }

@@ -38,9 +38,9 @@ export interface LoadedServiceConfig {
 export function loadServiceConfig(
   stores: readonly StoreName[],
   env: Env = process.env,
-  appSchema?: z.ZodObject,
+  appSchema?: z.ZodType,
 ): LoadedServiceConfig {
-  const sections: Record<string, z.ZodObject> = { service: listenSchema };
+  const sections: Record<string, z.ZodType> = { service: listenSchema };
   for (const store of stores) sections[store] = STORE_SCHEMAS[store];
   if (appSchema) sections.app = appSchema;
   return loadConfigSections(sections, env) as unknown as LoadedServiceConfig;

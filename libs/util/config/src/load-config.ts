@@ -3,7 +3,7 @@ import { DomainException, ErrorCode } from '@mch/util-errors';
 
 export type Env = Record<string, string | undefined>;
 
-type Parsed<T extends Record<string, z.ZodObject>> = { [K in keyof T]: z.infer<T[K]> };
+type Parsed<T extends Record<string, z.ZodType>> = { [K in keyof T]: z.infer<T[K]> };
 
 /**
  * Parses the environment into named sections (one zod object per section, keys are variable
@@ -11,10 +11,10 @@ type Parsed<T extends Record<string, z.ZodObject>> = { [K in keyof T]: z.infer<T
  * fails at boot with one readable message instead of failing later on its first query. Values are
  * never echoed: they may be secrets.
  */
-export function loadConfigSections<T extends Record<string, z.ZodObject>>(sections: T, env: Env = process.env): Parsed<T> {
+export function loadConfigSections<T extends Record<string, z.ZodType>>(sections: T, env: Env = process.env): Parsed<T> {
   const out: Partial<Parsed<T>> = {};
   const problems: { variable: string; why: string }[] = [];
-  for (const [name, schema] of Object.entries(sections) as [keyof T, z.ZodObject][]) {
+  for (const [name, schema] of Object.entries(sections) as [keyof T, z.ZodType][]) {
     const result = schema.safeParse(env);
     if (result.success) {
       out[name] = result.data as Parsed<T>[keyof T];
@@ -35,6 +35,6 @@ export function loadConfigSections<T extends Record<string, z.ZodObject>>(sectio
   return out as Parsed<T>;
 }
 
-export function loadConfig<S extends z.ZodObject>(schema: S, env: Env = process.env): z.infer<S> {
+export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.env): z.infer<S> {
   return loadConfigSections({ config: schema }, env).config;
 }

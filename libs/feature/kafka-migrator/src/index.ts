@@ -1,0 +1,5 @@
+export * from './kafka-migrator.config';
+export * from './kafka-migrator.module';
+export * from './backfill.job';
+export * from './operator.commands';
+export * from './migrator.wiring';

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { MIGRATION_EVENT_NAMESPACE, MigratedEntity, uuidV5 } from '@mch/contracts';
+
+const ALL = Object.values(MigratedEntity);
+
+/** The migrator's own settings (environment variables), validated at boot. */
+export const kafkaMigratorConfigSchema = z
+  .object({
+    MIGRATOR_MODE: z.enum(['backfill', 'stream']).default('stream'),
+    /** Stable name of the migration; checkpoints are keyed by it, so a rerun resumes. */
+    MIGRATION_RUN: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lower-case letters, digits and dashes'),
+    MIGRATION_ID: z.uuid().optional(),
+    ENTITIES: z
+      .string()
+      .default('all')
+      .transform((value, ctx) => {
+        if (value.trim() === 'all') return ALL;
+        const list = value.split(',').map((e) => e.trim());
+        const unknown = list.filter((e) => !(ALL as string[]).includes(e));
+        if (unknown.length > 0) {
+          ctx.addIssue({ code: 'custom', message: `unknown entities ${unknown.join(', ')} (known: ${ALL.join(', ')})` });
+          return z.NEVER;
+        }
+        return list as MigratedEntity[];
+      }),
+    SHARD_COUNT: z.coerce.number().int().min(1).default(1),
+    /** Kubernetes Indexed Jobs set JOB_COMPLETION_INDEX; SHARD_INDEX overrides it. */
+    SHARD_INDEX: z.coerce.number().int().min(0).optional(),
+    JOB_COMPLETION_INDEX: z.coerce.number().int().min(0).optional(),
+    BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5_000),
+    CAPTURE_MODE: z.enum(['auto', 'logical', 'trigger']).default('auto'),
+    MAX_ROWS_PER_SECOND: z.coerce.number().min(0).default(0),
+    SLOW_ACK_MS: z.coerce.number().int().min(1).default(5_000),
+    MAX_RETAINED_WAL_MB: z.coerce.number().min(0).default(4_096),
+    LEASE_TTL_MS: z.coerce.number().int().min(1_000).default(60_000),
+    KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(4 * 1024 * 1024),
+    HOSTNAME: z.string().default('kafka-migrator'),
+  })
+  .transform((c) => {
+    const shardIndex = c.SHARD_INDEX ?? c.JOB_COMPLETION_INDEX ?? 0;
+    return {
+      ...c,
+      shardIndex,
+      // Deterministic from the run name, so every pod of a run and every retry agree on it.
+      migrationId: c.MIGRATION_ID ?? uuidV5(c.MIGRATION_RUN, MIGRATION_EVENT_NAMESPACE),
+    };
+  })
+  .refine((c) => c.shardIndex < c.SHARD_COUNT, { message: 'SHARD_INDEX must be below SHARD_COUNT', path: ['SHARD_INDEX'] });
+
+export type KafkaMigratorConfig = z.infer<typeof kafkaMigratorConfigSchema>;
