@@ -7,11 +7,15 @@ import { createKafka } from '@mch/infra-kafka';
 import { createLogger } from '@mch/util-logger';
 import { printResults, type BenchResult } from './bench-report';
 import { benchEventStore } from './event-store.bench';
+import { benchKafkaMigrator } from './kafka-migrator.bench';
+import { benchClickHouse } from './clickhouse.bench';
 
 const scale = Number(process.env.MCH_BENCH_SCALE ?? 1);
 
 const CASES: Record<string, () => Promise<BenchResult[]>> = {
   'event-store': () => benchEventStore(kafka(), Math.round(20_000 * scale)),
+  'kafka-migrator': () => benchKafkaMigrator(kafka(), Math.round(1_000_000 * scale)),
+  clickhouse: () => benchClickHouse(kafka(), Math.round(1_000_000 * scale)),
 };
 
 function kafka() {

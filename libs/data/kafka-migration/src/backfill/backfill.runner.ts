@@ -87,19 +87,27 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions):
   const started = performance.now();
   deps.logger.info('backfill started', { checkpoint: name, resume_from: lastKey, already_done: processed });
 
+  // The next chunk is read while the current one is in flight to Kafka: reading and publishing
+  // overlap. A prefetched chunk is exact on its own (its position is taken under its own locks).
+  const read = (after: string | null, replay?: { through: string; position: string }) =>
+    readChunk(deps.pool, source, range, after, options.batchSize, options.captureMode, replay);
+  let next = read(lastKey, pending);
   try {
     for (;;) {
       const current = await deps.checkpoints.get(name);
       if (current?.status === 'paused') {
+        await next.catch(() => undefined);
         deps.logger.info('backfill paused on request', { checkpoint: name, last_key: lastKey });
         return { entity: options.entity, checkpoint: name, status: 'paused', published, failed, seconds: (performance.now() - started) / 1000 };
       }
       await waitForWalRoom(deps, options);
       const chunkStarted = performance.now();
-      const chunk = await readChunk(deps.pool, source, range, lastKey, options.batchSize, options.captureMode, pending);
+      const chunk = await next;
       pending = undefined;
       if (chunk.rows.length === 0) break;
       const chunkLast = String(chunk.rows[chunk.rows.length - 1].id);
+      next = read(chunkLast);
+      next.catch(() => undefined);
       // Recorded before publishing: a crash after Kafka got the chunk re-publishes it identically.
       await deps.checkpoints.save(
         name,

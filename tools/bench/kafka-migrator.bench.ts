@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { ENTITY_SOURCES, runBackfill, sourceColumns, type RawRow } from '@mch/data-kafka-migration';
+import { createMigratedDatabase } from '@mch/testing-stack';
+import { createLogger } from '@mch/util-logger';
+import { buildMigrator, kafkaMigratorConfigSchema } from '@mch/feature-kafka-migrator';
+import { timed, type BenchResult } from './bench-report';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** Kafka's own producer benchmark, from the same jars the local broker runs. */
+function producerPerfTest(topic: string, records: number, recordSize: number): number {
+  const versions = spawnSync('bash', ['-c', `source ${ROOT}/tools/stack/versions.env && echo $KAFKA_VERSION`], { encoding: 'utf8' }).stdout.trim();
+  const libs = path.join(process.env.MCH_CACHE_DIR ?? path.join(os.homedir(), '.cache/medcontracthub'), `kafka-${versions}/libs/*`);
+  const result = spawnSync(
+    'java',
+    ['-Xmx1g', '-cp', libs, 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(records),
+      '--record-size', String(recordSize), '--throughput', '-1', '--producer-props',
+      `bootstrap.servers=${process.env.KAFKA_BROKERS}`, 'acks=all', 'enable.idempotence=true', 'linger.ms=5', 'batch.size=262144'],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const match = /([\d.]+) records\/sec/.exec(result.stdout.trim().split('\n').at(-1) ?? '');
+  if (!match) throw new Error(`kafka-producer-perf-test gave no rate:\n${result.stdout}\n${result.stderr}`);
+  return Number(match[1]);
+}
+
+/**
+ * Backfill rows/s of N opportunities with their real column widths, against (a) the plan's loop,
+ * one awaited send per row, measured on a sample of the same rows, and (b) Kafka's own producer
+ * perf test sending N records of the same average size to the same broker.
+ */
+export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): Promise<BenchResult[]> {
+  const logger = createLogger({ service: 'bench', level: 'error', sink: () => undefined });
+  const db = await createMigratedDatabase('bench_backfill', { load: { opportunities, seed: 5 } });
+  try {
+    const app = kafkaMigratorConfigSchema.parse({ MIGRATION_RUN: `bench-${Date.now()}`, ENTITIES: 'opportunity', CAPTURE_MODE: 'logical' });
+    const parts = await buildMigrator(db.pool, kafka, logger, app);
+    await parts.capture.setup();
+    let sizes = 0;
+    try {
+      const backfill = await timed(() =>
+        runBackfill(
+          { pool: db.pool, publisher: parts.publisher, checkpoints: parts.checkpoints, logger },
+          {
+            entity: 'opportunity', run: parts.run, shard: { index: 0, count: 1 }, batchSize: 5_000, captureMode: 'logical',
+            owner: 'bench', leaseTtlMs: 600_000, maxRowsPerSecond: 0, slowAckMs: 60_000, maxRetainedWalBytes: 0,
+          },
+        ),
+      );
+      if (backfill.result.published !== opportunities) throw new Error(`published ${backfill.result.published} of ${opportunities}`);
+
+      // The plan's loop on a sample: read rows, send each one and await it.
+      const sample = Math.min(opportunities, 5_000);
+      const source = ENTITY_SOURCES.opportunity;
+      const select = Object.keys(sourceColumns(source)).map((c) => `"${c}"::text AS "${c}"`).join(', ');
+      const rows = (await db.pool.query<RawRow>(`SELECT ${select} FROM opportunities ORDER BY id LIMIT $1`, [sample])).rows;
+      const producer = kafka.producer();
+      await producer.connect();
+      const topic = `bench.plan-loop.${randomUUID()}`;
+      const perfTopic = `bench.perf-test.${randomUUID()}`;
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [topic, perfTopic].map((t) => ({ topic: t, numPartitions: 10 })), waitForLeaders: true });
+      const loop = await timed(async () => {
+        for (const row of rows) {
+          const value = JSON.stringify({ eventId: randomUUID(), eventType: 'OpportunityMigrated', aggregateId: row.id, data: row });
+          sizes += value.length;
+          await producer.send({ topic, acks: -1, messages: [{ key: String(row.id), value }] });
+        }
+      });
+      await producer.disconnect();
+      const averageSize = Math.round(sizes / rows.length);
+      const perf = producerPerfTest(perfTopic, opportunities, averageSize);
+      await admin.deleteTopics({ topics: [topic, perfTopic] }).catch(() => undefined);
+      await admin.disconnect();
+      const rate = opportunities / backfill.seconds;
+      return [
+        { case: 'kafka-migrator backfill', measured: `${opportunities} opportunities, 1 shard`, rate, unit: 'rows/s', baseline: `plan's loop, 1 awaited send/row (${sample} rows)`, baselineRate: sample / loop.seconds },
+        { case: 'kafka-migrator backfill', measured: `${opportunities} opportunities, 1 shard`, rate, unit: 'rows/s', baseline: `kafka-producer-perf-test, ${averageSize} B records`, baselineRate: perf },
+      ];
+    } finally {
+      await parts.capture.teardown();
+      await parts.close();
+    }
+  } finally {
+    await db.drop();
+  }
+}
