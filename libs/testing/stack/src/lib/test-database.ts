@@ -74,9 +74,15 @@ export async function createTestDatabase(
       if (dropped) return;
       dropped = true;
       await pool.end();
-      await withMaintenanceClient(config, (client) =>
-        client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`),
-      );
+      await withMaintenanceClient(config, async (client) => {
+        // A replication slot left by a failed test would block the drop and retain WAL forever.
+        await client.query(
+          `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`,
+          [name],
+        );
+        await client.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1`, [name]);
+        await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      });
     },
   };
 }
