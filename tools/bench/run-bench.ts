@@ -9,6 +9,7 @@ import { printResults, type BenchResult } from './bench-report';
 import { benchEventStore } from './event-store.bench';
 import { benchKafkaMigrator } from './kafka-migrator.bench';
 import { benchClickHouse } from './clickhouse.bench';
+import { benchWeaviate } from './weaviate.bench';
 
 const scale = Number(process.env.MCH_BENCH_SCALE ?? 1);
 
@@ -16,6 +17,7 @@ const CASES: Record<string, () => Promise<BenchResult[]>> = {
   'event-store': () => benchEventStore(kafka(), Math.round(20_000 * scale)),
   'kafka-migrator': () => benchKafkaMigrator(kafka(), Math.round(1_000_000 * scale)),
   clickhouse: () => benchClickHouse(kafka(), Math.round(1_000_000 * scale)),
+  weaviate: () => benchWeaviate(kafka(), Math.round(100_000 * scale)),
 };
 
 function kafka() {

@@ -26,7 +26,11 @@ function resolveImport(from, spec) {
 }
 
 const seen = new Set();
-const queue = [path.join(root, 'apps', app, 'src/main.ts')];
+// Every entry point of the app: main.ts and any CLI beside it (not the specs).
+const queue = fs
+  .readdirSync(path.join(root, 'apps', app, 'src'))
+  .filter((f) => f.endsWith('.ts') && !/\.(spec|integration-spec)\.ts$/.test(f))
+  .map((f) => path.join(root, 'apps', app, 'src', f));
 while (queue.length) {
   const file = queue.pop();
   if (seen.has(file)) continue;

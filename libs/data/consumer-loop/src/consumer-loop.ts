@@ -84,7 +84,7 @@ export class ConsumerLoop<T> {
     await this.consumer?.disconnect();
   }
 
-  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     if (this.failure) throw this.failure;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
@@ -97,9 +97,15 @@ export class ConsumerLoop<T> {
       partition: batch.partition,
       offset: (BigInt(last.offset) + 1n).toString(),
     });
+    // Fetching goes on while the batch fills (offsets are committed only after the write, never on
+    // resolve), so a batch can span many fetches; only a full batch makes the fetch wait for it.
+    resolveOffset(last.offset);
+    if (this.pending.records.length + this.pending.rejected.length < this.options.maxBatchRecords) {
+      this.pending.timer ??= setTimeout(() => void this.flush(), this.options.maxBatchWaitMs);
+      return;
+    }
     const written = new Promise<void>((resolve, reject) => this.pending.waiters.push({ resolve, reject }));
-    if (this.pending.records.length + this.pending.rejected.length >= this.options.maxBatchRecords) void this.flush();
-    else this.pending.timer ??= setTimeout(() => void this.flush(), this.options.maxBatchWaitMs);
+    void this.flush();
     const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
     try {
       await written;

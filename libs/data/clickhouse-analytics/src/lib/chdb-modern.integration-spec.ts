@@ -1,0 +1,161 @@
+import type { ChangeOperation, EventEnvelope, MigratedEntity } from '@mch/contracts';
+import { capabilitiesFromProbe, PROBE_QUERIES, type AnalyticsCapabilities } from './capabilities/analytics-capabilities';
+import { ANALYTICS_TABLES, analyticsTableFor, OPPORTUNITY_EVENTS, PROPOSAL_EVENTS } from './schema/analytics-tables';
+import { createTableDdl } from './schema/analytics-tables.ddl';
+import { insertColumnNames, toAnalyticsRow } from './rows/analytics-row.converter';
+import { decimalAtScale, totalsSql } from './queries/latest-state.sql';
+import { ANALYTICS_QUERIES } from './queries/analytics.queries';
+import { restoreStatements, snapshotStatements } from './snapshot/table-snapshot';
+import { runChdb, type ChdbResult, type ChdbStep } from '../testing/chdb-runner';
+import { entityEvent, opportunityData, testId } from '../testing/event-factory';
+
+const SETUP: ChdbStep[] = [{ sql: 'CREATE DATABASE analytics ENGINE = Atomic' }, { sql: 'USE analytics' }];
+
+function rowsOf(result: ChdbResult, index: number): Record<string, unknown>[] {
+  const step = result.results[index];
+  if (!step) throw new Error(`chdb stopped before step ${index}: ${JSON.stringify(result.results.at(-1))}`);
+  if (!step.ok) throw new Error(`chdb step ${index} failed: ${step.error}`);
+  return step.rows;
+}
+
+function insertStep(caps: AnalyticsCapabilities, entity: MigratedEntity, events: EventEnvelope[]): ChdbStep {
+  const table = analyticsTableFor(entity);
+  if (!table) throw new Error(`no table for ${entity}`);
+  const lines = events.map((e) => {
+    const row = toAnalyticsRow(table, { envelope: e, data: e.data }, caps);
+    if (!row.ok) throw new Error(row.error.message);
+    return row.line;
+  });
+  return { sql: `INSERT INTO ${table.name} (${insertColumnNames(table, caps).join(', ')}) FORMAT TabSeparated\n${lines.join('')}` };
+}
+
+const opp = (label: string, seq: number, op: ChangeOperation, patch: Record<string, unknown> = {}) =>
+  entityEvent('opportunity', testId(label), seq, op, op === 'delete' ? null : opportunityData(testId(label), patch));
+const proposal = (label: string, seq: number, status: string, price: string) =>
+  entityEvent('proposal', testId(label), seq, 'snapshot', {
+    id: testId(label),
+    opportunityId: testId('o'),
+    companyId: testId('c'),
+    createdBy: testId('u'),
+    title: label,
+    status,
+    totalProposedPrice: price,
+    winProbability: '0.50',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+  });
+
+describe('modern DDL and exact queries on a current ClickHouse engine (chDB)', () => {
+  let caps: AnalyticsCapabilities;
+  let probeVersion: string;
+
+  beforeAll(() => {
+    const probe = runChdb([...SETUP, ...Object.values(PROBE_QUERIES).map((sql) => ({ sql }))]);
+    probeVersion = probe.version;
+    const [version, types, engine, settings] = [2, 3, 4, 5].map((i) => rowsOf(probe, i));
+    caps = capabilitiesFromProbe({
+      version: String(version[0].version),
+      typeFamilies: types.map((r) => String(r.name)),
+      databaseEngine: String(engine[0]?.engine ?? ''),
+      mergeTreeSettings: settings.map((r) => String(r.name)),
+    });
+  }, 600_000);
+
+  it('detects a current server with DateTime64, LowCardinality, skip indexes and EXCHANGE', () => {
+    expect(Number(probeVersion.split('.')[0])).toBeGreaterThanOrEqual(24);
+    expect(caps).toMatchObject({ dateTime64: true, lowCardinality: true, skipIndexes: true, exchangeTables: true });
+    expect(caps.mergeTreeSettings).toContain('min_age_to_force_merge_seconds');
+  });
+
+  it('creates every table with its skip indexes and settings, and answers the exact queries', () => {
+    const events = [
+      opp('a', 10, 'snapshot', { awardAmount: '100.00', agency: 'VA' }),
+      opp('a', 20, 'update', { awardAmount: null, agency: 'VA' }),
+      opp('a', 10, 'snapshot', { awardAmount: '100.00', agency: 'VA' }),
+      opp('b', 10, 'snapshot', { awardAmount: '500.55', agency: 'DLA' }),
+      opp('b', 30, 'delete'),
+      opp('b', 10, 'snapshot', { awardAmount: '500.55', agency: 'DLA' }),
+      opp('c', 20, 'update', { awardAmount: '9999999999999.99', agency: 'DLA' }),
+      opp('c', 10, 'snapshot', { awardAmount: '1.00', agency: 'DLA' }),
+      opp('c', 20, 'update', { awardAmount: '9999999999999.99', agency: 'DLA' }),
+      // Before 1970 and with milliseconds: DateTime64 holds both, exactly.
+      opp('d', 10, 'snapshot', { awardAmount: '0.01', agency: 'VA', postedDate: '1965-07-01T12:00:00.250Z', createdAt: '1965-07-01T12:00:00.250Z' }),
+    ];
+    const steps: ChdbStep[] = [
+      ...SETUP,
+      ...ANALYTICS_TABLES.map((t) => ({ sql: createTableDdl(t, caps) })),
+      { sql: `SELECT table, name, type_full FROM system.data_skipping_indices WHERE database = 'analytics' ORDER BY table, name` },
+      { sql: `SELECT name, engine_full FROM system.tables WHERE database = 'analytics' ORDER BY name` },
+      insertStep(caps, 'opportunity', events),
+      insertStep(caps, 'proposal', [proposal('p1', 1, 'submitted', '10.00'), proposal('p2', 1, 'awarded', '20.50'), proposal('p2', 1, 'awarded', '20.50')]),
+      { sql: totalsSql(OPPORTUNITY_EVENTS, ['award_amount']) },
+      { sql: `SELECT toString(count()) AS n FROM opportunity_events FINAL` },
+      { sql: ANALYTICS_QUERIES.awardsByAgency },
+      { sql: ANALYTICS_QUERIES.proposalsByStatus },
+      { sql: ANALYTICS_QUERIES.documentsByOcrStatus },
+      { sql: ANALYTICS_QUERIES.usageByFeature },
+      { sql: `SELECT toString(posted_date) AS posted, toYYYYMM(ifNull(created_at, toDateTime64(0, 3, 'UTC'))) AS partition FROM opportunity_events WHERE opportunity_id = '${testId('d')}'` },
+    ];
+    const result = runChdb(steps);
+    const at = (offset: number) => rowsOf(result, SETUP.length + ANALYTICS_TABLES.length + offset);
+
+    const indexes = at(0).map((r) => `${r.table}.${r.name} ${r.type_full}`);
+    expect(indexes).toEqual(
+      expect.arrayContaining([
+        'opportunity_events.idx_opportunity_id bloom_filter',
+        'opportunity_events.idx_event_type set(100)',
+        'opportunity_events.idx_created_at minmax',
+        'api_usage_events.idx_feature set(100)',
+        'proposal_events.idx_status set(16)',
+        'contract_document_events.idx_ocr_status set(8)',
+      ]),
+    );
+    expect(indexes).toHaveLength(ANALYTICS_TABLES.reduce((n, t) => n + t.skipIndexes.length, 0));
+    for (const table of at(1)) {
+      expect(table.engine_full).toMatch(/^ReplacingMergeTree PARTITION BY toYYYYMM\(ifNull\(/);
+      expect(table.engine_full).toContain('min_age_to_force_merge_seconds = 3600');
+    }
+    const [totals] = at(4);
+    expect({ count: totals.count, award: decimalAtScale(totals.award_amount as string, 2) }).toEqual({ count: '3', award: '10000000000000.00' });
+    expect(at(5)).toEqual([{ n: '7' }]);
+    expect(at(6).map((r) => ({ ...r, total: decimalAtScale(r.total as string, 2) }))).toEqual([
+      { agency: 'DLA', awards: '1', total: '9999999999999.99' },
+      { agency: 'VA', awards: '2', total: '0.01' },
+    ]);
+    expect(at(7).map((r) => ({ ...r, total: decimalAtScale(r.total as string, 2) }))).toEqual([
+      { status: 'awarded', proposals: '1', total: '20.50' },
+      { status: 'submitted', proposals: '1', total: '10.00' },
+    ]);
+    expect(at(8)).toEqual([]);
+    expect(at(9)).toEqual([]);
+    expect(at(10)).toEqual([{ posted: '1965-07-01 12:00:00.250', partition: 196507 }]);
+  });
+
+  it('snapshots and restores a table atomically with EXCHANGE TABLES', () => {
+    const restore = restoreStatements(PROPOSAL_EVENTS.name, 'before_run', caps, 'test1');
+    expect(restore.swap).toBe('EXCHANGE TABLES `proposal_events` AND `proposal_events__restore__test1`');
+    const dump = { sql: `SELECT * FROM proposal_events ORDER BY event_id, source_position` };
+    const result = runChdb([
+      ...SETUP,
+      { sql: createTableDdl(PROPOSAL_EVENTS, caps) },
+      insertStep(caps, 'proposal', [proposal('p1', 1, 'draft', '1.00'), proposal('p2', 1, 'draft', '2.00')]),
+      dump,
+      ...snapshotStatements(PROPOSAL_EVENTS.name, 'before_run').map((sql) => ({ sql })),
+      insertStep(caps, 'proposal', [proposal('p3', 1, 'draft', '3.00')]),
+      { sql: 'ALTER TABLE proposal_events DROP PARTITION 202501' },
+      insertStep(caps, 'proposal', [proposal('p4', 1, 'draft', '4.00')]),
+      dump,
+      ...restore.prepare.map((sql) => ({ sql })),
+      { sql: restore.swap },
+      ...restore.cleanup.map((sql) => ({ sql })),
+      dump,
+      { sql: `SELECT name FROM system.tables WHERE database = 'analytics' ORDER BY name` },
+    ]);
+    const last = SETUP.length + 3 + 2 + 3;
+    const before = rowsOf(result, SETUP.length + 2);
+    expect(before).toHaveLength(2);
+    expect(rowsOf(result, last)).not.toEqual(before);
+    expect(rowsOf(result, last + 5)).toEqual(before);
+    expect(rowsOf(result, last + 6)).toEqual([{ name: 'proposal_events' }, { name: 'proposal_events__snapshot__before_run' }]);
+  });
+});

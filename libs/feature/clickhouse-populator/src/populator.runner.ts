@@ -1,0 +1,103 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Pool } from 'pg';
+import type { EventEnvelope } from '@mch/contracts';
+import { CLICKHOUSE_CLIENT } from '@mch/infra-clickhouse';
+import { KAFKA_CLIENT, KafkaAdminHandle } from '@mch/infra-kafka';
+import { PG_POOL } from '@mch/infra-postgres';
+import { ConsumerLoop, ProcessingLog, type BatchSink } from '@mch/data-consumer-loop';
+import { ClickHouseAnalyticsSink, detectAnalyticsCapabilities, ensureAnalyticsTables, entityEnvelopeDecoder } from '@mch/data-clickhouse-analytics';
+import { SERVICE_CONFIG, SERVICE_LOGGER, type LoadedServiceConfig } from '@mch/nest-bootstrap';
+import type { Logger } from '@mch/util-logger';
+import type { ClickHousePopulatorConfig } from './clickhouse-populator.config';
+import { PauseAfterWriteSink } from './pause-after-write.sink';
+import { deadLetterTopicOf, populatorTopics } from './populator-topics';
+
+export const POPULATOR_SERVICE_NAME = 'clickhouse-populator';
+
+/**
+ * Runs the shared consumer loop from the entity topics into the analytics tables for as long as
+ * the service lives. A batch ClickHouse keeps refusing stops the loop and the process (non-zero),
+ * so Kubernetes restarts it and it resumes from the last committed offsets.
+ */
+@Injectable()
+export class PopulatorRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  private producer?: Producer;
+  private loop?: ConsumerLoop<EventEnvelope>;
+  private readonly config: ClickHousePopulatorConfig;
+
+  constructor(
+    @Inject(CLICKHOUSE_CLIENT) private readonly clickhouse: ClickHouseClient,
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly admin: KafkaAdminHandle,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) serviceConfig: LoadedServiceConfig,
+  ) {
+    this.config = serviceConfig.app as ClickHousePopulatorConfig;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // In the background: the service comes up (and reports unready) while a store is down.
+    void this.start().catch((error: unknown) => this.fail('clickhouse populator could not start', error));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.loop?.stop();
+    await this.producer?.disconnect();
+  }
+
+  private async start(): Promise<void> {
+    const caps = await detectAnalyticsCapabilities(this.clickhouse);
+    const tables = await ensureAnalyticsTables(this.clickhouse, caps);
+    const topics = populatorTopics(this.config.CLICKHOUSE_POPULATOR_ENTITIES, this.config.CLICKHOUSE_POPULATOR_TOPIC_PREFIX);
+    const admin = await this.admin.get();
+    // Only the missing ones: asking for existing topics makes kafkajs log an error per restart.
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.topics
+      .flatMap((t) => [
+        { topic: t.topic, numPartitions: t.partitions },
+        { topic: t.deadLetter, numPartitions: 1 },
+      ])
+      .filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    let sink: BatchSink<EventEnvelope> = new ClickHouseAnalyticsSink(this.clickhouse, caps, topics.tableOfTopic);
+    const pauseFile = this.config.CLICKHOUSE_POPULATOR_PAUSE_AFTER_WRITE_FILE;
+    if (pauseFile) sink = new PauseAfterWriteSink(sink, pauseFile);
+    this.loop = new ConsumerLoop(
+      this.kafka,
+      this.producer,
+      entityEnvelopeDecoder(topics.entityOfTopic),
+      sink,
+      this.logger.child({ component: 'consumer-loop' }),
+      new ProcessingLog(this.pool, POPULATOR_SERVICE_NAME),
+      {
+        groupId: this.config.CLICKHOUSE_POPULATOR_GROUP_ID,
+        topics: topics.topics.map((t) => t.topic),
+        fromBeginning: this.config.CLICKHOUSE_POPULATOR_FROM_BEGINNING,
+        maxBatchRecords: this.config.CLICKHOUSE_POPULATOR_BATCH_ROWS,
+        maxBatchWaitMs: this.config.CLICKHOUSE_POPULATOR_BATCH_WAIT_MS,
+        maxWriteAttempts: this.config.CLICKHOUSE_POPULATOR_MAX_WRITE_ATTEMPTS,
+        deadLetterTopicFor: deadLetterTopicOf,
+        serviceName: POPULATOR_SERVICE_NAME,
+      },
+    );
+    await this.loop.start((error) => this.fail('clickhouse populator stopped: a batch could not be written', error));
+    this.logger.info('clickhouse populator consuming', {
+      server: caps.version,
+      tablesCreated: tables.created,
+      topics: topics.topics.map((t) => t.topic),
+      groupId: this.config.CLICKHOUSE_POPULATOR_GROUP_ID,
+    });
+  }
+
+  private fail(message: string, error: unknown): void {
+    this.logger.error(message, { error });
+    process.exitCode = 1;
+    // A graceful shutdown (hooks close the loop, producer and pools) with a failing exit code.
+    process.kill(process.pid, 'SIGTERM');
+  }
+}
