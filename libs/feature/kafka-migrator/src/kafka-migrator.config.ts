@@ -35,6 +35,8 @@ export const kafkaMigratorConfigSchema = z
     LEASE_TTL_MS: z.coerce.number().int().min(1_000).default(60_000),
     KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(4 * 1024 * 1024),
     HOSTNAME: z.string().default('kafka-migrator'),
+    /** Prepended to every topic name (isolated environments, the demo); empty in production. */
+    TOPIC_PREFIX: z.string().trim().max(100).regex(/^[a-zA-Z0-9._-]*$/).default(''),
   })
   .transform((c) => {
     const shardIndex = c.SHARD_INDEX ?? c.JOB_COMPLETION_INDEX ?? 0;

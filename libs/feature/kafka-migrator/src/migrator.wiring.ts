@@ -35,7 +35,7 @@ export async function buildMigrator(pool: Pool, kafka: Kafka, logger: Logger, co
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const created = await ensureEntityTopics(admin, config.ENTITIES);
+    const created = await ensureEntityTopics(admin, config.ENTITIES, config.TOPIC_PREFIX);
     if (created.length > 0) logger.info('topics created', { topics: created });
   } finally {
     await admin.disconnect();
@@ -58,6 +58,7 @@ export async function buildMigrator(pool: Pool, kafka: Kafka, logger: Logger, co
       migrationRun: config.MIGRATION_RUN,
       // One migration is one business operation: its events, rows and logs share one id.
       correlationId: config.migrationId,
+      topicPrefix: config.TOPIC_PREFIX,
     },
     close: () => producer.disconnect(),
   };

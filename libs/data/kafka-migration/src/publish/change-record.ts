@@ -16,4 +16,6 @@ export interface MigrationRunInfo {
   migrationId: string;
   migrationRun: string;
   correlationId: string;
+  /** Prepended to every topic name: isolated environments (demo, tests); empty in production. */
+  topicPrefix?: string;
 }

@@ -50,7 +50,7 @@ export function buildMessage(change: ChangeRecord, run: MigrationRunInfo, now: D
     },
   };
   return {
-    topic: ENTITY_TOPICS[change.entity].name,
+    topic: `${run.topicPrefix ?? ''}${ENTITY_TOPICS[change.entity].name}`,
     key: change.key,
     value: JSON.stringify(envelope),
     eventId,

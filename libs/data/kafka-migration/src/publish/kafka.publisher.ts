@@ -93,11 +93,11 @@ export class KafkaPublisher {
     await this.producer.sendBatch({
       acks: -1,
       topicMessages: [...byEntity.entries()].map(([entity, list]) => ({
-        topic: deadLetterTopic(entity),
+        topic: `${run.topicPrefix ?? ''}${deadLetterTopic(entity)}`,
         messages: list.map((r) => ({
           key: r.change.key,
           value: JSON.stringify({
-            originalTopic: ENTITY_TOPICS[entity].name,
+            originalTopic: `${run.topicPrefix ?? ''}${ENTITY_TOPICS[entity].name}`,
             event: { entity, key: r.change.key, operation: r.change.operation, position: r.change.position, row: truncateRow(r.change.row) },
             error: r.error,
             service: this.options.serviceName,

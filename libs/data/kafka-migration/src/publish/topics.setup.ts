@@ -9,14 +9,14 @@ const THIRTY_DAYS_MS = String(30 * 24 * 3600 * 1000);
  * succeed on a small cluster instead of failing as the first attempt's did. Compression is left
  * to producers: kafkajs cannot read snappy.
  */
-export async function ensureEntityTopics(admin: Admin, entities: readonly MigratedEntity[]): Promise<string[]> {
+export async function ensureEntityTopics(admin: Admin, entities: readonly MigratedEntity[], prefix = ''): Promise<string[]> {
   const cluster = await admin.describeCluster();
   const replication = Math.min(3, cluster.brokers.length);
   const minIsr = String(Math.max(1, replication - 1));
   const existing = new Set(await admin.listTopics());
   const wanted = entities.flatMap((entity) => [
-    { topic: ENTITY_TOPICS[entity].name, numPartitions: ENTITY_TOPICS[entity].partitions },
-    { topic: deadLetterTopic(entity), numPartitions: 1 },
+    { topic: `${prefix}${ENTITY_TOPICS[entity].name}`, numPartitions: ENTITY_TOPICS[entity].partitions },
+    { topic: `${prefix}${deadLetterTopic(entity)}`, numPartitions: 1 },
   ]);
   const missing = wanted.filter((t) => !existing.has(t.topic));
   if (missing.length > 0) {
