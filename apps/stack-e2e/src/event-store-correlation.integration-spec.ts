@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
+import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
 import { createKafka } from '@mch/infra-kafka';
 import { createLogger } from '@mch/util-logger';
@@ -89,4 +89,34 @@ describe('a correlation id sent to the event-store service over HTTP', () => {
         .some((log) => log.correlation_id === correlationId && log.msg === 'http request' && log.status === 201),
     );
   }, 120_000);
+
+  it('applies append commands sent over Kafka with their correlation id, and dead-letters a stale one', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    const correlationId = randomUUID();
+    const aggregateId = randomUUID();
+    const command = (expectedVersion: number | string) => ({
+      key: aggregateId,
+      value: JSON.stringify({
+        aggregateId,
+        aggregateType: 'Proposal',
+        expectedVersion,
+        events: [{ eventType: 'ProposalDrafted', data: { title: 'Wound care supplies' } }],
+      }),
+      headers: { 'correlation-id': correlationId },
+    });
+    await producer.send({ topic: 'eventstore.append-requests', messages: [command('no_stream'), command('no_stream')] });
+    await producer.disconnect();
+    await waitFor('the command applied', async () => {
+      const rows = await db.pool.query('SELECT correlation_id FROM event_store WHERE aggregate_id = $1', [aggregateId]);
+      return rows.rows.length === 1 && rows.rows[0].correlation_id === correlationId;
+    }, 60_000);
+    await waitFor('the stale command dead-lettered', async () => {
+      const letters = await readWholeTopic(kafka, 'dlq.eventstore.append-requests');
+      return letters.some((m) => {
+        const letter = JSON.parse(String(m.value)) as { event: { aggregateId: string }; error: { code: string } };
+        return letter.event.aggregateId === aggregateId && letter.error.code === 'CONCURRENCY_CONFLICT' && m.headers['correlation-id'] === correlationId;
+      });
+    }, 60_000);
+  }, 150_000);
 });

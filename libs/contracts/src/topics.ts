@@ -33,3 +33,6 @@ export function deadLetterTopic(entity: MigratedEntity): string {
 
 /** Events appended to the event store are relayed here by the outbox relay. */
 export const EVENT_STORE_TOPIC: TopicSpec = { name: 'eventstore.events', partitions: 6, table: 'event_store' };
+
+/** Append commands other services send to the event store over Kafka (the event-store consumes them). */
+export const EVENT_STORE_COMMANDS_TOPIC: TopicSpec = { name: 'eventstore.append-requests', partitions: 6, table: 'event_store' };

@@ -6,9 +6,10 @@ import { SERVICE_CONFIG, type LoadedServiceConfig } from '@mch/nest-bootstrap';
 import type { EventStoreApiConfig } from './event-store-api.config';
 import { EVENT_STORE, EventStoreController } from './event-store.controller';
 import { OutboxRelayRunner } from './outbox-relay.runner';
+import { EventStoreCommandsController } from './event-store-commands.controller';
 
 @Module({
-  controllers: [EventStoreController],
+  controllers: [EventStoreController, EventStoreCommandsController],
   providers: [
     {
       provide: EVENT_STORE,

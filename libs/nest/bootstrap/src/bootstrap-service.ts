@@ -1,4 +1,6 @@
 import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { createKafka } from '@mch/infra-kafka';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import type { StoreName } from '@mch/infra-health';
 import { createLogger, type Logger } from '@mch/util-logger';
@@ -19,7 +21,13 @@ export interface ServiceDefinition {
   imports?: ModuleMetadata['imports'];
   /** The service's own environment variables, validated with the stores' at boot. */
   config?: z.ZodType;
-  /** Called once the HTTP server listens, e.g. to connect a Kafka microservice. */
+  /**
+   * Kafka topics this service consumes through @nestjs/microservices (@EventPattern handlers),
+   * created if missing; the consumer starts in the background so the service also boots (and
+   * reports unready) while Kafka is down.
+   */
+  kafkaConsumer?: { groupId: string; topics: { name: string; partitions: number }[] };
+  /** Called once the HTTP server listens. */
   afterListen?: (service: RunningService) => Promise<void>;
 }
 
@@ -58,9 +66,52 @@ export async function bootstrapService(definition: ServiceDefinition, env: Env =
   await app.listen(config.service.HTTP_PORT, config.service.HTTP_HOST);
   const url = await app.getUrl();
   const running = { app, config, logger, url };
+  if (definition.kafkaConsumer && config.kafka) void startKafkaConsumer(running, definition.name, definition.kafkaConsumer);
   await definition.afterListen?.(running);
   logger.info('service started', { url, stores: definition.stores });
   return running;
+}
+
+async function startKafkaConsumer(
+  service: RunningService,
+  name: string,
+  consumer: NonNullable<ServiceDefinition['kafkaConsumer']>,
+): Promise<void> {
+  const kafkaConfig = service.config.kafka as NonNullable<LoadedServiceConfig['kafka']>;
+  const retry = async (what: string, work: () => Promise<void>) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        service.logger.warn(`${what} failed; retrying`, { attempt, error });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1_000 * attempt)));
+      }
+    }
+  };
+  await retry('creating the consumed topics', async () => {
+    const admin = createKafka(kafkaConfig, { clientId: `${name}-admin`, logger: service.logger }).admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = consumer.topics.filter((t) => !existing.has(t.name));
+      if (missing.length > 0) {
+        await admin.createTopics({ topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })), waitForLeaders: true });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  });
+  service.app.connectMicroservice<MicroserviceOptions>({
+    transport: Transport.KAFKA,
+    options: {
+      client: { clientId: name, brokers: kafkaConfig.KAFKA_BROKERS },
+      consumer: { groupId: consumer.groupId, allowAutoTopicCreation: false },
+      subscribe: { fromBeginning: true },
+      postfixId: '',
+    },
+  });
+  await retry('starting the kafka consumer', () => service.app.startAllMicroservices().then(() => undefined));
+  service.logger.info('kafka consumer started', { group: consumer.groupId, topics: consumer.topics.map((t) => t.name) });
 }
 
 /**
