@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { runService } from '@mch/nest-bootstrap';
+import { runWeaviateIndexer } from '@mch/feature-weaviate-indexer';
 
-// Consumes Kafka into Weaviate; checkpoints and its processing log live in PostgreSQL.
-runService({ name: 'weaviate-indexer', stores: ['postgres', 'kafka', 'weaviate'] });
+// Consumes the opportunity and contract-document topics into Weaviate (a k8s Job sets
+// MIGRATION_ID: index up to the topics' current end, then exit); `backup`, `restore` and
+// `delete-run` are the rollback commands. Its processing log lives in PostgreSQL.
+runWeaviateIndexer(process.argv.slice(2));

@@ -1,0 +1,49 @@
+import { plainProperty, textProperty, type CollectionDefinition, type VectorizerSettings } from './collection.types';
+
+/** Text that feeds the vector, in this order; the content hash covers the same text. */
+export const OPPORTUNITY_VECTOR_SOURCES = ['title', 'description', 'requirements'] as const;
+
+/**
+ * The plan's `Opportunity` class as a v3 collection: its six properties (agency and naicsCode as
+ * `text` with `field` tokenization instead of the deprecated `string`), plus what search filters
+ * on and what lineage needs to order versions and undo a migration run.
+ */
+export function opportunityCollection(name: string, vectorizer: VectorizerSettings): CollectionDefinition {
+  return {
+    name,
+    description: 'Federal contracting opportunity (SAM.gov notice) from the MedContractHub monolith',
+    vectorizer,
+    skipVectorIndex: false,
+    vectorSourceProperties: [...OPPORTUNITY_VECTOR_SOURCES],
+    properties: [
+      textProperty('title', 'Opportunity title'),
+      textProperty('description', 'Full description'),
+      textProperty('agency', 'Contracting agency, matched as a whole', { tokenization: 'field' }),
+      textProperty('naicsCode', 'NAICS code', { tokenization: 'field' }),
+      textProperty('requirements', 'Requirements extracted from its contract documents', { array: true }),
+      plainProperty('embeddings_version', 'int', 'Version of the embedding that produced the vector'),
+      textProperty('noticeId', 'SAM.gov notice id', { tokenization: 'field' }),
+      textProperty('solicitationNumber', 'Solicitation number', { tokenization: 'field' }),
+      textProperty('noticeType', 'SAM.gov notice type', { tokenization: 'field' }),
+      textProperty('subAgency', 'Sub-agency', { tokenization: 'field' }),
+      textProperty('office', 'Contracting office', { tokenization: 'field' }),
+      textProperty('classificationCode', 'Product/service code', { tokenization: 'field' }),
+      textProperty('setAsideType', 'Set-aside code (SBA, 8A, SDVOSBC, ...)', { tokenization: 'field' }),
+      textProperty('status', 'active, awarded, cancelled or expired', { tokenization: 'field' }),
+      textProperty('placeOfPerformanceState', 'Place of performance state', { tokenization: 'field' }),
+      plainProperty('postedDate', 'date', 'Posted on SAM.gov', { rangeFilters: true }),
+      plainProperty('responseDeadline', 'date', 'Response deadline', { rangeFilters: true }),
+      plainProperty('archiveDate', 'date', 'Archive date'),
+      plainProperty('sourceUpdatedAt', 'date', 'updated_at of the source row'),
+      textProperty('contentHash', 'SHA-256 of the text feeding the vector', { tokenization: 'field', searchable: false }),
+      textProperty('sourcePosition', 'Position of the source version written (lsn:/seq:, text order = position order)', {
+        tokenization: 'field',
+        searchable: false,
+      }),
+      plainProperty('eventId', 'uuid', 'Event that wrote this version'),
+      textProperty('migrationRun', 'Migration run that wrote this version', { tokenization: 'field', searchable: false }),
+      plainProperty('migrationId', 'uuid', 'Migration id that wrote this version'),
+      plainProperty('correlationId', 'uuid', 'Correlation id of that event'),
+    ],
+  };
+}

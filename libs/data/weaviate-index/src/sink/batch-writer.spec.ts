@@ -1,0 +1,102 @@
+import { balancedChunks, writeObjects, type InsertManyTarget, type WriteObject } from './batch-writer';
+import { isTransientObjectError } from './object-errors';
+
+const objects: WriteObject[] = Array.from({ length: 7 }, (_, i) => ({ id: `id-${i}`, properties: { n: i }, vector: [i, 1] }));
+
+/** A fake collection answering with the errors `script` gives for (how often this id was sent, id). */
+function target(script: (sends: number, id: string) => string | undefined) {
+  const calls: string[][] = [];
+  const sent = new Map<string, number>();
+  const t: InsertManyTarget = {
+    insertMany: async (batch) => {
+      calls.push(batch.map((o) => o.id));
+      const errors: Record<number, { message: string }> = {};
+      batch.forEach((o, i) => {
+        sent.set(o.id, (sent.get(o.id) ?? 0) + 1);
+        const message = script(sent.get(o.id) ?? 0, o.id);
+        if (message) errors[i] = { message };
+      });
+      return { errors };
+    },
+  };
+  return { t, calls };
+}
+
+const options = { batchSize: 3, concurrency: 2, maxObjectAttempts: 3, retryBaseDelayMs: 100 };
+
+describe('writeObjects', () => {
+  it('sends requests of batchSize objects with the vector under the default name', async () => {
+    const sent: unknown[] = [];
+    const t: InsertManyTarget = { insertMany: async (batch) => (sent.push(...batch), { errors: {} }) };
+    expect(await writeObjects(t, objects, 'C', options)).toEqual(new Map());
+    expect(sent).toHaveLength(7);
+    expect(sent[1]).toEqual({ id: 'id-1', properties: { n: 1 }, vectors: { default: [1, 1] } });
+  });
+
+  it('returns permanent per-object errors by index and writes the rest', async () => {
+    const { t, calls } = target((_, id) => (id === 'id-4' ? "invalid integer property 'n'" : undefined));
+    const failures = await writeObjects(t, objects, 'C', options);
+    expect(failures).toEqual(new Map([[4, "invalid integer property 'n'"]]));
+    expect(calls.flat()).toHaveLength(7);
+  });
+
+  it('re-sends only the transiently failed objects, with growing delays', async () => {
+    const sleeps: number[] = [];
+    const { t, calls } = target((sends, id) => (id === 'id-2' && sends <= 2 ? 'shard is read-only' : id === 'id-5' && sends <= 1 ? 'context deadline exceeded' : undefined));
+    const retries: number[] = [];
+    const failures = await writeObjects(t, objects, 'C', {
+      ...options,
+      sleep: async (ms) => void sleeps.push(ms),
+      onRetry: (info) => retries.push(info.objects),
+    });
+    expect(failures.size).toBe(0);
+    expect(calls.flat()).toHaveLength(7 + 2 + 1);
+    expect(calls.slice(-3).flat().sort()).toEqual(['id-2', 'id-2', 'id-5']);
+    expect(retries).toEqual([2, 1]);
+    expect(sleeps).toEqual([100, 200]);
+  });
+
+  it('throws STORE_UNAVAILABLE naming the collection when transient errors outlast the attempts', async () => {
+    const { t } = target((_, id) => (id === 'id-0' ? 'connection refused' : undefined));
+    await expect(writeObjects(t, objects, 'Opportunity', { ...options, sleep: async () => undefined })).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      message: expect.stringMatching(/^weaviate Opportunity: 1 objects still failing after 3 attempts: connection refused/),
+    });
+  });
+
+  it('lets a failed request (not a per-object error) propagate', async () => {
+    const t: InsertManyTarget = { insertMany: async () => Promise.reject(new Error('UNAVAILABLE: connection dropped')) };
+    await expect(writeObjects(t, objects, 'C', options)).rejects.toThrow('connection dropped');
+  });
+});
+
+describe('balancedChunks', () => {
+  const sizes = (n: number, max: number, c: number) => balancedChunks(Array.from({ length: n }, (_, i) => i), max, c).map((x) => x.length);
+
+  it('gives every worker the same number of requests of nearly equal size, none above the maximum', () => {
+    expect(sizes(5000, 200, 8)).toEqual(new Array(32).fill(157).slice(0, 31).concat([5000 - 31 * 157]));
+    expect(sizes(1600, 200, 8)).toEqual(new Array(8).fill(200));
+    expect(sizes(1700, 200, 8)).toHaveLength(16);
+    expect(Math.max(...sizes(1700, 200, 8))).toBeLessThanOrEqual(200);
+  });
+
+  it('sends small batches in one request per object at most', () => {
+    expect(sizes(3, 200, 8)).toEqual([1, 1, 1]);
+    expect(sizes(0, 200, 8)).toEqual([]);
+  });
+
+  it('keeps every item exactly once, in order', () => {
+    expect(balancedChunks([1, 2, 3, 4, 5, 6, 7], 2, 2).flat()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
+describe('isTransientObjectError', () => {
+  it.each(['context deadline exceeded', 'shard Opportunity_x is read-only', 'rpc error: code = Unavailable', 'unexpected EOF'])('%s is transient', (m) =>
+    expect(isTransientObjectError(m)).toBe(true),
+  );
+  it.each([
+    "invalid integer property 'n' on class 'X': requires an integer",
+    "insert to vector index: ... 3 vs 2: vector lengths don't match",
+    'id already exists',
+  ])('%s is permanent', (m) => expect(isTransientObjectError(m)).toBe(false));
+});

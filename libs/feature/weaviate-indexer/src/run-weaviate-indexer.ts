@@ -1,0 +1,65 @@
+import { bootstrapService, type ServiceDefinition } from '@mch/nest-bootstrap';
+import { isDomainException } from '@mch/util-errors';
+import { createLogger, type Logger } from '@mch/util-logger';
+import { SERVICE_NAME } from './index-settings';
+import { isCliCommand, runCli, USAGE } from './weaviate-indexer.cli';
+import { weaviateIndexerConfigSchema } from './weaviate-indexer.config';
+import { WeaviateIndexerModule } from './weaviate-indexer.module';
+import { WeaviateIndexerRunner } from './weaviate-indexer.runner';
+
+/** The weaviate-indexer service: stores it uses, its settings, its module. */
+export const weaviateIndexerService: ServiceDefinition = {
+  name: SERVICE_NAME,
+  stores: ['postgres', 'kafka', 'weaviate'],
+  config: weaviateIndexerConfigSchema,
+  imports: [WeaviateIndexerModule],
+};
+
+/** The service: streaming, or Job mode when MIGRATION_ID is set. Resolves with the exit code. */
+async function runIndexer(logger: Logger): Promise<number> {
+  let running;
+  try {
+    running = await bootstrapService(weaviateIndexerService);
+  } catch (error) {
+    logger.error(`${SERVICE_NAME} failed to start: ${error instanceof Error ? error.message : String(error)}`, {
+      code: isDomainException(error) ? error.code : 'BOOT_FAILED',
+      error,
+    });
+    return 1;
+  }
+  const runner = running.app.get(WeaviateIndexerRunner);
+  const exitCode = await runner.finished.then(
+    () => 0,
+    () => 1,
+  );
+  await running.app.close();
+  return exitCode;
+}
+
+/**
+ * Entry point of apps/weaviate-indexer: no argument runs the service (a k8s Job sets
+ * MIGRATION_ID, which makes it index up to the current end of the topics and exit);
+ * `job` does the same from a shell; backup, restore and delete-run are one-shot commands.
+ */
+export function runWeaviateIndexer(argv: string[], env: NodeJS.ProcessEnv = process.env): void {
+  const logger = createLogger({ service: SERVICE_NAME, level: env.LOG_LEVEL === 'debug' ? 'debug' : 'info' });
+  const [command, ...rest] = argv;
+  let work: Promise<number>;
+  if (command === undefined || command === 'job') {
+    if (command === 'job' && !env.MIGRATION_ID) {
+      logger.error(`job mode needs MIGRATION_ID (the migration's UUID; its consumer group is per migration)\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    work = runIndexer(logger);
+  } else if (isCliCommand(command)) {
+    work = runCli(command, rest, logger, env);
+  } else {
+    logger.error(`unknown command '${command}'\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  void work.then((code) => {
+    process.exitCode = code;
+  });
+}

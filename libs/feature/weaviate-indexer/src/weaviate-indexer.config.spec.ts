@@ -1,0 +1,37 @@
+import { loadConfig } from '@mch/util-config';
+import { groupId, loopOptions, vectorizerSettings } from './index-settings';
+import { weaviateIndexerConfigSchema } from './weaviate-indexer.config';
+
+const load = (env: Record<string, string>) => loadConfig(weaviateIndexerConfigSchema, env);
+
+describe('weaviate-indexer settings', () => {
+  it('defaults to self-provided 256-dimension vectors, the contract topics and streaming mode', () => {
+    const config = load({});
+    expect(vectorizerSettings(config)).toEqual({ kind: 'none', dimensions: 256 });
+    const options = loopOptions(config);
+    expect(options.topics).toEqual({ opportunity: 'contracts.opportunities.events', contract_document: 'contracts.documents.events' });
+    expect(options.groupId).toBe('weaviate-indexer');
+    expect(options.sink.names).toEqual({ opportunity: 'Opportunity', contractDocument: 'ContractDocument', tombstone: 'IndexTombstone' });
+    expect(options.sink.embedder?.dimensions).toBe(256);
+    expect(options.sink).toMatchObject({ batchSize: 200, concurrency: 8, embeddingsVersion: 1 });
+  });
+
+  it('uses text2vec-transformers (no client-side embedder) with its inference URL, and requires the URL', () => {
+    const config = load({ WEAVIATE_VECTORIZER: 'text2vec-transformers', TRANSFORMERS_INFERENCE_URL: 'http://t2v:8080' });
+    expect(vectorizerSettings(config)).toEqual({ kind: 'text2vec-transformers', inferenceUrl: 'http://t2v:8080' });
+    expect(loopOptions(config).sink.embedder).toBeNull();
+    expect(() => load({ WEAVIATE_VECTORIZER: 'text2vec-transformers' })).toThrow(
+      /TRANSFORMERS_INFERENCE_URL is missing|TRANSFORMERS_INFERENCE_URL is invalid: is required/,
+    );
+  });
+
+  it('gives Job mode a consumer group per migration, so a re-run of the Job resumes it', () => {
+    expect(groupId(load({ MIGRATION_ID: '2d8e2b4f-6c3e-4d9f-8a12-3456789abcde' }))).toBe('weaviate-indexer.job.2d8e2b4f-6c3e-4d9f-8a12-3456789abcde');
+  });
+
+  it('names invalid settings', () => {
+    expect(() => load({ WEAVIATE_COLLECTION_PREFIX: 'it-1' })).toThrow(/WEAVIATE_COLLECTION_PREFIX is invalid/);
+    expect(() => load({ WEAVIATE_BATCH_SIZE: '5000' })).toThrow(/WEAVIATE_BATCH_SIZE is invalid/);
+    expect(() => load({ MIGRATION_ID: 'run-1' })).toThrow(/MIGRATION_ID is invalid/);
+  });
+});

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import type { Admin, Kafka } from 'kafkajs';
+import type { WeaviateClient } from 'weaviate-client';
+import type { ContractDocumentData, EventEnvelope, OpportunityData } from '@mch/contracts';
+import { lineageOf, mergeRequirements, opportunityProperties } from '@mch/data-weaviate-index';
+import {
+  countObjects,
+  dropIndex,
+  freePort,
+  indexEnvelope,
+  monolithContractDocuments,
+  monolithOpportunities,
+  produceEnvelopes,
+  produceRaw,
+  readOpportunities,
+  readTopic,
+  uniqueIndexNames,
+} from '@mch/data-weaviate-index/testing';
+import { createKafka } from '@mch/infra-kafka';
+import { connectWeaviate } from '@mch/infra-weaviate';
+import { bootstrapService } from '@mch/nest-bootstrap';
+import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
+import { kafkaEnvSchema, loadConfig, weaviateEnvSchema } from '@mch/util-config';
+import { createLogger } from '@mch/util-logger';
+import { weaviateIndexerService } from './run-weaviate-indexer';
+import { WeaviateIndexerRunner } from './weaviate-indexer.runner';
+
+const OPPORTUNITIES = 300;
+const RUN = 'backfill-1';
+const MIGRATION = randomUUID();
+
+describe('weaviate-indexer service in Job mode (real Kafka, Weaviate and PostgreSQL)', () => {
+  let db: MigratedDatabase;
+  let kafka: Kafka;
+  let admin: Admin;
+  let client: WeaviateClient;
+  let rows: OpportunityData[];
+  let documents: ContractDocumentData[];
+  const envelopes = new Map<string, EventEnvelope>();
+  const suffix = randomUUID();
+  const topics = { opportunity: `it.wvi.${suffix}.opportunities`, document: `it.wvi.${suffix}.documents` };
+  const names = uniqueIndexNames('Feat');
+  const prefix = names.opportunity.replace(/Opportunity$/, '');
+
+  /** Runs the service in-process until its Job completes; returns the runner's stats. */
+  async function runJob(migrationId: string) {
+    const running = await bootstrapService(weaviateIndexerService, {
+      ...process.env,
+      PGDATABASE: db.name,
+      HTTP_PORT: String(await freePort()),
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      MIGRATION_ID: migrationId,
+      WEAVIATE_COLLECTION_PREFIX: prefix,
+      INDEXER_OPPORTUNITY_TOPIC: topics.opportunity,
+      INDEXER_DOCUMENT_TOPIC: topics.document,
+      INDEXER_MAX_BATCH_WAIT_MS: '100',
+      INDEXER_JOB_POLL_MS: '200',
+    });
+    const runner = running.app.get(WeaviateIndexerRunner);
+    try {
+      await runner.finished;
+      return structuredClone(runner.stats);
+    } finally {
+      await running.app.close();
+    }
+  }
+
+  function expectedObject(row: OpportunityData) {
+    const envelope = envelopes.get(row.id);
+    if (!envelope) throw new Error(`no envelope for ${row.id}`);
+    const requirements = mergeRequirements(
+      documents.filter((d) => d.opportunityId === row.id).map((d) => ({ documentId: d.id, createdAt: d.createdAt, requirements: d.requirements })),
+    );
+    const position = envelope.metadata.sourcePosition ?? '';
+    return opportunityProperties(row, requirements, { position, embeddingsVersion: 1, lineage: lineageOf(envelope) });
+  }
+
+  beforeAll(async () => {
+    db = await createMigratedDatabase('wvi_feature', { load: { opportunities: OPPORTUNITIES, seed: 11 } });
+    rows = await monolithOpportunities(db.pool);
+    documents = await monolithContractDocuments(db.pool);
+    kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'wvi-it', logger: createLogger({ service: 'wvi-it', level: 'error', sink: () => undefined }) });
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        { topic: topics.opportunity, numPartitions: 3 },
+        { topic: topics.document, numPartitions: 2 },
+      ],
+      waitForLeaders: true,
+    });
+    client = await connectWeaviate(loadConfig(weaviateEnvSchema));
+    const snapshot = (entity: 'opportunity' | 'contract_document', data: OpportunityData | ContractDocumentData) =>
+      indexEnvelope(entity, data.id, data, { operation: 'snapshot', position: 1, migrationRun: RUN, migrationId: MIGRATION });
+    for (const row of rows) envelopes.set(row.id, snapshot('opportunity', row));
+    await produceEnvelopes(kafka, topics.document, documents.map((d) => snapshot('contract_document', d)));
+    await produceEnvelopes(kafka, topics.opportunity, [...envelopes.values()]);
+    const broken = envelopes.get(rows[0].id) as EventEnvelope;
+    await produceRaw(kafka, topics.opportunity, [
+      { key: rows[1].id, value: '{"eventId": truncated' },
+      { key: rows[0].id, value: JSON.stringify({ ...broken, data: { ...broken.data, status: 'archived' } }) },
+    ]);
+  });
+
+  afterAll(async () => {
+    await dropIndex(client, names);
+    await client.close();
+    await admin.deleteTopics({ topics: [topics.opportunity, topics.document, `dlq.${topics.opportunity}`, `dlq.${topics.document}`] }).catch(() => undefined);
+    await admin.disconnect();
+    await db.drop();
+  });
+
+  it("indexes every opportunity: object count equals the source count and each object equals its row's mapped values", async () => {
+    const stats = await runJob(MIGRATION);
+    expect(stats.loop).toMatchObject({ deadLettered: 2 });
+    expect(await countObjects(client, names.opportunity)).toBe(rows.length);
+    const stored = await readOpportunities(client, names.opportunity);
+    for (const row of rows) expect(stored.get(row.id)).toEqual(expectedObject(row));
+    expect([...stored.values()].filter((p) => p.requirements.length > 0).length).toBeGreaterThan(OPPORTUNITIES / 4);
+  });
+
+  it('finds a known title by BM25', async () => {
+    // Generated titles repeat catalogue phrases; a title held by one row only identifies it.
+    const counts = new Map<string, number>();
+    for (const r of rows) counts.set(r.title, (counts.get(r.title) ?? 0) + 1);
+    const row = rows.find((r) => counts.get(r.title) === 1) ?? rows[17];
+    const found = await client.collections.use(names.opportunity).query.bm25(row.title, { limit: 10, queryProperties: ['title'] });
+    const titles = found.objects.map((o) => String(o.properties.title));
+    expect(found.objects.map((o) => o.uuid)).toContain(row.id);
+    expect(titles[0]).toBe(row.title);
+  });
+
+  it('dead-letters bad input with the reason, logs it in service_processing_log, and carries on', async () => {
+    const dead = await readTopic(kafka, `dlq.${topics.opportunity}`, 2);
+    const reasons = dead.map((m) => JSON.parse(m.value) as { originalTopic: string; error: { code: string; message: string; field?: string } });
+    expect(reasons.map((r) => r.error)).toEqual(
+      expect.arrayContaining([
+        { code: 'VALIDATION_FAILED', message: `opportunity ${rows[1].id}: field (value) is not a JSON event envelope`, field: '(value)' },
+        expect.objectContaining({ code: 'VALIDATION_FAILED', field: 'data.status', message: expect.stringMatching(new RegExp(`^opportunity ${rows[0].id}: field data.status is invalid`)) }),
+      ]),
+    );
+    expect(reasons.every((r) => r.originalTopic === topics.opportunity)).toBe(true);
+    const { rows: logged } = await db.pool.query<{ entity_id: string; status: string; error_code: string }>(
+      `SELECT entity_id, status, error_code FROM service_processing_log WHERE service_name = 'weaviate-indexer' ORDER BY entity_id`,
+    );
+    expect(logged).toEqual(
+      [rows[0].id, rows[1].id].sort().map((id) => ({ entity_id: id, status: 'dead_lettered', error_code: 'VALIDATION_FAILED' })),
+    );
+    // The good version of rows[0] (before the bad one) is indexed.
+    expect((await readOpportunities(client, names.opportunity)).get(rows[0].id)?.status).toBe(rows[0].status);
+  });
+
+  it('replaying the whole topic from the start leaves the count unchanged and creates no duplicates', async () => {
+    const before = await readOpportunities(client, names.opportunity);
+    const stats = await runJob(randomUUID());
+    expect(stats.sink).toMatchObject({ opportunitiesWritten: 0, documentsWritten: 0, vectorsComputed: 0 });
+    expect(stats.sink?.skippedUnchanged).toBe(rows.length + documents.length);
+    expect(await countObjects(client, names.opportunity)).toBe(rows.length);
+    expect(await readOpportunities(client, names.opportunity)).toEqual(before);
+  });
+
+  it('applies updates and deletes from the topic; an older version arriving after a newer one does not overwrite it', async () => {
+    const [updated, deleted, raced] = [rows[3], rows[4], rows[5]];
+    const change = (row: OpportunityData, position: number, data: Partial<OpportunityData>) =>
+      indexEnvelope('opportunity', row.id, { ...row, ...data }, { operation: 'update', position, migrationRun: 'cdc', migrationId: MIGRATION });
+    await produceEnvelopes(kafka, topics.opportunity, [
+      change(updated, 2, { title: 'Updated: nitrile gloves, size XL', status: 'awarded' }),
+      indexEnvelope('opportunity', deleted.id, null, { operation: 'delete', position: 2, migrationRun: 'cdc' }),
+      change(raced, 5, { title: 'Newest title' }),
+      change(raced, 4, { title: 'Older title, late' }),
+    ]);
+    await runJob(MIGRATION);
+    const stored = await readOpportunities(client, names.opportunity);
+    expect(stored.get(updated.id)).toMatchObject({ title: 'Updated: nitrile gloves, size XL', status: 'awarded', migrationRun: 'cdc' });
+    expect(stored.has(deleted.id)).toBe(false);
+    expect(stored.get(raced.id)).toMatchObject({ title: 'Newest title', sourcePosition: 'lsn:0000000000000005' });
+    expect(stored.size).toBe(rows.length - 1);
+  });
+});
