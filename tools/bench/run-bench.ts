@@ -7,6 +7,7 @@ import { createKafka } from '@mch/infra-kafka';
 import { createLogger } from '@mch/util-logger';
 import { printResults, type BenchResult } from './bench-report';
 import { benchEventStore } from './event-store.bench';
+import { benchConsistency } from './consistency.bench';
 import { benchKafkaMigrator } from './kafka-migrator.bench';
 import { benchClickHouse } from './clickhouse.bench';
 import { benchWeaviate } from './weaviate.bench';
@@ -15,6 +16,7 @@ const scale = Number(process.env.MCH_BENCH_SCALE ?? 1);
 
 const CASES: Record<string, () => Promise<BenchResult[]>> = {
   'event-store': () => benchEventStore(kafka(), Math.round(20_000 * scale)),
+  consistency: () => benchConsistency(kafka(), Math.round(1_000_000 * scale)),
   'kafka-migrator': () => benchKafkaMigrator(kafka(), Math.round(1_000_000 * scale)),
   clickhouse: () => benchClickHouse(kafka(), Math.round(1_000_000 * scale)),
   weaviate: () => benchWeaviate(kafka(), Math.round(100_000 * scale)),

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
-import { migrateDown, migrateUp, schemaMigrationDataSource } from './schema-migrations';
+import { SCHEMA_MIGRATIONS, migrateDown, migrateUp, schemaMigrationDataSource } from './schema-migrations';
 
 const OUR_TABLES = ['event_store', 'event_snapshots', 'event_outbox', 'service_processing_log', 'data_migration_state', 'migration_checkpoints'];
 const TRACKED = ['opportunities', 'proposals', 'contract_documents'];
@@ -99,7 +99,7 @@ describe('schema migrations on plain PostgreSQL without the auth schema', () => 
     db = await createMigratedDatabase('schema_plain', { monolith: false, migrations: false });
     await db.pool.query(`CREATE TABLE opportunities (id uuid PRIMARY KEY, updated_at timestamptz);
                          CREATE TABLE proposals (id uuid PRIMARY KEY); CREATE TABLE contract_documents (id uuid PRIMARY KEY)`);
-    expect(await withDataSource(db, migrateUp)).toHaveLength(3);
+    expect(await withDataSource(db, migrateUp)).toHaveLength(SCHEMA_MIGRATIONS.length);
     const fk = await db.pool.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE conname = 'event_store_user_id_fkey'`);
     expect(fk.rows[0].n).toBe(0);
   });

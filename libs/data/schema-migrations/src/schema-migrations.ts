@@ -4,12 +4,14 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { EventSourcingInfrastructure1764000000016 } from './migrations/016-event-sourcing-infrastructure.migration';
 import { MicroservicesTracking1764000000017 } from './migrations/017-microservices-tracking.migration';
 import { MigrationState1764000000018 } from './migrations/018-migration-state.migration';
+import { ConsistencyCheckRuns1764000000019 } from './migrations/019-consistency-check-runs.migration';
 
 /** In order; the monolith's own migrations end at 015. */
 export const SCHEMA_MIGRATIONS = [
   EventSourcingInfrastructure1764000000016,
   MicroservicesTracking1764000000017,
   MigrationState1764000000018,
+  ConsistencyCheckRuns1764000000019,
 ];
 
 export async function migrateUp(dataSource: DataSource): Promise<string[]> {

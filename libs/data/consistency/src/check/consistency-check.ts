@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import type { WeaviateClient } from 'weaviate-client';
+import { ENTITY_TOPICS, type MigratedEntity } from '@mch/contracts';
+import { detectAnalyticsCapabilities, type AnalyticsCapabilities } from '@mch/data-clickhouse-analytics';
+import type { IndexCollectionNames } from '@mch/data-weaviate-index';
+import type { Logger } from '@mch/util-logger';
+import { DEFAULT_SEGMENT_DIFF, type SegmentDiffOptions } from '../diff/segment-diff';
+import { validateEventOrder } from '../event-order/event-order.validator';
+import type { EventOrderOptions, EventOrderReport } from '../event-order/event-order.report';
+import { clickhouseProfile, type ClickHouseProfile } from '../profiles/clickhouse-profile';
+import { fullProfile, type HashProfile } from '../profiles/hash-profile';
+import { weaviateViews } from '../profiles/weaviate-profile';
+import type { CheckMode, ConsistencyReport, EntityReport, PairReport, Thresholds } from '../report/consistency-report';
+import { ClickHouseEntitySource } from '../stores/clickhouse.source';
+import { describeError, StoreReadError, type ContentView, type StoreName, type TargetStore } from '../stores/content-view';
+import { KafkaEntitySource } from '../stores/kafka.source';
+import { PostgresEntitySource } from '../stores/postgres.source';
+import { WeaviateEntitySource } from '../stores/weaviate.source';
+import { contentPair, countPair, failedPair } from './pair-check';
+import { inFlightCutoff, migrationWatermark } from './in-flight';
+
+export interface ConsistencyStores {
+  pool: Pool;
+  kafka?: Kafka;
+  clickhouse?: ClickHouseClient;
+  weaviate?: { client: WeaviateClient; names: IndexCollectionNames };
+}
+
+export interface ConsistencyCheckOptions {
+  mode: CheckMode;
+  entities: readonly MigratedEntity[];
+  /** Stores compared with PostgreSQL; an entity a store does not hold is skipped for it. */
+  targets: readonly TargetStore[];
+  /** Kafka: only this migration's events. Also where the watermark comes from when none is given. */
+  migrationId: string | null;
+  watermark: Date | null;
+  /** Rows changed within this long before the check are in flight, watermark or not. */
+  inFlightLagMs: number;
+  thresholds: Thresholds;
+  topicFor: (entity: MigratedEntity) => string;
+  maxListed: number;
+  sampleSize: number;
+  segments: SegmentDiffOptions;
+  kafkaTimeoutMs: number;
+  weaviatePageSize: number;
+  /** Cursors reading a Weaviate collection at once, each over its own range of ids. */
+  weaviateReadSlices: number;
+  eventStore: EventOrderOptions | null;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export const defaultTopicFor = (entity: MigratedEntity) => ENTITY_TOPICS[entity].name;
+
+export const DEFAULT_CHECK_OPTIONS: Omit<ConsistencyCheckOptions, 'logger'> = {
+  mode: 'content',
+  entities: ['opportunity'],
+  targets: ['kafka', 'clickhouse', 'weaviate'],
+  migrationId: null,
+  watermark: null,
+  inFlightLagMs: 0,
+  thresholds: { maxDiscrepancies: 100, maxDiscrepancyRate: 0.0001 },
+  topicFor: defaultTopicFor,
+  maxListed: 1_000,
+  sampleSize: 20,
+  segments: DEFAULT_SEGMENT_DIFF,
+  kafkaTimeoutMs: 600_000,
+  weaviatePageSize: 2_000,
+  weaviateReadSlices: 4,
+  eventStore: null,
+};
+
+/** Wraps a view so any failure names its store; a failing pair then says which store could not be read. */
+function guarded(view: ContentView): ContentView {
+  const wrap =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        throw error instanceof StoreReadError ? error : new StoreReadError(view.store, describeError(error), { cause: error });
+      }
+    };
+  return {
+    store: view.store,
+    profile: view.profile,
+    summarize: wrap((length: number, within: readonly string[] | null) => view.summarize(length, within)),
+    rowHashes: wrap((prefixes: readonly string[]) => view.rowHashes(prefixes)),
+    canonicalRows: wrap((ids: readonly string[]) => view.canonicalRows(ids)),
+  };
+}
+
+/** Runs `work`, turning a failure into a StoreReadError of `store`. */
+async function reading<T>(store: StoreName, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw error instanceof StoreReadError ? error : new StoreReadError(store, describeError(error), { cause: error });
+  }
+}
+
+function failure(error: unknown, fallback: StoreName): { store: StoreName; message: string } {
+  if (error instanceof StoreReadError) return { store: error.store, message: describeError(error).replace(`${error.store}: `, '') };
+  return { store: fallback, message: describeError(error) };
+}
+
+interface EntityTargets {
+  kafka?: KafkaEntitySource;
+  clickhouse?: ClickHouseEntitySource;
+  weaviate?: WeaviateEntitySource;
+}
+
+/**
+ * The consistency check: per entity, PostgreSQL against each target (counts, or content through
+ * segment hashes), and the event store's ordering. A store that cannot be read fails its pairs
+ * with the reason; it never reads as empty.
+ */
+export class ConsistencyChecker {
+  private caps?: Promise<AnalyticsCapabilities>;
+
+  constructor(private readonly stores: ConsistencyStores) {}
+
+  async run(options: ConsistencyCheckOptions): Promise<ConsistencyReport> {
+    const now = options.now ?? (() => new Date());
+    const started = now();
+    const runId = randomUUID();
+    const log = options.logger.child({ check_run: runId });
+    const watermark = options.watermark ?? (options.migrationId ? await migrationWatermark(this.stores.pool, options.migrationId) : null);
+    const cutoff = inFlightCutoff(started, watermark, options.inFlightLagMs);
+    log.info('consistency check started', { mode: options.mode, entities: options.entities, targets: options.targets, cutoff: cutoff.toISOString() });
+    const entities: EntityReport[] = [];
+    for (const entity of options.entities) {
+      const report = await this.checkEntity(entity, options, cutoff);
+      for (const pair of report.pairs) log.info('pair checked', summaryFields(pair));
+      entities.push(report);
+    }
+    let eventStore: EventOrderReport | null = null;
+    const failures: string[] = [];
+    if (options.eventStore) {
+      try {
+        eventStore = await validateEventOrder(this.stores.pool, options.eventStore);
+        for (const reason of eventStore.reasons) failures.push(`event_store: ${reason}`);
+      } catch (error) {
+        failures.push(`event_store: postgres could not be read: ${describeError(error)}`);
+      }
+    }
+    for (const e of entities) {
+      for (const p of e.pairs) for (const reason of p.reasons) failures.push(`${e.entity} postgres/${p.target}: ${reason}`);
+      if (e.undecodableMessages.count > 0) failures.push(`${e.entity} kafka: ${e.undecodableMessages.count} messages on the topic are not events`);
+    }
+    const finished = now();
+    const report: ConsistencyReport = {
+      runId,
+      mode: options.mode,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      migrationId: options.migrationId,
+      inFlightCutoff: cutoff.toISOString(),
+      watermark: watermark?.toISOString() ?? null,
+      thresholds: options.thresholds,
+      entities,
+      eventStore,
+      passed: failures.length === 0,
+      failures,
+    };
+    log[report.passed ? 'info' : 'warn']('consistency check finished', { passed: report.passed, failures, duration_ms: report.durationMs });
+    return report;
+  }
+
+  private capabilities(client: ClickHouseClient): Promise<AnalyticsCapabilities> {
+    // Cached for the service's lifetime, but not a failure: the next run asks again.
+    this.caps ??= detectAnalyticsCapabilities(client).catch((error: unknown) => {
+      this.caps = undefined;
+      throw error;
+    });
+    return this.caps;
+  }
+
+  private targetsOf(
+    entity: MigratedEntity,
+    options: ConsistencyCheckOptions,
+  ): { profiles: Partial<Record<TargetStore, HashProfile>>; sources: EntityTargets; clickhouse: ClickHouseProfile | null } {
+    const profiles: Partial<Record<TargetStore, HashProfile>> = {};
+    const sources: EntityTargets = {};
+    const { kafka, clickhouse, weaviate } = this.stores;
+    if (options.targets.includes('kafka') && kafka) {
+      profiles.kafka = fullProfile(entity);
+      sources.kafka = new KafkaEntitySource(kafka, entity, options.topicFor(entity), profiles.kafka, {
+        migrationId: options.migrationId,
+        timeoutMs: options.kafkaTimeoutMs,
+        maxListed: options.maxListed,
+      });
+    }
+    const ch = options.targets.includes('clickhouse') && clickhouse ? clickhouseProfile(entity) : null;
+    if (ch) profiles.clickhouse = ch.profile;
+    const view = options.targets.includes('weaviate') && weaviate ? weaviateViews(weaviate.names)[entity] : undefined;
+    if (view && weaviate) {
+      profiles.weaviate = view.profile;
+      sources.weaviate = new WeaviateEntitySource(weaviate.client, view, options.weaviatePageSize, options.weaviateReadSlices);
+    }
+    return { profiles, sources, clickhouse: ch };
+  }
+
+  private async checkEntity(entity: MigratedEntity, options: ConsistencyCheckOptions, cutoff: Date): Promise<EntityReport> {
+    const { profiles, sources, clickhouse: chProfile } = this.targetsOf(entity, options);
+    const targets = options.targets.filter((t) => profiles[t] !== undefined);
+    const pg = new PostgresEntitySource(this.stores.pool, entity, targets.map((t) => profiles[t] as HashProfile));
+    const unavailable: Partial<Record<TargetStore, string>> = {};
+    const clickhouse = this.stores.clickhouse;
+    if (clickhouse && chProfile) {
+      try {
+        sources.clickhouse = new ClickHouseEntitySource(clickhouse, await this.capabilities(clickhouse), chProfile);
+      } catch (error) {
+        unavailable.clickhouse = describeError(error);
+      }
+    }
+    // Kafka and Weaviate are read once (their reads are the slow part) while PostgreSQL and ClickHouse summarise.
+    const timedRead = async (store: 'kafka' | 'weaviate', load: () => Promise<void>, rows: () => number) => {
+      const started = performance.now();
+      await reading(store, load);
+      options.logger.info('store read', { entity, store, rows: rows(), seconds: Number(((performance.now() - started) / 1000).toFixed(2)) });
+    };
+    const { kafka, weaviate } = sources;
+    const loads = {
+      kafka: kafka ? timedRead('kafka', () => kafka.load(options.mode === 'content'), () => kafka.count()) : null,
+      weaviate: weaviate && options.mode === 'content' ? timedRead('weaviate', () => weaviate.load(), () => weaviate.loadedCount()) : null,
+    };
+    for (const load of Object.values(loads)) load?.catch(() => undefined);
+    const pairs = await Promise.all(
+      targets.map((target) => unavailable[target] !== undefined
+          ? failedPair(entity, target, options.mode, target, unavailable[target] as string)
+          : options.mode === 'content'
+            ? this.contentOf(entity, target, pg, sources, loads, options, cutoff)
+            : this.countsOf(entity, target, pg, sources, loads, options)),
+    );
+    const counts: EntityReport['counts'] = { postgres: pairs.find((p) => p.sourceRows !== null)?.sourceRows ?? null };
+    for (const p of pairs) counts[p.target] = p.targetRows;
+    return {
+      entity,
+      counts,
+      pairs,
+      undecodableMessages: kafka ? { count: kafka.undecodableCount, samples: kafka.undecodable } : { count: 0, samples: [] },
+    };
+  }
+
+  private async contentOf(
+    entity: MigratedEntity,
+    target: TargetStore,
+    pg: PostgresEntitySource,
+    sources: EntityTargets,
+    loads: Record<'kafka' | 'weaviate', Promise<void> | null>,
+    options: ConsistencyCheckOptions,
+    cutoff: Date,
+  ): Promise<PairReport> {
+    const source = sources[target];
+    if (!source) return failedPair(entity, target, 'content', target, 'the store is not configured or did not connect');
+    try {
+      if (target === 'kafka' || target === 'weaviate') await loads[target];
+      const kafka = sources.kafka;
+      // Deletes in flight are recognised from the topic: only the few extra rows wait for its read.
+      const deletedAt = async (ids: readonly string[]) => {
+        const out = new Map<string, Date>();
+        if (target === 'kafka' || !kafka || !loads.kafka) return out;
+        await loads.kafka.catch(() => undefined);
+        for (const id of ids) {
+          const state = kafka.keys.get(id);
+          if (state?.deleted) out.set(id, new Date(state.timestamp));
+        }
+        return out;
+      };
+      return await contentPair(
+        { entity, target, source: guarded(pg.view(source.profile)), targetView: guarded(source), deletedAt },
+        { thresholds: options.thresholds, cutoff, maxListed: options.maxListed, sampleSize: options.sampleSize, segments: options.segments },
+      );
+    } catch (error) {
+      const f = failure(error, target);
+      return failedPair(entity, target, 'content', f.store, f.message);
+    }
+  }
+
+  private async countsOf(
+    entity: MigratedEntity,
+    target: TargetStore,
+    pg: PostgresEntitySource,
+    sources: EntityTargets,
+    loads: Record<'kafka' | 'weaviate', Promise<void> | null>,
+    options: ConsistencyCheckOptions,
+  ): Promise<PairReport> {
+    const source = sources[target];
+    if (!source) return failedPair(entity, target, 'counts', target, 'the store is not configured or did not connect');
+    try {
+      const [sourceRows, targetRows] = await Promise.all([
+        reading('postgres', () => pg.count()),
+        reading(target, async () => {
+          if (target === 'kafka') {
+            await loads.kafka;
+            return (source as KafkaEntitySource).count();
+          }
+          return (source as ClickHouseEntitySource | WeaviateEntitySource).count();
+        }),
+      ]);
+      return countPair(entity, target, sourceRows, targetRows, options.thresholds);
+    } catch (error) {
+      const f = failure(error, target);
+      return failedPair(entity, target, 'counts', f.store, f.message);
+    }
+  }
+}
+
+function summaryFields(pair: PairReport): Record<string, unknown> {
+  return {
+    entity: pair.entity,
+    target: pair.target,
+    mode: pair.mode,
+    source_rows: pair.sourceRows,
+    target_rows: pair.targetRows,
+    missing: pair.missing.count,
+    extra: pair.extra.count,
+    different: pair.different.count,
+    in_flight: pair.inFlight.count,
+    discrepancies: pair.discrepancies,
+    rate: pair.discrepancyRate,
+    passed: pair.passed,
+    error: pair.error,
+    seconds: pair.stats.seconds,
+  };
+}

@@ -1,0 +1,84 @@
+import type { PgType } from '@mch/data-kafka-migration';
+
+/**
+ * The type of a mapped field, as the row's canonical text is built from it. Mapped fields carry
+ * the PostgreSQL type of the column they come from (or the declared type of a derived field).
+ */
+export type FieldType = PgType;
+
+/** A row's field in canonical text form; null stands for NULL (Weaviate: an absent property). */
+export type CanonicalText = string | null;
+
+/**
+ * Decimal text without insignificant trailing zeros: PostgreSQL and ClickHouse 18.16 print the
+ * column's scale ('1234.50'), current ClickHouse releases do not ('1234.5'). Only the number
+ * counts, so all three compare equal.
+ */
+export function normalizeDecimal(text: string): string {
+  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}
+
+/** Orders object keys as PostgreSQL's jsonb does: shorter keys first, then by their bytes. */
+function jsonbKeyOrder(a: string, b: string): number {
+  const la = Buffer.byteLength(a);
+  const lb = Buffer.byteLength(b);
+  if (la !== lb) return la - lb;
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * The text PostgreSQL prints for a jsonb value (`jsonb::text`): keys in jsonb order, ", " and
+ * ": " separators, strings escaped as JSON.stringify does. Numbers are printed as JavaScript
+ * prints them; a number written in PostgreSQL as 1.0 or 1e2 reaches the event as 1 or 100, a
+ * change the migration really made, and is reported as a difference of that field.
+ */
+export function pgJsonbText(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(pgJsonbText).join(', ')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => jsonbKeyOrder(a, b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}: ${pgJsonbText(v)}`).join(', ')}}`;
+  }
+  throw new TypeError(`a ${typeof value} is not a JSON value`);
+}
+
+/** One value as it enters a row's encoding: 'N' for NULL, else 'V<bytes>:<text>' (length-prefixed, so unambiguous). */
+export function encodeCanonical(text: CanonicalText): string {
+  return text === null ? 'N' : `V${Buffer.byteLength(text, 'utf8')}:${text}`;
+}
+
+function isoMillis(value: unknown): string {
+  const date = value instanceof Date ? value : new Date(String(value));
+  if (Number.isNaN(date.getTime())) throw new TypeError(`not a timestamp: ${JSON.stringify(value)}`);
+  return date.toISOString();
+}
+
+/**
+ * A mapped field's value (as mapRow produces it, or as a store gives it back) in canonical text.
+ * Each store's SQL builds the same text from its own representation; see postgres-canonical.sql
+ * and clickhouse-canonical.sql.
+ */
+export function canonicalText(type: FieldType, value: unknown): CanonicalText {
+  if (value === null || value === undefined) return null;
+  switch (type) {
+    case 'uuid':
+      return String(value).toLowerCase();
+    case 'text':
+      return String(value);
+    case 'int':
+      return String(value);
+    case 'numeric':
+      return normalizeDecimal(String(value));
+    case 'bool':
+      return value === true || value === 'true' ? 'true' : 'false';
+    case 'timestamptz':
+      return isoMillis(value);
+    case 'jsonb':
+      return pgJsonbText(value);
+    case 'text[]': {
+      if (!Array.isArray(value)) throw new TypeError(`not a list: ${JSON.stringify(value)}`);
+      return `${value.length}:${value.map((item) => encodeCanonical(item === null || item === undefined ? null : String(item))).join('')}`;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { Controller, DefaultValuePipe, Get, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ENTITY_TOPICS, type MigratedEntity } from '@mch/contracts';
+import { renderReportTable, type ConsistencyReport } from '@mch/data-consistency';
+import { DomainException, ErrorCode } from '@mch/util-errors';
+import { ConsistencyRunService } from './consistency-run.service';
+
+@Controller()
+export class ConsistencyController {
+  constructor(private readonly runs: ConsistencyRunService) {}
+
+  private latest(): ConsistencyReport {
+    const report = this.runs.latestReport();
+    if (!report) throw new DomainException(ErrorCode.NotFound, 'no consistency check has completed yet', { entity: 'consistency_check_runs' });
+    return report;
+  }
+
+  /** The latest report (JSON), the one the gauges show. */
+  @Get('consistency/report')
+  report(): ConsistencyReport {
+    return this.latest();
+  }
+
+  /** The latest report as a table for people. */
+  @Get('consistency/report.txt')
+  table(@Res() res: Response): void {
+    res.type('text/plain').send(`${renderReportTable(this.latest())}\n`);
+  }
+
+  /** Starts a check now unless one is running; the report appears at /consistency/report when done. */
+  @Post('consistency/runs')
+  @HttpCode(202)
+  trigger(): { status: 'started' | 'already running' } {
+    const status = this.runs.isRunning() ? 'already running' : 'started';
+    void this.runs.start().catch(() => undefined);
+    return { status };
+  }
+
+  @Get('consistency/runs')
+  history(@Query('limit', new DefaultValuePipe(20), ParseIntPipe) limit: number) {
+    return this.runs.history(Math.min(Math.max(limit, 1), 500));
+  }
+
+  @Get('consistency/lineage/:entity/:id')
+  lineage(@Param('entity') entity: string, @Param('id') id: string) {
+    if (!(entity in ENTITY_TOPICS)) {
+      throw new DomainException(ErrorCode.ValidationFailed, `'${entity}' is not a migrated entity (known: ${Object.keys(ENTITY_TOPICS).join(', ')})`, { field: 'entity' });
+    }
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+      throw new DomainException(ErrorCode.ValidationFailed, `'${id}' is not a UUID`, { field: 'id' });
+    }
+    return this.runs.lineage(entity as MigratedEntity, id);
+  }
+
+  /** Prometheus scrape endpoint. */
+  @Get('metrics')
+  async metrics(@Res() res: Response): Promise<void> {
+    res.type(this.runs.metrics.registry.contentType).send(await this.runs.metrics.text());
+  }
+}
