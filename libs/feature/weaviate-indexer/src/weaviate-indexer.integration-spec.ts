@@ -121,14 +121,13 @@ describe('weaviate-indexer service in Job mode (real Kafka, Weaviate and Postgre
   });
 
   it('finds a known title by BM25', async () => {
-    // Generated titles repeat catalogue phrases; a title held by one row only identifies it.
-    const counts = new Map<string, number>();
-    for (const r of rows) counts.set(r.title, (counts.get(r.title) ?? 0) + 1);
-    const row = rows.find((r) => counts.get(r.title) === 1) ?? rows[17];
-    const found = await client.collections.use(names.opportunity).query.bm25(row.title, { limit: 10, queryProperties: ['title'] });
-    const titles = found.objects.map((o) => String(o.properties.title));
+    // Fixture titles share many words; requiring all of them keeps the hit among a handful.
+    const row = rows[17];
+    const found = await client.collections
+      .use(names.opportunity)
+      .query.bm25(row.title, { limit: 100, queryProperties: ['title'], operator: { operator: 'And' } });
     expect(found.objects.map((o) => o.uuid)).toContain(row.id);
-    expect(titles[0]).toBe(row.title);
+    expect(found.objects.length).toBeLessThan(rows.length / 10);
   });
 
   it('dead-letters bad input with the reason, logs it in service_processing_log, and carries on', async () => {
