@@ -24,7 +24,8 @@ import { ChangeStreamer, runBackfill } from '@mch/data-kafka-migration';
 import { buildMigrator, kafkaMigratorConfigSchema } from '@mch/feature-kafka-migrator';
 import { readWholeTopic } from '@mch/testing-stack';
 import { ANALYTICS_TABLES, entityTotals, analyticsTableFor } from '@mch/data-clickhouse-analytics';
-import { startApp, waitUntil } from './service-process';
+import { indexCollectionNames } from '@mch/data-weaviate-index';
+import { startApp, startCli, waitUntil } from './service-process';
 
 interface Stores {
   pg: Pool;
@@ -34,10 +35,7 @@ interface Stores {
 }
 
 /** The steps of the migration in order; each names the issue that delivers it until it exists. */
-const MIGRATION_STEPS: { title: string; issue: number }[] = [
-  { title: 'Kafka -> Weaviate Opportunity collection (weaviate-indexer)', issue: 6 },
-  { title: 'consistency check down to the row (consistency-checker)', issue: 7 },
-];
+const DEMO_COLLECTIONS = indexCollectionNames('Demo');
 
 
 /** Distinct live keys of this migration on the topic: the newest version per key, deletes applied. */
@@ -62,8 +60,8 @@ async function clickhouseRows(client: ClickHouseClient, entity: MigratedEntity):
 
 async function weaviateObjects(client: WeaviateClient, entity: MigratedEntity): Promise<string> {
   if (entity !== 'opportunity') return 'n/a';
-  if (!(await client.collections.exists('Opportunity'))) return 'no collection';
-  const result = await client.collections.use('Opportunity').aggregate.overAll();
+  if (!(await client.collections.exists(DEMO_COLLECTIONS.opportunity))) return 'no collection';
+  const result = await client.collections.use(DEMO_COLLECTIONS.opportunity).aggregate.overAll();
   return `${result.totalCount} objects`;
 }
 
@@ -122,7 +120,7 @@ async function main(): Promise<void> {
     const seconds = (Date.now() - started) / 1000;
     console.log(`   loaded in ${seconds.toFixed(1)} s: ${Object.entries(loaded.counts).map(([t, n]) => `${t} ${n}`).join(', ')}`);
 
-    console.log('2. Schema migrations 016-018 (event store, outbox, tracking, migration state)');
+    console.log('2. Schema migrations 016-019 (event store, outbox, tracking, migration state, check runs)');
     const dataSource = schemaMigrationDataSource(postgres, 'mch-demo-migrations');
     await dataSource.initialize();
     console.log(`   applied: ${(await migrateUp(dataSource)).join(', ')}`);
@@ -189,11 +187,41 @@ async function main(): Promise<void> {
       await populator.stop();
     }
 
-    MIGRATION_STEPS.forEach((step, i) =>
-      console.log(`${i + 5}. ${step.title}: not available yet (issue #${step.issue})`),
-    );
+    console.log('5. Kafka -> Weaviate: the weaviate-indexer indexes the opportunity and document topics (Job mode)');
+    for (const name of Object.values(DEMO_COLLECTIONS)) await stores.weaviate.collections.delete(name).catch(() => undefined);
+    const weaviateStarted = Date.now();
+    const indexer = startApp('weaviate-indexer', {
+      ...process.env,
+      PGDATABASE: database,
+      WEAVIATE_COLLECTION_PREFIX: 'Demo',
+      INDEXER_OPPORTUNITY_TOPIC: `${topicPrefix}${ENTITY_TOPICS.opportunity.name}`,
+      INDEXER_DOCUMENT_TOPIC: `${topicPrefix}${ENTITY_TOPICS.contract_document.name}`,
+      MIGRATION_ID: app.migrationId,
+      HTTP_PORT: process.env.MCH_DEMO_INDEXER_PORT ?? '3192',
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    });
+    const indexed = await new Promise<number | null>((resolve) => indexer.child.on('exit', (code) => resolve(code)));
+    if (indexed !== 0) throw new Error(`weaviate-indexer exited with ${indexed}\n${indexer.output()}`);
+    console.log(`   indexed in ${((Date.now() - weaviateStarted) / 1000).toFixed(1)} s`);
+
     await report(stores, app.migrationId, topicPrefix);
-    console.log('\nVerdict: PARTIAL - PostgreSQL, Kafka and ClickHouse agree; Weaviate and the row-level consistency check are not wired into the demo yet.');
+
+    console.log('\n6. Consistency check across the four stores (consistency-checker, content hashes by key segment)');
+    const checker = startCli('apps/consistency-checker/src/cli.ts', ['check', '--format', 'table'], {
+      ...process.env,
+      PGDATABASE: database,
+      CLICKHOUSE_DATABASE: database,
+      CONSISTENCY_TOPIC_PREFIX: topicPrefix,
+      CONSISTENCY_WEAVIATE_PREFIX: 'Demo',
+      CONSISTENCY_MIGRATION_ID: app.migrationId,
+      LOG_LEVEL: 'error',
+    });
+    const verdict = await new Promise<number | null>((resolve) => checker.child.on('exit', (code) => resolve(code)));
+    console.log(checker.stdout().trim());
+    if (verdict !== 0) console.log(checker.output().trim().split('\n').slice(-5).join('\n'));
+    console.log(verdict === 0 ? '\nVerdict: CONSISTENT - every store agrees with PostgreSQL.' : '\nVerdict: INCONSISTENT - see the report above.');
+    process.exitCode = verdict === 0 ? 0 : 1;
   } finally {
     await stores.pg.end();
     await stores.clickhouse.close();

@@ -32,3 +32,13 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, tim
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
+
+/** Runs a CLI entry point to completion; stdout (the report) is kept apart from the logs. */
+export function startCli(entry: string, args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, ['-r', './tools/scripts/register.js', entry, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
+  return { child, stdout: () => stdout, output: () => output };
+}
