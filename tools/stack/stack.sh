@@ -164,6 +164,10 @@ SELECT format('CREATE ROLE mch LOGIN CREATEDB CREATEROLE BYPASSRLS REPLICATION P
   WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mch') \gexec
 SELECT format('ALTER ROLE mch PASSWORD %L', :'pw') \gexec
 SELECT format('ALTER ROLE postgres PASSWORD %L', :'superpw') \gexec
+-- A client whose event loop is busy (a bulk generator, a loaded CI machine) may answer the
+-- authentication exchange late; the default 60 s would drop it mid-test.
+ALTER SYSTEM SET authentication_timeout = '600s';
+SELECT pg_reload_conf();
 SELECT 'CREATE DATABASE medcontracthub OWNER mch'
   WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'medcontracthub') \gexec
 SQL
