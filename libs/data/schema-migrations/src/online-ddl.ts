@@ -59,23 +59,23 @@ export async function createIndexConcurrently(
   definition: string,
   options: OnlineDdlOptions = DEFAULT_ONLINE_DDL,
 ): Promise<void> {
-  const existing: { valid: boolean }[] = await runner.query(
-    `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace`,
-    [name],
-  );
-  if (existing.length > 0 && existing[0].valid) return;
+  const state = async (): Promise<'valid' | 'invalid' | 'absent'> => {
+    const rows: { valid: boolean }[] = await runner.query(
+      `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace`,
+      [name],
+    );
+    return rows.length === 0 ? 'absent' : rows[0].valid ? 'valid' : 'invalid';
+  };
   await runner.query(`SET lock_timeout = '${Math.trunc(options.lockTimeoutMs)}ms'`);
   try {
-    if (existing.length > 0) await retryOnLock(() => runner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`), options);
+    // Every attempt starts from what is there: a build interrupted by a lock timeout leaves an
+    // invalid index, which is dropped before building again.
     await retryOnLock(async () => {
-      try {
-        await runner.query(`CREATE INDEX CONCURRENTLY ${name} ON ${table} ${definition}`);
-      } catch (error) {
-        // A lock timeout during the build leaves an invalid index behind; clear it before retrying.
-        await runner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
-        throw error;
-      }
+      const current = await state();
+      if (current === 'valid') return;
+      if (current === 'invalid') await runner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+      await runner.query(`CREATE INDEX CONCURRENTLY ${name} ON ${table} ${definition}`);
     }, options);
   } finally {
     await runner.query('RESET lock_timeout');
