@@ -1,5 +1,9 @@
 import { ENTITY_TOPICS, type MigratedEntity } from '@mch/contracts';
-import { DEFAULT_CHECK_OPTIONS, DEFAULT_EVENT_ORDER, type ConsistencyCheckOptions } from '@mch/data-consistency';
+import {
+  DEFAULT_CHECK_OPTIONS,
+  DEFAULT_EVENT_ORDER,
+  type ConsistencyCheckOptions,
+} from '@mch/data-consistency';
 import type { Logger } from '@mch/util-logger';
 import type { ConsistencyCheckerConfig } from './consistency-checker.config';
 
@@ -8,7 +12,11 @@ export function topicOf(config: ConsistencyCheckerConfig, entity: MigratedEntity
 }
 
 /** The check the configuration describes, as the service and the Job both run it. */
-export function checkOptionsFrom(config: ConsistencyCheckerConfig, logger: Logger, now: Date = new Date()): ConsistencyCheckOptions {
+export function checkOptionsFrom(
+  config: ConsistencyCheckerConfig,
+  logger: Logger,
+  now: Date = new Date(),
+): ConsistencyCheckOptions {
   const scope = config.CONSISTENCY_EVENT_STORE;
   return {
     ...DEFAULT_CHECK_OPTIONS,
@@ -18,7 +26,10 @@ export function checkOptionsFrom(config: ConsistencyCheckerConfig, logger: Logge
     migrationId: config.CONSISTENCY_MIGRATION_ID ?? null,
     watermark: config.CONSISTENCY_WATERMARK ? new Date(config.CONSISTENCY_WATERMARK) : null,
     inFlightLagMs: config.CONSISTENCY_IN_FLIGHT_LAG_SECONDS * 1_000,
-    thresholds: { maxDiscrepancies: config.CONSISTENCY_MAX_DISCREPANCIES, maxDiscrepancyRate: config.CONSISTENCY_MAX_DISCREPANCY_RATE },
+    thresholds: {
+      maxDiscrepancies: config.CONSISTENCY_MAX_DISCREPANCIES,
+      maxDiscrepancyRate: config.CONSISTENCY_MAX_DISCREPANCY_RATE,
+    },
     topicFor: (entity) => topicOf(config, entity),
     maxListed: config.CONSISTENCY_MAX_LISTED,
     sampleSize: config.CONSISTENCY_SAMPLE_SIZE,

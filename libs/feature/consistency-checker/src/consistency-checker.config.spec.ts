@@ -28,13 +28,24 @@ describe('consistency checker configuration', () => {
       CONSISTENCY_WATERMARK: '2026-02-28T12:00:00Z',
     });
     const options = checkOptionsFrom(config, logger, new Date('2026-03-01T00:00:00Z'));
-    expect(options).toMatchObject({ entities: ['opportunity', 'contract_document'], targets: ['clickhouse'], watermark: new Date('2026-02-28T12:00:00Z') });
+    expect(options).toMatchObject({
+      entities: ['opportunity', 'contract_document'],
+      targets: ['clickhouse'],
+      watermark: new Date('2026-02-28T12:00:00Z'),
+    });
     expect(options.eventStore?.from).toEqual(new Date('2026-02-28T00:00:00Z'));
     expect(options.topicFor('contract_document')).toBe('staging.contracts.documents.events');
-    expect(checkOptionsFrom(consistencyCheckerConfigSchema.parse({ CONSISTENCY_EVENT_STORE: 'none' }), logger).eventStore).toBeNull();
+    expect(
+      checkOptionsFrom(consistencyCheckerConfigSchema.parse({ CONSISTENCY_EVENT_STORE: 'none' }), logger)
+        .eventStore,
+    ).toBeNull();
     const bad = consistencyCheckerConfigSchema.safeParse({ CONSISTENCY_TARGETS: 'kafka,elasticsearch' });
     expect(bad.success).toBe(false);
-    expect(bad.error?.issues[0].message).toBe("'elasticsearch' is not a target store (known: kafka, clickhouse, weaviate)");
-    expect(consistencyCheckerConfigSchema.safeParse({ CONSISTENCY_MAX_DISCREPANCY_RATE: '2' }).success).toBe(false);
+    expect(bad.error?.issues[0].message).toBe(
+      "'elasticsearch' is not a target store (known: kafka, clickhouse, weaviate)",
+    );
+    expect(consistencyCheckerConfigSchema.safeParse({ CONSISTENCY_MAX_DISCREPANCY_RATE: '2' }).success).toBe(
+      false,
+    );
   });
 });

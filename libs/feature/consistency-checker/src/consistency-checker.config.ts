@@ -10,7 +10,10 @@ function list<T extends string>(known: readonly T[], what: string) {
     .trim()
     .min(1)
     .transform((value, ctx) => {
-      const items = value.split(',').map((e) => e.trim()).filter(Boolean);
+      const items = value
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
       for (const item of items) {
         if (!(known as readonly string[]).includes(item)) {
           ctx.addIssue({ code: 'custom', message: `'${item}' is not ${what} (known: ${known.join(', ')})` });
@@ -33,8 +36,12 @@ const eventStoreScope = z
 /** The consistency checker's own settings (environment variables), validated at boot and by the CLI. */
 export const consistencyCheckerConfigSchema = z.object({
   CONSISTENCY_MODE: z.enum(['counts', 'content']).default('content'),
-  CONSISTENCY_ENTITIES: list(ENTITIES, 'a migrated entity').default(() => ['opportunity'] as MigratedEntity[]),
-  CONSISTENCY_TARGETS: list(TARGET_STORES, 'a target store').default(() => [...TARGET_STORES] as TargetStore[]),
+  CONSISTENCY_ENTITIES: list(ENTITIES, 'a migrated entity').default(
+    () => ['opportunity'] as MigratedEntity[],
+  ),
+  CONSISTENCY_TARGETS: list(TARGET_STORES, 'a target store').default(
+    () => [...TARGET_STORES] as TargetStore[],
+  ),
   /** Kafka counts only this migration's events; the watermark is read from its state when none is given. */
   CONSISTENCY_MIGRATION_ID: z.uuid().optional(),
   /** Rows changed after this instant are in flight (ISO-8601). */
@@ -46,11 +53,26 @@ export const consistencyCheckerConfigSchema = z.object({
   /** The plan's success metric: a pair with discrepancies fails when their rate reaches this (0.0001 = 0.01%). */
   CONSISTENCY_MAX_DISCREPANCY_RATE: z.coerce.number().min(0).max(1).default(0.0001),
   /** Service mode: seconds between scheduled checks; 0 runs checks only when asked (POST /consistency/runs). */
-  CONSISTENCY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(7 * 86_400).default(900),
+  CONSISTENCY_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(900),
   /** Prepended to every entity topic name (isolated environments and tests); empty in production. */
-  CONSISTENCY_TOPIC_PREFIX: z.string().trim().max(100).regex(/^[a-zA-Z0-9._-]*$/).default(''),
+  CONSISTENCY_TOPIC_PREFIX: z
+    .string()
+    .trim()
+    .max(100)
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default(''),
   /** Prefix of the Weaviate collections (the indexer's WEAVIATE collection prefix); empty in production. */
-  CONSISTENCY_WEAVIATE_PREFIX: z.string().trim().max(40).regex(/^([A-Z][A-Za-z0-9]*)?$/).default(''),
+  CONSISTENCY_WEAVIATE_PREFIX: z
+    .string()
+    .trim()
+    .max(40)
+    .regex(/^([A-Z][A-Za-z0-9]*)?$/)
+    .default(''),
   CONSISTENCY_EVENT_STORE: eventStoreScope.default('all'),
   /** Gaps in global_position are left by rolled-back appends; fail on them only when set. */
   CONSISTENCY_FAIL_ON_POSITION_GAPS: flag.default(false),

@@ -20,7 +20,11 @@ const logger = createLogger({ service: 'consistency-checker-it', level: 'error',
 
 function runCli(args: string[], env: Env): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', './tools/scripts/register.js', 'apps/consistency-checker/src/cli.ts', ...args], { cwd: ROOT, env: env as NodeJS.ProcessEnv });
+    const child = spawn(
+      process.execPath,
+      ['-r', './tools/scripts/register.js', 'apps/consistency-checker/src/cli.ts', ...args],
+      { cwd: ROOT, env: env as NodeJS.ProcessEnv },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -40,7 +44,11 @@ describe('consistency-checker service and Job (real stores)', () => {
     db = await createMigratedDatabase('consistency_feature', { load: { opportunities: 300, seed: 41 } });
     kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'consistency-feature-it', logger });
     weaviate = await connectWeaviate(loadConfig(weaviateEnvSchema));
-    stores = await migrateIntoStores(db.pool, kafka, weaviate, 'feature', { entities: ['opportunity'], chunkRows: 300, vectorDimensions: 16 });
+    stores = await migrateIntoStores(db.pool, kafka, weaviate, 'feature', {
+      entities: ['opportunity'],
+      chunkRows: 300,
+      vectorDimensions: 16,
+    });
     env = {
       ...process.env,
       PGDATABASE: db.name,
@@ -81,8 +89,14 @@ describe('consistency-checker service and Job (real stores)', () => {
 
     it('serves the latest report over HTTP once a requested run completes, with gauges and history', async () => {
       expect((await fetch(`${service.url}/consistency/report`)).status).toBe(404);
-      const trigger = await fetch(`${service.url}/consistency/runs`, { method: 'POST', headers: { 'x-correlation-id': '7f0e6a4c-1d2b-4c3a-9e8f-0a1b2c3d4e5f' } });
-      expect({ status: trigger.status, body: await trigger.json() }).toEqual({ status: 202, body: { status: 'started' } });
+      const trigger = await fetch(`${service.url}/consistency/runs`, {
+        method: 'POST',
+        headers: { 'x-correlation-id': '7f0e6a4c-1d2b-4c3a-9e8f-0a1b2c3d4e5f' },
+      });
+      expect({ status: trigger.status, body: await trigger.json() }).toEqual({
+        status: 202,
+        body: { status: 'started' },
+      });
       let report: ConsistencyReport | null = null;
       for (let i = 0; i < 300 && report === null; i++) {
         const response = await fetch(`${service.url}/consistency/report`);
@@ -90,22 +104,40 @@ describe('consistency-checker service and Job (real stores)', () => {
         else await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(report).toMatchObject({ passed: true, migrationId: stores.run.migrationId });
-      expect(report?.entities[0].counts).toEqual({ postgres: 300, kafka: 300, clickhouse: 300, weaviate: 300 });
+      expect(report?.entities[0].counts).toEqual({
+        postgres: 300,
+        kafka: 300,
+        clickhouse: 300,
+        weaviate: 300,
+      });
 
       const metrics = await (await fetch(`${service.url}/metrics`)).text();
       expect(metrics).toContain('mch_consistency_check_passed 1');
       expect(metrics).toContain('mch_consistency_rows{entity="opportunity",store="weaviate"} 300');
-      expect(metrics).toContain('mch_consistency_discrepancies{entity="opportunity",target="clickhouse",kind="missing"} 0');
+      expect(metrics).toContain(
+        'mch_consistency_discrepancies{entity="opportunity",target="clickhouse",kind="missing"} 0',
+      );
       expect(metrics).toContain('mch_consistency_event_store_problems{kind="version_gaps"} 0');
 
       const table = await (await fetch(`${service.url}/consistency/report.txt`)).text();
-      expect(table).toMatch(/opportunity\s+postgres\/weaviate\s+content\s+300\s+300\s+0\s+0\s+0\s+0\s+0\.0000%\s+ok/);
-      const history = (await (await fetch(`${service.url}/consistency/runs?limit=5`)).json()) as { id: string; status: string }[];
+      expect(table).toMatch(
+        /opportunity\s+postgres\/weaviate\s+content\s+300\s+300\s+0\s+0\s+0\s+0\s+0\.0000%\s+ok/,
+      );
+      const history = (await (await fetch(`${service.url}/consistency/runs?limit=5`)).json()) as {
+        id: string;
+        status: string;
+      }[];
       expect(history[0]).toMatchObject({ id: report?.runId, status: 'passed' });
 
-      const id = (await db.pool.query<{ id: string }>(`SELECT id::text AS id FROM opportunities LIMIT 1`)).rows[0].id;
+      const id = (await db.pool.query<{ id: string }>(`SELECT id::text AS id FROM opportunities LIMIT 1`))
+        .rows[0].id;
       const lineage = await (await fetch(`${service.url}/consistency/lineage/opportunity/${id}`)).json();
-      expect(lineage).toMatchObject({ id, errors: [], kafka: { versions: [{ correlationId: stores.run.correlationId }] }, weaviate: { object: { objectId: id } } });
+      expect(lineage).toMatchObject({
+        id,
+        errors: [],
+        kafka: { versions: [{ correlationId: stores.run.correlationId }] },
+        weaviate: { object: { objectId: id } },
+      });
       expect((await fetch(`${service.url}/consistency/lineage/nothing/${id}`)).status).toBe(400);
     });
   });
@@ -125,19 +157,37 @@ describe('consistency-checker service and Job (real stores)', () => {
     }, 60_000);
 
     it('exits 1 when a threshold is broken and 3 when a store cannot be read', async () => {
-      const id = (await db.pool.query<{ id: string }>(`SELECT id::text AS id FROM opportunities ORDER BY id LIMIT 1`)).rows[0].id;
-      await weaviate.collections.use(stores.names.opportunity).data.update({ id, properties: { title: 'drifted' } });
-      const failed = await runConsistencyCommand(['check', '--targets', 'weaviate', '--event-store', 'none'], env, logger);
+      const id = (
+        await db.pool.query<{ id: string }>(`SELECT id::text AS id FROM opportunities ORDER BY id LIMIT 1`)
+      ).rows[0].id;
+      await weaviate.collections
+        .use(stores.names.opportunity)
+        .data.update({ id, properties: { title: 'drifted' } });
+      const failed = await runConsistencyCommand(
+        ['check', '--targets', 'weaviate', '--event-store', 'none'],
+        env,
+        logger,
+      );
       expect(failed.exitCode).toBe(ExitCode.Failed);
       const report = JSON.parse(failed.output) as ConsistencyReport;
       expect(report.entities[0].pairs[0].different.ids).toEqual([id]);
       // The plan's absolute limit alone (100) tolerates one difference; the rate limit is what fails here.
-      const lenient = await runConsistencyCommand(['check', '--targets', 'weaviate', '--event-store', 'none', '--max-rate', '1'], env, logger);
+      const lenient = await runConsistencyCommand(
+        ['check', '--targets', 'weaviate', '--event-store', 'none', '--max-rate', '1'],
+        env,
+        logger,
+      );
       expect(lenient.exitCode).toBe(ExitCode.Passed);
 
-      const unreadable = await runConsistencyCommand(['check', '--targets', 'clickhouse', '--event-store', 'none'], { ...env, CLICKHOUSE_DATABASE: 'it_absent_database' }, logger);
+      const unreadable = await runConsistencyCommand(
+        ['check', '--targets', 'clickhouse', '--event-store', 'none'],
+        { ...env, CLICKHOUSE_DATABASE: 'it_absent_database' },
+        logger,
+      );
       expect(unreadable.exitCode).toBe(ExitCode.Unreadable);
-      expect((JSON.parse(unreadable.output) as ConsistencyReport).failures[0]).toMatch(/^opportunity postgres\/clickhouse: clickhouse could not be read: /);
+      expect((JSON.parse(unreadable.output) as ConsistencyReport).failures[0]).toMatch(
+        /^opportunity postgres\/clickhouse: clickhouse could not be read: /,
+      );
     }, 60_000);
   });
 });

@@ -6,7 +6,10 @@ import { ConsistencyMetrics } from './consistency.metrics';
 /** The consistency checker as a service: scheduled checks, the latest report over HTTP, Prometheus gauges. */
 @Module({
   controllers: [ConsistencyController],
-  providers: [ConsistencyRunService, { provide: ConsistencyMetrics, useFactory: () => new ConsistencyMetrics() }],
+  providers: [
+    ConsistencyRunService,
+    { provide: ConsistencyMetrics, useFactory: () => new ConsistencyMetrics() },
+  ],
   exports: [ConsistencyRunService],
 })
 export class ConsistencyCheckerModule {}

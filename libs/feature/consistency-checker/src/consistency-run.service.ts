@@ -49,7 +49,12 @@ export class ConsistencyRunService implements OnApplicationBootstrap, OnApplicat
     readonly metrics: ConsistencyMetrics,
   ) {
     this.config = serviceConfig.app as ConsistencyCheckerConfig;
-    this.checker = new ConsistencyChecker({ pool, kafka, clickhouse, weaviate: { client: weaviate, names: this.names() } });
+    this.checker = new ConsistencyChecker({
+      pool,
+      kafka,
+      clickhouse,
+      weaviate: { client: weaviate, names: this.names() },
+    });
     this.runs = new CheckRunRepository(pool);
   }
 

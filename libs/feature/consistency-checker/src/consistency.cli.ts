@@ -79,7 +79,8 @@ export function parseCliArgs(argv: readonly string[]): { command: string; option
   const options: Record<string, string> = {};
   for (let i = 0; i < rest.length; i += 2) {
     const flag = rest[i];
-    if (!flag.startsWith('--') || rest[i + 1] === undefined) throw usageError(`expected --option value, got '${flag}'`);
+    if (!flag.startsWith('--') || rest[i + 1] === undefined)
+      throw usageError(`expected --option value, got '${flag}'`);
     options[flag.slice(2)] = rest[i + 1];
   }
   return { command, options };
@@ -92,12 +93,17 @@ function allowOnly(options: Record<string, string>, allowed: string[]): void {
 
 function configFrom(options: Record<string, string>, env: Env): ConsistencyCheckerConfig {
   const overrides: Env = {};
-  for (const [flag, variable] of Object.entries(CHECK_FLAGS)) if (options[flag] !== undefined) overrides[variable] = options[flag];
+  for (const [flag, variable] of Object.entries(CHECK_FLAGS))
+    if (options[flag] !== undefined) overrides[variable] = options[flag];
   return loadConfigSections({ app: consistencyCheckerConfigSchema }, { ...env, ...overrides }).app;
 }
 
 /** Connects to PostgreSQL and to the targets asked for; every client is closed by the returned close(). */
-async function connect(env: Env, targets: readonly TargetStore[], config: ConsistencyCheckerConfig): Promise<{ stores: ConsistencyStores; close: () => Promise<void> }> {
+async function connect(
+  env: Env,
+  targets: readonly TargetStore[],
+  config: ConsistencyCheckerConfig,
+): Promise<{ stores: ConsistencyStores; close: () => Promise<void> }> {
   const sections = loadConfigSections(
     {
       postgres: postgresEnvSchema,
@@ -112,16 +118,32 @@ async function connect(env: Env, targets: readonly TargetStore[], config: Consis
     clickhouse?: z.infer<typeof clickhouseEnvSchema>;
     weaviate?: z.infer<typeof weaviateEnvSchema>;
   };
-  const quiet = createLogger({ service: `${CONSISTENCY_SERVICE_NAME}-cli`, level: 'warn', sink: (line) => process.stderr.write(`${line}\n`) });
-  const pool = createPostgresPool(sections.postgres, { applicationName: `${CONSISTENCY_SERVICE_NAME}-cli`, max: 6 });
-  const clickhouse = sections.clickhouse ? createClickHouse(sections.clickhouse, { applicationName: `${CONSISTENCY_SERVICE_NAME}-cli`, logger: quiet }) : undefined;
+  const quiet = createLogger({
+    service: `${CONSISTENCY_SERVICE_NAME}-cli`,
+    level: 'warn',
+    sink: (line) => process.stderr.write(`${line}\n`),
+  });
+  const pool = createPostgresPool(sections.postgres, {
+    applicationName: `${CONSISTENCY_SERVICE_NAME}-cli`,
+    max: 6,
+  });
+  const clickhouse = sections.clickhouse
+    ? createClickHouse(sections.clickhouse, {
+        applicationName: `${CONSISTENCY_SERVICE_NAME}-cli`,
+        logger: quiet,
+      })
+    : undefined;
   const weaviate = sections.weaviate ? await connectWeaviate(sections.weaviate) : undefined;
   return {
     stores: {
       pool,
-      kafka: sections.kafka ? createKafka(sections.kafka, { clientId: `${CONSISTENCY_SERVICE_NAME}-cli`, logger: quiet }) : undefined,
+      kafka: sections.kafka
+        ? createKafka(sections.kafka, { clientId: `${CONSISTENCY_SERVICE_NAME}-cli`, logger: quiet })
+        : undefined,
       clickhouse,
-      weaviate: weaviate ? { client: weaviate, names: indexCollectionNames(config.CONSISTENCY_WEAVIATE_PREFIX) } : undefined,
+      weaviate: weaviate
+        ? { client: weaviate, names: indexCollectionNames(config.CONSISTENCY_WEAVIATE_PREFIX) }
+        : undefined,
     },
     close: async () => {
       await Promise.allSettled([pool.end(), clickhouse?.close(), weaviate?.close()]);
@@ -129,7 +151,11 @@ async function connect(env: Env, targets: readonly TargetStore[], config: Consis
   };
 }
 
-async function check(options: Record<string, string>, env: Env, logger: Logger): Promise<{ output: string; exitCode: number }> {
+async function check(
+  options: Record<string, string>,
+  env: Env,
+  logger: Logger,
+): Promise<{ output: string; exitCode: number }> {
   allowOnly(options, [...Object.keys(CHECK_FLAGS), 'format']);
   const format = z.enum(['json', 'table']).default('json').safeParse(options.format);
   if (!format.success) throw usageError(`--format must be json or table`);
@@ -141,7 +167,8 @@ async function check(options: Record<string, string>, env: Env, logger: Logger):
     const status = runStatus(report);
     return {
       output: format.data === 'table' ? renderReportTable(report) : JSON.stringify(report),
-      exitCode: status === 'passed' ? ExitCode.Passed : status === 'error' ? ExitCode.Unreadable : ExitCode.Failed,
+      exitCode:
+        status === 'passed' ? ExitCode.Passed : status === 'error' ? ExitCode.Unreadable : ExitCode.Failed,
     };
   } finally {
     await close();
@@ -150,12 +177,20 @@ async function check(options: Record<string, string>, env: Env, logger: Logger):
 
 const isoDate = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
 
-async function eventOrder(options: Record<string, string>, env: Env): Promise<{ output: string; exitCode: number }> {
+async function eventOrder(
+  options: Record<string, string>,
+  env: Env,
+): Promise<{ output: string; exitCode: number }> {
   const args = z
-    .object({ since: isoDate.optional(), until: isoDate.optional(), 'fail-on-position-gaps': z.enum(['true', 'false']).default('false') })
+    .object({
+      since: isoDate.optional(),
+      until: isoDate.optional(),
+      'fail-on-position-gaps': z.enum(['true', 'false']).default('false'),
+    })
     .strict()
     .safeParse(options);
-  if (!args.success) throw usageError(`--${args.error.issues[0].path.join('.')} ${args.error.issues[0].message}`);
+  if (!args.success)
+    throw usageError(`--${args.error.issues[0].path.join('.')} ${args.error.issues[0].message}`);
   const { postgres } = loadConfigSections({ postgres: postgresEnvSchema }, env);
   const pool = createPostgresPool(postgres, { applicationName: `${CONSISTENCY_SERVICE_NAME}-cli`, max: 2 });
   try {
@@ -171,10 +206,14 @@ async function eventOrder(options: Record<string, string>, env: Env): Promise<{ 
   }
 }
 
-async function lineage(options: Record<string, string>, env: Env): Promise<{ output: string; exitCode: number }> {
+async function lineage(
+  options: Record<string, string>,
+  env: Env,
+): Promise<{ output: string; exitCode: number }> {
   allowOnly(options, ['entity', 'id']);
   const config = configFrom({}, env);
-  if (!options.entity || !(options.entity in ENTITY_TOPICS)) throw usageError(`--entity '${options.entity ?? ''}' is not a migrated entity`);
+  if (!options.entity || !(options.entity in ENTITY_TOPICS))
+    throw usageError(`--entity '${options.entity ?? ''}' is not a migrated entity`);
   const entity = options.entity as MigratedEntity;
   if (!options.id) throw usageError('--id is required');
   const { stores, close } = await connect(env, config.CONSISTENCY_TARGETS, config);
@@ -191,27 +230,40 @@ async function lineage(options: Record<string, string>, env: Env): Promise<{ out
       entity,
       options.id,
     );
-    return { output: JSON.stringify(report), exitCode: report.errors.length > 0 ? ExitCode.Unreadable : ExitCode.Passed };
+    return {
+      output: JSON.stringify(report),
+      exitCode: report.errors.length > 0 ? ExitCode.Unreadable : ExitCode.Passed,
+    };
   } finally {
     await close();
   }
 }
 
-async function history(options: Record<string, string>, env: Env): Promise<{ output: string; exitCode: number }> {
+async function history(
+  options: Record<string, string>,
+  env: Env,
+): Promise<{ output: string; exitCode: number }> {
   allowOnly(options, ['limit']);
   const limit = z.coerce.number().int().min(1).max(1_000).default(20).safeParse(options.limit);
   if (!limit.success) throw usageError('--limit must be a whole number from 1 to 1000');
   const { postgres } = loadConfigSections({ postgres: postgresEnvSchema }, env);
   const pool = createPostgresPool(postgres, { applicationName: `${CONSISTENCY_SERVICE_NAME}-cli`, max: 1 });
   try {
-    return { output: JSON.stringify(await new CheckRunRepository(pool).history(limit.data)), exitCode: ExitCode.Passed };
+    return {
+      output: JSON.stringify(await new CheckRunRepository(pool).history(limit.data)),
+      exitCode: ExitCode.Passed,
+    };
   } finally {
     await pool.end();
   }
 }
 
 /** Runs one command; returns what to print on stdout and the exit code. Bad input throws a DomainException. */
-export async function runConsistencyCommand(argv: readonly string[], env: Env, logger: Logger): Promise<{ output: string; exitCode: number }> {
+export async function runConsistencyCommand(
+  argv: readonly string[],
+  env: Env,
+  logger: Logger,
+): Promise<{ output: string; exitCode: number }> {
   const { command, options } = parseCliArgs(argv);
   switch (command) {
     case 'check':
@@ -232,15 +284,25 @@ export async function runConsistencyCommand(argv: readonly string[], env: Env, l
  * --format table), and the exit code says what the Job or the Argo analysis should conclude.
  */
 export async function runConsistencyCli(argv: readonly string[], env: Env = process.env): Promise<void> {
-  const level = loadConfigSections({ service: serviceEnvSchema }, { LOG_LEVEL: env.LOG_LEVEL }).service.LOG_LEVEL;
-  const logger = createLogger({ service: `${CONSISTENCY_SERVICE_NAME}-cli`, level, sink: (line) => process.stderr.write(`${line}\n`) });
+  const level = loadConfigSections({ service: serviceEnvSchema }, { LOG_LEVEL: env.LOG_LEVEL }).service
+    .LOG_LEVEL;
+  const logger = createLogger({
+    service: `${CONSISTENCY_SERVICE_NAME}-cli`,
+    level,
+    sink: (line) => process.stderr.write(`${line}\n`),
+  });
   try {
     const { output, exitCode } = await runConsistencyCommand(argv, env, logger);
     process.stdout.write(`${output}\n`);
     process.exitCode = exitCode;
   } catch (error) {
-    const badInput = isDomainException(error) && (error.code === ErrorCode.ValidationFailed || error.code === ErrorCode.ConfigInvalid);
-    logger.error(`consistency-checker ${argv[0] ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { error });
+    const badInput =
+      isDomainException(error) &&
+      (error.code === ErrorCode.ValidationFailed || error.code === ErrorCode.ConfigInvalid);
+    logger.error(
+      `consistency-checker ${argv[0] ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { error },
+    );
     process.exitCode = badInput ? ExitCode.Usage : ExitCode.Unreadable;
   }
 }

@@ -1,4 +1,14 @@
-import { Controller, DefaultValuePipe, Get, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import {
+  Controller,
+  DefaultValuePipe,
+  Get,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { ENTITY_TOPICS, type MigratedEntity } from '@mch/contracts';
 import { renderReportTable, type ConsistencyReport } from '@mch/data-consistency';
@@ -11,7 +21,10 @@ export class ConsistencyController {
 
   private latest(): ConsistencyReport {
     const report = this.runs.latestReport();
-    if (!report) throw new DomainException(ErrorCode.NotFound, 'no consistency check has completed yet', { entity: 'consistency_check_runs' });
+    if (!report)
+      throw new DomainException(ErrorCode.NotFound, 'no consistency check has completed yet', {
+        entity: 'consistency_check_runs',
+      });
     return report;
   }
 
@@ -44,7 +57,11 @@ export class ConsistencyController {
   @Get('consistency/lineage/:entity/:id')
   lineage(@Param('entity') entity: string, @Param('id') id: string) {
     if (!(entity in ENTITY_TOPICS)) {
-      throw new DomainException(ErrorCode.ValidationFailed, `'${entity}' is not a migrated entity (known: ${Object.keys(ENTITY_TOPICS).join(', ')})`, { field: 'entity' });
+      throw new DomainException(
+        ErrorCode.ValidationFailed,
+        `'${entity}' is not a migrated entity (known: ${Object.keys(ENTITY_TOPICS).join(', ')})`,
+        { field: 'entity' },
+      );
     }
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
       throw new DomainException(ErrorCode.ValidationFailed, `'${id}' is not a UUID`, { field: 'id' });

@@ -1,7 +1,10 @@
 import { emptyPair, failedPair, type ConsistencyReport } from '@mch/data-consistency';
 import { ConsistencyMetrics } from './consistency.metrics';
 
-function report(pairs: ConsistencyReport['entities'][number]['pairs'], counts: ConsistencyReport['entities'][number]['counts']): ConsistencyReport {
+function report(
+  pairs: ConsistencyReport['entities'][number]['pairs'],
+  counts: ConsistencyReport['entities'][number]['counts'],
+): ConsistencyReport {
   return {
     runId: 'r',
     mode: 'content',
@@ -22,11 +25,20 @@ function report(pairs: ConsistencyReport['entities'][number]['pairs'], counts: C
 describe('Prometheus gauges of the latest report', () => {
   it('shows discrepancies by kind and rate per pair', async () => {
     const metrics = new ConsistencyMetrics();
-    const pair = { ...emptyPair('opportunity', 'clickhouse', 'content'), sourceRows: 10, targetRows: 9, missing: { count: 1, ids: ['a'] }, discrepancies: 1, discrepancyRate: 0.1 };
+    const pair = {
+      ...emptyPair('opportunity', 'clickhouse', 'content'),
+      sourceRows: 10,
+      targetRows: 9,
+      missing: { count: 1, ids: ['a'] },
+      discrepancies: 1,
+      discrepancyRate: 0.1,
+    };
     metrics.update(report([pair], { postgres: 10, clickhouse: 9 }));
     const text = await metrics.text();
     expect(text).toContain('mch_consistency_check_passed 0');
-    expect(text).toContain('mch_consistency_discrepancies{entity="opportunity",target="clickhouse",kind="missing"} 1');
+    expect(text).toContain(
+      'mch_consistency_discrepancies{entity="opportunity",target="clickhouse",kind="missing"} 1',
+    );
     expect(text).toContain('mch_consistency_discrepancy_rate{entity="opportunity",target="clickhouse"} 0.1');
     expect(text).toContain('mch_consistency_rows{entity="opportunity",store="clickhouse"} 9');
     expect(text).toContain('mch_consistency_last_run_duration_seconds 10');
@@ -34,8 +46,25 @@ describe('Prometheus gauges of the latest report', () => {
 
   it('marks an unreadable store as an error and never reports it as 0 rows; old label values are cleared', async () => {
     const metrics = new ConsistencyMetrics();
-    metrics.update(report([{ ...emptyPair('opportunity', 'weaviate', 'content'), passed: true, discrepancies: 0, discrepancyRate: 0 }], { postgres: 10, weaviate: 10 }));
-    metrics.update(report([failedPair('opportunity', 'weaviate', 'content', 'weaviate', 'connection refused')], { postgres: 10, weaviate: null }));
+    metrics.update(
+      report(
+        [
+          {
+            ...emptyPair('opportunity', 'weaviate', 'content'),
+            passed: true,
+            discrepancies: 0,
+            discrepancyRate: 0,
+          },
+        ],
+        { postgres: 10, weaviate: 10 },
+      ),
+    );
+    metrics.update(
+      report([failedPair('opportunity', 'weaviate', 'content', 'weaviate', 'connection refused')], {
+        postgres: 10,
+        weaviate: null,
+      }),
+    );
     const text = await metrics.text();
     expect(text).toContain('mch_consistency_pair_error{entity="opportunity",target="weaviate"} 1');
     expect(text).not.toContain('store="weaviate"');

@@ -8,32 +8,78 @@ import type { ConsistencyReport } from '@mch/data-consistency';
  */
 export class ConsistencyMetrics {
   readonly registry = new Registry();
-  private readonly passed = this.gauge('mch_consistency_check_passed', 'Whether the latest check passed (1) or failed (0)', []);
-  private readonly lastRun = this.gauge('mch_consistency_last_run_timestamp_seconds', 'When the latest check finished', []);
-  private readonly duration = this.gauge('mch_consistency_last_run_duration_seconds', 'How long the latest check took', []);
-  private readonly rows = this.gauge('mch_consistency_rows', 'Live rows per entity and store in the latest check', ['entity', 'store']);
-  private readonly discrepancies = this.gauge('mch_consistency_discrepancies', 'Rows per kind of difference against PostgreSQL (in_flight not counted as discrepancies)', [
-    'entity',
-    'target',
-    'kind',
-  ]);
-  private readonly rate = this.gauge('mch_consistency_discrepancy_rate', 'Discrepancies over the larger row count, per store pair', ['entity', 'target']);
-  private readonly pairPassed = this.gauge('mch_consistency_pair_passed', 'Whether the store pair is within the thresholds (1) or not (0)', ['entity', 'target']);
-  private readonly pairError = this.gauge('mch_consistency_pair_error', 'Whether a store of the pair could not be read (1)', ['entity', 'target']);
-  private readonly undecodable = this.gauge('mch_consistency_undecodable_messages', 'Messages on the entity topic that are not events', ['entity']);
-  private readonly eventStore = this.gauge('mch_consistency_event_store_problems', 'Event-store ordering problems by kind', ['kind']);
+  private readonly passed = this.gauge(
+    'mch_consistency_check_passed',
+    'Whether the latest check passed (1) or failed (0)',
+    [],
+  );
+  private readonly lastRun = this.gauge(
+    'mch_consistency_last_run_timestamp_seconds',
+    'When the latest check finished',
+    [],
+  );
+  private readonly duration = this.gauge(
+    'mch_consistency_last_run_duration_seconds',
+    'How long the latest check took',
+    [],
+  );
+  private readonly rows = this.gauge(
+    'mch_consistency_rows',
+    'Live rows per entity and store in the latest check',
+    ['entity', 'store'],
+  );
+  private readonly discrepancies = this.gauge(
+    'mch_consistency_discrepancies',
+    'Rows per kind of difference against PostgreSQL (in_flight not counted as discrepancies)',
+    ['entity', 'target', 'kind'],
+  );
+  private readonly rate = this.gauge(
+    'mch_consistency_discrepancy_rate',
+    'Discrepancies over the larger row count, per store pair',
+    ['entity', 'target'],
+  );
+  private readonly pairPassed = this.gauge(
+    'mch_consistency_pair_passed',
+    'Whether the store pair is within the thresholds (1) or not (0)',
+    ['entity', 'target'],
+  );
+  private readonly pairError = this.gauge(
+    'mch_consistency_pair_error',
+    'Whether a store of the pair could not be read (1)',
+    ['entity', 'target'],
+  );
+  private readonly undecodable = this.gauge(
+    'mch_consistency_undecodable_messages',
+    'Messages on the entity topic that are not events',
+    ['entity'],
+  );
+  private readonly eventStore = this.gauge(
+    'mch_consistency_event_store_problems',
+    'Event-store ordering problems by kind',
+    ['kind'],
+  );
 
   private gauge(name: string, help: string, labelNames: string[]): Gauge {
     return new Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 
   update(report: ConsistencyReport): void {
-    for (const g of [this.rows, this.discrepancies, this.rate, this.pairPassed, this.pairError, this.undecodable, this.eventStore]) g.reset();
+    for (const g of [
+      this.rows,
+      this.discrepancies,
+      this.rate,
+      this.pairPassed,
+      this.pairError,
+      this.undecodable,
+      this.eventStore,
+    ])
+      g.reset();
     this.passed.set(report.passed ? 1 : 0);
     this.lastRun.set(Date.parse(report.finishedAt) / 1000);
     this.duration.set(report.durationMs / 1000);
     for (const entity of report.entities) {
-      for (const [store, count] of Object.entries(entity.counts)) if (typeof count === 'number') this.rows.set({ entity: entity.entity, store }, count);
+      for (const [store, count] of Object.entries(entity.counts))
+        if (typeof count === 'number') this.rows.set({ entity: entity.entity, store }, count);
       this.undecodable.set({ entity: entity.entity }, entity.undecodableMessages.count);
       for (const pair of entity.pairs) {
         const labels = { entity: entity.entity, target: pair.target };

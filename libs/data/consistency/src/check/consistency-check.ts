@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import type { WeaviateClient } from 'weaviate-client';
 import { ENTITY_TOPICS, type MigratedEntity } from '@mch/contracts';
 import { detectAnalyticsCapabilities, type AnalyticsCapabilities } from '@mch/data-clickhouse-analytics';
-import type { IndexCollectionNames } from '@mch/data-weaviate-index';
+import { indexCollectionNames, type IndexCollectionNames } from '@mch/data-weaviate-index';
 import type { Logger } from '@mch/util-logger';
 import { DEFAULT_SEGMENT_DIFF, type SegmentDiffOptions } from '../diff/segment-diff';
 import { validateEventOrder } from '../event-order/event-order.validator';
@@ -13,9 +13,21 @@ import type { EventOrderOptions, EventOrderReport } from '../event-order/event-o
 import { clickhouseProfile, type ClickHouseProfile } from '../profiles/clickhouse-profile';
 import { fullProfile, type HashProfile } from '../profiles/hash-profile';
 import { weaviateViews } from '../profiles/weaviate-profile';
-import type { CheckMode, ConsistencyReport, EntityReport, PairReport, Thresholds } from '../report/consistency-report';
+import type {
+  CheckMode,
+  ConsistencyReport,
+  EntityReport,
+  PairReport,
+  Thresholds,
+} from '../report/consistency-report';
 import { ClickHouseEntitySource } from '../stores/clickhouse.source';
-import { describeError, StoreReadError, type ContentView, type StoreName, type TargetStore } from '../stores/content-view';
+import {
+  describeError,
+  StoreReadError,
+  type ContentView,
+  type StoreName,
+  type TargetStore,
+} from '../stores/content-view';
 import { KafkaEntitySource } from '../stores/kafka.source';
 import { PostgresEntitySource } from '../stores/postgres.source';
 import { WeaviateEntitySource } from '../stores/weaviate.source';
@@ -81,7 +93,9 @@ function guarded(view: ContentView): ContentView {
       try {
         return await fn(...args);
       } catch (error) {
-        throw error instanceof StoreReadError ? error : new StoreReadError(view.store, describeError(error), { cause: error });
+        throw error instanceof StoreReadError
+          ? error
+          : new StoreReadError(view.store, describeError(error), { cause: error });
       }
     };
   return {
@@ -98,12 +112,15 @@ async function reading<T>(store: StoreName, work: () => Promise<T>): Promise<T> 
   try {
     return await work();
   } catch (error) {
-    throw error instanceof StoreReadError ? error : new StoreReadError(store, describeError(error), { cause: error });
+    throw error instanceof StoreReadError
+      ? error
+      : new StoreReadError(store, describeError(error), { cause: error });
   }
 }
 
 function failure(error: unknown, fallback: StoreName): { store: StoreName; message: string } {
-  if (error instanceof StoreReadError) return { store: error.store, message: describeError(error).replace(`${error.store}: `, '') };
+  if (error instanceof StoreReadError)
+    return { store: error.store, message: describeError(error).replace(`${error.store}: `, '') };
   return { store: fallback, message: describeError(error) };
 }
 
@@ -128,9 +145,16 @@ export class ConsistencyChecker {
     const started = now();
     const runId = randomUUID();
     const log = options.logger.child({ check_run: runId });
-    const watermark = options.watermark ?? (options.migrationId ? await migrationWatermark(this.stores.pool, options.migrationId) : null);
+    const watermark =
+      options.watermark ??
+      (options.migrationId ? await migrationWatermark(this.stores.pool, options.migrationId) : null);
     const cutoff = inFlightCutoff(started, watermark, options.inFlightLagMs);
-    log.info('consistency check started', { mode: options.mode, entities: options.entities, targets: options.targets, cutoff: cutoff.toISOString() });
+    log.info('consistency check started', {
+      mode: options.mode,
+      entities: options.entities,
+      targets: options.targets,
+      cutoff: cutoff.toISOString(),
+    });
     const entities: EntityReport[] = [];
     for (const entity of options.entities) {
       const report = await this.checkEntity(entity, options, cutoff);
@@ -148,8 +172,12 @@ export class ConsistencyChecker {
       }
     }
     for (const e of entities) {
-      for (const p of e.pairs) for (const reason of p.reasons) failures.push(`${e.entity} postgres/${p.target}: ${reason}`);
-      if (e.undecodableMessages.count > 0) failures.push(`${e.entity} kafka: ${e.undecodableMessages.count} messages on the topic are not events`);
+      for (const p of e.pairs)
+        for (const reason of p.reasons) failures.push(`${e.entity} postgres/${p.target}: ${reason}`);
+      if (e.undecodableMessages.count > 0)
+        failures.push(
+          `${e.entity} kafka: ${e.undecodableMessages.count} messages on the topic are not events`,
+        );
     }
     const finished = now();
     const report: ConsistencyReport = {
@@ -167,7 +195,11 @@ export class ConsistencyChecker {
       passed: failures.length === 0,
       failures,
     };
-    log[report.passed ? 'info' : 'warn']('consistency check finished', { passed: report.passed, failures, duration_ms: report.durationMs });
+    log[report.passed ? 'info' : 'warn']('consistency check finished', {
+      passed: report.passed,
+      failures,
+      duration_ms: report.durationMs,
+    });
     return report;
   }
 
@@ -183,37 +215,61 @@ export class ConsistencyChecker {
   private targetsOf(
     entity: MigratedEntity,
     options: ConsistencyCheckOptions,
-  ): { profiles: Partial<Record<TargetStore, HashProfile>>; sources: EntityTargets; clickhouse: ClickHouseProfile | null } {
+  ): {
+    profiles: Partial<Record<TargetStore, HashProfile>>;
+    sources: EntityTargets;
+    clickhouse: ClickHouseProfile | null;
+  } {
     const profiles: Partial<Record<TargetStore, HashProfile>> = {};
     const sources: EntityTargets = {};
     const { kafka, clickhouse, weaviate } = this.stores;
-    if (options.targets.includes('kafka') && kafka) {
-      profiles.kafka = fullProfile(entity);
+    // A target asked for without its client keeps its profile, so its pair fails as not configured.
+    if (options.targets.includes('kafka')) profiles.kafka = fullProfile(entity);
+    if (profiles.kafka && kafka) {
       sources.kafka = new KafkaEntitySource(kafka, entity, options.topicFor(entity), profiles.kafka, {
         migrationId: options.migrationId,
         timeoutMs: options.kafkaTimeoutMs,
         maxListed: options.maxListed,
       });
     }
-    const ch = options.targets.includes('clickhouse') && clickhouse ? clickhouseProfile(entity) : null;
+    const ch = options.targets.includes('clickhouse') ? clickhouseProfile(entity) : null;
     if (ch) profiles.clickhouse = ch.profile;
-    const view = options.targets.includes('weaviate') && weaviate ? weaviateViews(weaviate.names)[entity] : undefined;
+    const view = options.targets.includes('weaviate')
+      ? weaviateViews(weaviate?.names ?? indexCollectionNames())[entity]
+      : undefined;
+    if (view) profiles.weaviate = view.profile;
     if (view && weaviate) {
-      profiles.weaviate = view.profile;
-      sources.weaviate = new WeaviateEntitySource(weaviate.client, view, options.weaviatePageSize, options.weaviateReadSlices);
+      sources.weaviate = new WeaviateEntitySource(
+        weaviate.client,
+        view,
+        options.weaviatePageSize,
+        options.weaviateReadSlices,
+      );
     }
-    return { profiles, sources, clickhouse: ch };
+    return { profiles, sources, clickhouse: clickhouse ? ch : null };
   }
 
-  private async checkEntity(entity: MigratedEntity, options: ConsistencyCheckOptions, cutoff: Date): Promise<EntityReport> {
+  private async checkEntity(
+    entity: MigratedEntity,
+    options: ConsistencyCheckOptions,
+    cutoff: Date,
+  ): Promise<EntityReport> {
     const { profiles, sources, clickhouse: chProfile } = this.targetsOf(entity, options);
     const targets = options.targets.filter((t) => profiles[t] !== undefined);
-    const pg = new PostgresEntitySource(this.stores.pool, entity, targets.map((t) => profiles[t] as HashProfile));
+    const pg = new PostgresEntitySource(
+      this.stores.pool,
+      entity,
+      targets.map((t) => profiles[t] as HashProfile),
+    );
     const unavailable: Partial<Record<TargetStore, string>> = {};
     const clickhouse = this.stores.clickhouse;
     if (clickhouse && chProfile) {
       try {
-        sources.clickhouse = new ClickHouseEntitySource(clickhouse, await this.capabilities(clickhouse), chProfile);
+        sources.clickhouse = new ClickHouseEntitySource(
+          clickhouse,
+          await this.capabilities(clickhouse),
+          chProfile,
+        );
       } catch (error) {
         unavailable.clickhouse = describeError(error);
       }
@@ -222,28 +278,52 @@ export class ConsistencyChecker {
     const timedRead = async (store: 'kafka' | 'weaviate', load: () => Promise<void>, rows: () => number) => {
       const started = performance.now();
       await reading(store, load);
-      options.logger.info('store read', { entity, store, rows: rows(), seconds: Number(((performance.now() - started) / 1000).toFixed(2)) });
+      options.logger.info('store read', {
+        entity,
+        store,
+        rows: rows(),
+        seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+      });
     };
     const { kafka, weaviate } = sources;
     const loads = {
-      kafka: kafka ? timedRead('kafka', () => kafka.load(options.mode === 'content'), () => kafka.count()) : null,
-      weaviate: weaviate && options.mode === 'content' ? timedRead('weaviate', () => weaviate.load(), () => weaviate.loadedCount()) : null,
+      kafka: kafka
+        ? timedRead(
+            'kafka',
+            () => kafka.load(options.mode === 'content'),
+            () => kafka.count(),
+          )
+        : null,
+      weaviate:
+        weaviate && options.mode === 'content'
+          ? timedRead(
+              'weaviate',
+              () => weaviate.load(),
+              () => weaviate.loadedCount(),
+            )
+          : null,
     };
     for (const load of Object.values(loads)) load?.catch(() => undefined);
     const pairs = await Promise.all(
-      targets.map((target) => unavailable[target] !== undefined
+      targets.map((target) =>
+        unavailable[target] !== undefined
           ? failedPair(entity, target, options.mode, target, unavailable[target] as string)
           : options.mode === 'content'
             ? this.contentOf(entity, target, pg, sources, loads, options, cutoff)
-            : this.countsOf(entity, target, pg, sources, loads, options)),
+            : this.countsOf(entity, target, pg, sources, loads, options),
+      ),
     );
-    const counts: EntityReport['counts'] = { postgres: pairs.find((p) => p.sourceRows !== null)?.sourceRows ?? null };
+    const counts: EntityReport['counts'] = {
+      postgres: pairs.find((p) => p.sourceRows !== null)?.sourceRows ?? null,
+    };
     for (const p of pairs) counts[p.target] = p.targetRows;
     return {
       entity,
       counts,
       pairs,
-      undecodableMessages: kafka ? { count: kafka.undecodableCount, samples: kafka.undecodable } : { count: 0, samples: [] },
+      undecodableMessages: kafka
+        ? { count: kafka.undecodableCount, samples: kafka.undecodable }
+        : { count: 0, samples: [] },
     };
   }
 
@@ -257,7 +337,8 @@ export class ConsistencyChecker {
     cutoff: Date,
   ): Promise<PairReport> {
     const source = sources[target];
-    if (!source) return failedPair(entity, target, 'content', target, 'the store is not configured or did not connect');
+    if (!source)
+      return failedPair(entity, target, 'content', target, 'the store is not configured or did not connect');
     try {
       if (target === 'kafka' || target === 'weaviate') await loads[target];
       const kafka = sources.kafka;
@@ -274,7 +355,13 @@ export class ConsistencyChecker {
       };
       return await contentPair(
         { entity, target, source: guarded(pg.view(source.profile)), targetView: guarded(source), deletedAt },
-        { thresholds: options.thresholds, cutoff, maxListed: options.maxListed, sampleSize: options.sampleSize, segments: options.segments },
+        {
+          thresholds: options.thresholds,
+          cutoff,
+          maxListed: options.maxListed,
+          sampleSize: options.sampleSize,
+          segments: options.segments,
+        },
       );
     } catch (error) {
       const f = failure(error, target);
@@ -291,7 +378,8 @@ export class ConsistencyChecker {
     options: ConsistencyCheckOptions,
   ): Promise<PairReport> {
     const source = sources[target];
-    if (!source) return failedPair(entity, target, 'counts', target, 'the store is not configured or did not connect');
+    if (!source)
+      return failedPair(entity, target, 'counts', target, 'the store is not configured or did not connect');
     try {
       const [sourceRows, targetRows] = await Promise.all([
         reading('postgres', () => pg.count()),

@@ -10,10 +10,21 @@ const profile = profileOf('opportunity', { title: 'title', agency: 'agency' });
 const cutoff = new Date('2026-03-01T00:00:00Z');
 const before = new Date('2026-02-01T00:00:00Z');
 const after = new Date('2026-03-02T00:00:00Z');
-const options: PairCheckOptions = { thresholds: PLAN_THRESHOLDS, cutoff, maxListed: 10, sampleSize: 5, segments: DEFAULT_SEGMENT_DIFF };
+const options: PairCheckOptions = {
+  thresholds: PLAN_THRESHOLDS,
+  cutoff,
+  maxListed: 10,
+  sampleSize: 5,
+  segments: DEFAULT_SEGMENT_DIFF,
+};
 
 function data(n: number): Map<string, { fields: CanonicalText[]; changedAt: Date }> {
-  return new Map(Array.from({ length: n }, (_, i) => [randomUUID(), { fields: ['agency', `title ${i}`] as CanonicalText[], changedAt: before }]));
+  return new Map(
+    Array.from({ length: n }, (_, i) => [
+      randomUUID(),
+      { fields: ['agency', `title ${i}`] as CanonicalText[], changedAt: before },
+    ]),
+  );
 }
 
 describe('comparing one pair of stores', () => {
@@ -28,15 +39,26 @@ describe('comparing one pair of stores', () => {
     target.set(ids[0], { fields: ['agency', 'title 0'], changedAt: before });
     target.set(ids[1], { fields: ['agency', 'title 1'], changedAt: before });
     const report = await contentPair(
-      { entity: 'opportunity', target: 'kafka', source: new InMemoryView('postgres', profile, source), targetView: new InMemoryView('kafka', profile, target) },
+      {
+        entity: 'opportunity',
+        target: 'kafka',
+        source: new InMemoryView('postgres', profile, source),
+        targetView: new InMemoryView('kafka', profile, target),
+      },
       options,
     );
     expect(report.inFlight.rows.sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
       { id: ids[0], kind: 'different', changedAt: after.toISOString() },
       { id: late, kind: 'missing', changedAt: after.toISOString() },
     ]);
-    expect(report).toMatchObject({ discrepancies: 1, missing: { count: 0 }, different: { count: 1, ids: [ids[1]] } });
-    expect(report.different.samples).toEqual([{ id: ids[1], fields: [{ field: 'title', source: 'renamed long ago', target: 'title 1' }] }]);
+    expect(report).toMatchObject({
+      discrepancies: 1,
+      missing: { count: 0 },
+      different: { count: 1, ids: [ids[1]] },
+    });
+    expect(report.different.samples).toEqual([
+      { id: ids[1], fields: [{ field: 'title', source: 'renamed long ago', target: 'title 1' }] },
+    ]);
   });
 
   it('treats a row only the target still has as in flight when the topic shows its delete after the cutoff', async () => {
@@ -52,7 +74,11 @@ describe('comparing one pair of stores', () => {
         target: 'weaviate',
         source: new InMemoryView('postgres', profile, source),
         targetView: new InMemoryView('weaviate', profile, target),
-        deletedAt: async () => new Map([[gone, after], [stale, before]]),
+        deletedAt: async () =>
+          new Map([
+            [gone, after],
+            [stale, before],
+          ]),
       },
       options,
     );
@@ -61,7 +87,15 @@ describe('comparing one pair of stores', () => {
   });
 
   it('in count mode compares the numbers, never dividing zero by zero', () => {
-    expect(countPair('opportunity', 'clickhouse', 0, 0, PLAN_THRESHOLDS)).toMatchObject({ discrepancies: 0, discrepancyRate: 0, passed: true });
-    expect(countPair('opportunity', 'clickhouse', 1_000, 0, PLAN_THRESHOLDS)).toMatchObject({ discrepancies: 1_000, discrepancyRate: 1, passed: false });
+    expect(countPair('opportunity', 'clickhouse', 0, 0, PLAN_THRESHOLDS)).toMatchObject({
+      discrepancies: 0,
+      discrepancyRate: 0,
+      passed: true,
+    });
+    expect(countPair('opportunity', 'clickhouse', 1_000, 0, PLAN_THRESHOLDS)).toMatchObject({
+      discrepancies: 1_000,
+      discrepancyRate: 1,
+      passed: false,
+    });
   });
 });

@@ -2,7 +2,13 @@ import type { MigratedEntity } from '@mch/contracts';
 import { diffSegments, type SegmentDiffOptions } from '../diff/segment-diff';
 import { sampleDifferences } from '../diff/field-diff';
 import type { ContentView, StoreName, TargetStore } from '../stores/content-view';
-import type { DiscrepancyKind, IdList, InFlightRow, PairReport, Thresholds } from '../report/consistency-report';
+import type {
+  DiscrepancyKind,
+  IdList,
+  InFlightRow,
+  PairReport,
+  Thresholds,
+} from '../report/consistency-report';
 import { discrepancyRate, thresholdBreaches } from './thresholds';
 
 export interface PairCheckOptions {
@@ -50,16 +56,40 @@ export function emptyPair(entity: MigratedEntity, target: TargetStore, mode: Pai
 }
 
 /** A pair that could not be compared: it fails, naming the store and why; nothing counts as 0. */
-export function failedPair(entity: MigratedEntity, target: TargetStore, mode: PairReport['mode'], store: StoreName, message: string): PairReport {
-  return { ...emptyPair(entity, target, mode), error: { store, message }, reasons: [`${store} could not be read: ${message}`] };
+export function failedPair(
+  entity: MigratedEntity,
+  target: TargetStore,
+  mode: PairReport['mode'],
+  store: StoreName,
+  message: string,
+): PairReport {
+  return {
+    ...emptyPair(entity, target, mode),
+    error: { store, message },
+    reasons: [`${store} could not be read: ${message}`],
+  };
 }
 
 /** Count-only comparison: the count difference is a lower bound of the discrepancies. */
-export function countPair(entity: MigratedEntity, target: TargetStore, sourceRows: number, targetRows: number, thresholds: Thresholds): PairReport {
+export function countPair(
+  entity: MigratedEntity,
+  target: TargetStore,
+  sourceRows: number,
+  targetRows: number,
+  thresholds: Thresholds,
+): PairReport {
   const discrepancies = Math.abs(sourceRows - targetRows);
   const rate = discrepancyRate(discrepancies, sourceRows, targetRows);
   const reasons = thresholdBreaches(discrepancies, rate, thresholds);
-  return { ...emptyPair(entity, target, 'counts'), sourceRows, targetRows, discrepancies, discrepancyRate: rate, passed: reasons.length === 0, reasons };
+  return {
+    ...emptyPair(entity, target, 'counts'),
+    sourceRows,
+    targetRows,
+    discrepancies,
+    discrepancyRate: rate,
+    passed: reasons.length === 0,
+    reasons,
+  };
 }
 
 /**
@@ -73,14 +103,20 @@ export async function contentPair(inputs: PairInputs, options: PairCheckOptions)
   const inFlight: InFlightRow[] = [];
   const settled: Record<DiscrepancyKind, string[]> = { missing: [], extra: [], different: [] };
   const classify = (kind: DiscrepancyKind, id: string, changedAt: Date | null | undefined) => {
-    if (changedAt && changedAt.getTime() > options.cutoff.getTime()) inFlight.push({ id, kind, changedAt: changedAt.toISOString() });
+    if (changedAt && changedAt.getTime() > options.cutoff.getTime())
+      inFlight.push({ id, kind, changedAt: changedAt.toISOString() });
     else settled[kind].push(id);
   };
   for (const id of diff.missing) classify('missing', id, diff.sourceRows.get(id)?.changedAt);
   for (const id of diff.different) classify('different', id, diff.sourceRows.get(id)?.changedAt);
-  const deleted = diff.extra.length > 0 && inputs.deletedAt ? await inputs.deletedAt(diff.extra) : new Map<string, Date>();
+  const deleted =
+    diff.extra.length > 0 && inputs.deletedAt ? await inputs.deletedAt(diff.extra) : new Map<string, Date>();
   for (const id of diff.extra) classify('extra', id, deleted.get(id));
-  const samples = await sampleDifferences(inputs.source, inputs.targetView, settled.different.slice(0, options.sampleSize));
+  const samples = await sampleDifferences(
+    inputs.source,
+    inputs.targetView,
+    settled.different.slice(0, options.sampleSize),
+  );
   const discrepancies = settled.missing.length + settled.extra.length + settled.different.length;
   const rate = discrepancyRate(discrepancies, diff.sourceCount, diff.targetCount);
   const reasons = thresholdBreaches(discrepancies, rate, options.thresholds);
@@ -97,6 +133,11 @@ export async function contentPair(inputs: PairInputs, options: PairCheckOptions)
     discrepancyRate: rate,
     passed: reasons.length === 0,
     reasons,
-    stats: { segments: diff.segments, differingSegments: diff.differingSegments, depth: diff.depth, seconds: (performance.now() - started) / 1000 },
+    stats: {
+      segments: diff.segments,
+      differingSegments: diff.differingSegments,
+      depth: diff.depth,
+      seconds: (performance.now() - started) / 1000,
+    },
   };
 }

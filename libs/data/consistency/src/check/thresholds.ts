@@ -17,9 +17,12 @@ export function discrepancyRate(discrepancies: number, sourceRows: number, targe
 /** Why a pair's discrepancies break the thresholds (empty: they do not). */
 export function thresholdBreaches(discrepancies: number, rate: number, thresholds: Thresholds): string[] {
   const reasons: string[] = [];
-  if (discrepancies > thresholds.maxDiscrepancies) reasons.push(`${discrepancies} discrepancies exceed the limit of ${thresholds.maxDiscrepancies}`);
+  if (discrepancies > thresholds.maxDiscrepancies)
+    reasons.push(`${discrepancies} discrepancies exceed the limit of ${thresholds.maxDiscrepancies}`);
   if (discrepancies > 0 && rate >= thresholds.maxDiscrepancyRate) {
-    reasons.push(`discrepancy rate ${(rate * 100).toPrecision(3)}% reaches the limit of ${(thresholds.maxDiscrepancyRate * 100).toPrecision(3)}%`);
+    reasons.push(
+      `discrepancy rate ${(rate * 100).toPrecision(3)}% reaches the limit of ${(thresholds.maxDiscrepancyRate * 100).toPrecision(3)}%`,
+    );
   }
   return reasons;
 }

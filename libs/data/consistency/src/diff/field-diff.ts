@@ -6,20 +6,31 @@ import type { DifferenceSample, FieldDifference } from '../report/consistency-re
 const MAX_VALUE_CHARS = 200;
 
 function clip(text: CanonicalText): CanonicalText {
-  return text !== null && text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length} chars)` : text;
+  return text !== null && text.length > MAX_VALUE_CHARS
+    ? `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length} chars)`
+    : text;
 }
 
 /** The fields whose canonical texts differ, with both values (long ones clipped). */
-export function fieldDifferences(profile: HashProfile, source: readonly CanonicalText[], target: readonly CanonicalText[]): FieldDifference[] {
+export function fieldDifferences(
+  profile: HashProfile,
+  source: readonly CanonicalText[],
+  target: readonly CanonicalText[],
+): FieldDifference[] {
   const out: FieldDifference[] = [];
   profile.fields.forEach((f, i) => {
-    if (source[i] !== target[i]) out.push({ field: f.field, source: clip(source[i]), target: clip(target[i]) });
+    if (source[i] !== target[i])
+      out.push({ field: f.field, source: clip(source[i]), target: clip(target[i]) });
   });
   return out;
 }
 
 /** Field-level differences of a sample of differing rows, read from both stores. */
-export async function sampleDifferences(source: ContentView, target: ContentView, ids: readonly string[]): Promise<DifferenceSample[]> {
+export async function sampleDifferences(
+  source: ContentView,
+  target: ContentView,
+  ids: readonly string[],
+): Promise<DifferenceSample[]> {
   if (ids.length === 0) return [];
   const [a, b] = await Promise.all([source.canonicalRows(ids), target.canonicalRows(ids)]);
   const samples: DifferenceSample[] = [];

@@ -8,7 +8,12 @@ const profile = profileOf('opportunity', { title: 'title', agency: 'agency' });
 type Rows = Map<string, { fields: CanonicalText[] }>;
 
 function rows(n: number): Rows {
-  return new Map(Array.from({ length: n }, (_, i) => [randomUUID(), { fields: [`agency ${i % 7}`, `title ${i}`] as CanonicalText[] }]));
+  return new Map(
+    Array.from({ length: n }, (_, i) => [
+      randomUUID(),
+      { fields: [`agency ${i % 7}`, `title ${i}`] as CanonicalText[] },
+    ]),
+  );
 }
 
 describe('segment diff (data-diff style recursion)', () => {
@@ -17,7 +22,15 @@ describe('segment diff (data-diff style recursion)', () => {
     const source = new InMemoryView('postgres', profile, data);
     const target = new InMemoryView('kafka', profile, new Map(data));
     const diff = await diffSegments(source, target, { topLength: 2, leafRows: 100, step: 2 });
-    expect(diff).toMatchObject({ missing: [], extra: [], different: [], sourceCount: 5_000, targetCount: 5_000, differingSegments: 0, depth: 1 });
+    expect(diff).toMatchObject({
+      missing: [],
+      extra: [],
+      different: [],
+      sourceCount: 5_000,
+      targetCount: 5_000,
+      differingSegments: 0,
+      depth: 1,
+    });
     expect(source.queries).toEqual({ summarize: 1, rowHashes: 1, canonicalRows: 0 });
     expect(diff.sourceRows.size).toBe(0);
   });
@@ -33,7 +46,11 @@ describe('segment diff (data-diff style recursion)', () => {
     const source = new InMemoryView('postgres', profile, data);
     const target = new InMemoryView('clickhouse', profile, copy);
     const diff = await diffSegments(source, target, { topLength: 1, leafRows: 50, step: 1 });
-    expect({ missing: diff.missing, extra: diff.extra, different: diff.different }).toEqual({ missing: [ids[10]], extra: [extra], different: [ids[20]] });
+    expect({ missing: diff.missing, extra: diff.extra, different: diff.different }).toEqual({
+      missing: [ids[10]],
+      extra: [extra],
+      different: [ids[20]],
+    });
     expect(diff.depth).toBeGreaterThan(2);
     // Only the rows of the few small leaf segments were compared one by one.
     expect(diff.sourceRows.size).toBeLessThan(200);

@@ -47,7 +47,11 @@ const total = (m: Map<string, SegmentSummary>) => [...m.values()].reduce((n, s) 
  * by row. Matching segments cost one summary row each, so a clean comparison of a million rows
  * moves a few thousand numbers, not a million rows.
  */
-export async function diffSegments(source: ContentView, target: ContentView, options: SegmentDiffOptions = DEFAULT_SEGMENT_DIFF): Promise<RowDifferences> {
+export async function diffSegments(
+  source: ContentView,
+  target: ContentView,
+  options: SegmentDiffOptions = DEFAULT_SEGMENT_DIFF,
+): Promise<RowDifferences> {
   let length = options.topLength;
   let [s, t] = await Promise.all([source.summarize(length, null), target.summarize(length, null)]);
   const sourceCount = total(s);
@@ -81,5 +85,15 @@ export async function diffSegments(source: ContentView, target: ContentView, opt
     else if (other.hash !== row.hash) different.push(id);
   }
   for (const id of targetRows.keys()) if (!sourceRows.has(id)) extra.push(id);
-  return { missing: missing.sort(), extra: extra.sort(), different: different.sort(), sourceRows, sourceCount, targetCount, segments, differingSegments, depth };
+  return {
+    missing: missing.sort(),
+    extra: extra.sort(),
+    different: different.sort(),
+    sourceRows,
+    sourceCount,
+    targetCount,
+    segments,
+    differingSegments,
+    depth,
+  };
 }

@@ -29,7 +29,7 @@ export interface PositionGap {
   missing: string;
   /** Transaction of the event after the gap. */
   nextTransactionId: string;
-  /** Transactions still running that may yet commit into it (pending gaps only). */
+  /** Writers of the table still running (or committed since the snapshot) that may fill it (pending gaps only). */
   inProgress: string[];
 }
 

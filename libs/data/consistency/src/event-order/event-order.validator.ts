@@ -2,7 +2,13 @@ import type { Pool, PoolClient } from 'pg';
 import { quoteIdent } from '../sql/postgres-canonical.sql';
 import type { EventOrderOptions, EventOrderReport, PositionGap, VersionProblem } from './event-order.report';
 
-export const DEFAULT_EVENT_ORDER: EventOrderOptions = { from: null, to: null, maxListed: 100, failOnPositionGaps: false, table: 'event_store' };
+export const DEFAULT_EVENT_ORDER: EventOrderOptions = {
+  from: null,
+  to: null,
+  maxListed: 100,
+  failOnPositionGaps: false,
+  table: 'event_store',
+};
 
 const MAX_MISSING_LISTED = 50;
 const TABLE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -23,17 +29,30 @@ interface FlaggedStream {
  * Such a transaction is in the snapshot's in-progress list (pg_snapshot_xip) with an id below the
  * transaction that wrote the event after the gap (an append's transaction id is assigned by the
  * insert that takes its first position). No fixed timeout decides it.
+ *
+ * Transaction ids are cluster-wide, so the in-progress list also holds transactions of other
+ * databases and ones that never touch this table; a long COPY elsewhere would otherwise turn every
+ * gap "pending" for as long as it runs. Only writers of this table count: in-progress
+ * transactions holding its RowExclusiveLock (pg_locks, readable by any role), and those that have
+ * committed since the snapshot was taken (their rows are invisible to it, so they might fill a gap).
  */
-export async function validateEventOrder(pool: Pool, options: EventOrderOptions = DEFAULT_EVENT_ORDER): Promise<EventOrderReport> {
+export async function validateEventOrder(
+  pool: Pool,
+  options: EventOrderOptions = DEFAULT_EVENT_ORDER,
+): Promise<EventOrderReport> {
   if (!TABLE.test(options.table)) throw new Error(`'${options.table}' is not a plain table name`);
   const client = await pool.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot = await readSnapshot(client);
     const windowed = options.from !== null || options.to !== null;
-    const params = windowed ? [options.from ?? new Date(0), options.to ?? new Date('9999-12-31T00:00:00Z')] : [];
+    const params = windowed
+      ? [options.from ?? new Date(0), options.to ?? new Date('9999-12-31T00:00:00Z')]
+      : [];
     const t = quoteIdent(options.table);
-    const scope = windowed ? `WHERE e.aggregate_id IN (SELECT aggregate_id FROM ${t} WHERE created_at >= $1 AND created_at < $2)` : '';
+    const scope = windowed
+      ? `WHERE e.aggregate_id IN (SELECT aggregate_id FROM ${t} WHERE created_at >= $1 AND created_at < $2)`
+      : '';
     const totals = await client.query<{ aggregates: string; events: string }>(
       `SELECT count(DISTINCT e.aggregate_id)::bigint AS aggregates, count(*)::bigint AS events FROM ${t} e ${scope}`,
       params,
@@ -48,7 +67,8 @@ export async function validateEventOrder(pool: Pool, options: EventOrderOptions 
       params,
     );
     const streams = await describeStreams(client, t, flagged.rows.slice(0, options.maxListed));
-    const gaps = await positionGaps(client, t, windowed, params, snapshot.inProgress);
+    const writers = await tableWriters(client, options.table, snapshot.inProgress);
+    const gaps = await positionGaps(client, t, windowed, params, writers);
     await client.query('COMMIT');
 
     const versionGaps = flagged.rows.reduce((n, r) => n + (r.hi - r.d), 0);
@@ -58,7 +78,8 @@ export async function validateEventOrder(pool: Pool, options: EventOrderOptions 
     const reasons: string[] = [];
     if (versionGaps > 0) reasons.push(`${versionGaps} missing stream versions`);
     if (duplicateVersions > 0) reasons.push(`${duplicateVersions} duplicated stream versions`);
-    if (options.failOnPositionGaps && final.length > 0) reasons.push(`${final.length} gaps in global_position`);
+    if (options.failOnPositionGaps && final.length > 0)
+      reasons.push(`${final.length} gaps in global_position`);
     return {
       window: { from: options.from?.toISOString() ?? null, to: options.to?.toISOString() ?? null },
       aggregatesChecked: Number(totals.rows[0].aggregates),
@@ -89,7 +110,28 @@ async function readSnapshot(client: PoolClient): Promise<EventOrderReport['snaps
   return { xmin: rows[0].xmin, xmax: rows[0].xmax, inProgress: rows[0].xip };
 }
 
-async function describeStreams(client: PoolClient, table: string, flagged: FlaggedStream[]): Promise<VersionProblem[]> {
+/** Of the snapshot's in-progress transactions, those that may have written to the table. */
+async function tableWriters(client: PoolClient, table: string, inProgress: string[]): Promise<string[]> {
+  if (inProgress.length === 0) return [];
+  const { rows } = await client.query<{ xid: string }>(
+    `SELECT x.xid FROM unnest($1::text[]) AS x(xid)
+      WHERE pg_xact_status(x.xid::xid8) = 'committed'
+         OR EXISTS (SELECT 1 FROM pg_locks rel JOIN pg_locks own
+                            ON own.virtualtransaction = rel.virtualtransaction AND own.locktype = 'transactionid'
+                     WHERE rel.locktype = 'relation' AND rel.mode = 'RowExclusiveLock'
+                       AND rel.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                       AND rel.relation = to_regclass($2)
+                       AND own.transactionid::text = (x.xid::bigint % 4294967296)::text)`,
+    [inProgress, table],
+  );
+  return rows.map((r) => r.xid);
+}
+
+async function describeStreams(
+  client: PoolClient,
+  table: string,
+  flagged: FlaggedStream[],
+): Promise<VersionProblem[]> {
   if (flagged.length === 0) return [];
   const { rows } = await client.query<{ aggregate_id: string; event_version: number; event_id: string }>(
     `SELECT aggregate_id::text AS aggregate_id, event_version, event_id::text AS event_id FROM ${table}
@@ -105,13 +147,29 @@ async function describeStreams(client: PoolClient, table: string, flagged: Flagg
   return flagged.map((f) => {
     const stream = versions.get(f.aggregate_id) ?? new Map<number, string[]>();
     const missing: number[] = [];
-    for (let v = 1; v <= f.hi && missing.length < MAX_MISSING_LISTED; v++) if (!stream.has(v)) missing.push(v);
-    const duplicates = [...stream].filter(([, ids]) => ids.length > 1).map(([version, eventIds]) => ({ version, eventIds }));
-    return { aggregateId: f.aggregate_id, aggregateType: f.aggregate_type, missingVersions: missing, duplicateVersions: duplicates, maxVersion: f.hi, events: f.n };
+    for (let v = 1; v <= f.hi && missing.length < MAX_MISSING_LISTED; v++)
+      if (!stream.has(v)) missing.push(v);
+    const duplicates = [...stream]
+      .filter(([, ids]) => ids.length > 1)
+      .map(([version, eventIds]) => ({ version, eventIds }));
+    return {
+      aggregateId: f.aggregate_id,
+      aggregateType: f.aggregate_type,
+      missingVersions: missing,
+      duplicateVersions: duplicates,
+      maxVersion: f.hi,
+      events: f.n,
+    };
   });
 }
 
-async function positionGaps(client: PoolClient, table: string, windowed: boolean, params: unknown[], inProgress: string[]): Promise<PositionGap[]> {
+async function positionGaps(
+  client: PoolClient,
+  table: string,
+  windowed: boolean,
+  params: unknown[],
+  writers: string[],
+): Promise<PositionGap[]> {
   // In a window the first position has no predecessor inside it: it opens no gap.
   const range = windowed
     ? `WHERE global_position BETWEEN (SELECT min(global_position) FROM ${table} WHERE created_at >= $1 AND created_at < $2)
@@ -126,7 +184,7 @@ async function positionGaps(client: PoolClient, table: string, windowed: boolean
       ORDER BY global_position`,
     windowed ? params : [],
   );
-  const running = inProgress.map(BigInt);
+  const running = writers.map(BigInt);
   return rows.map((r) => {
     const next = BigInt(r.tx);
     return {

@@ -2,18 +2,30 @@ import { canonicalText, encodeCanonical, normalizeDecimal, pgJsonbText } from '.
 
 describe('canonical field text', () => {
   it('drops insignificant decimal zeros, the way either ClickHouse version and PostgreSQL print them', () => {
-    expect(['1234.50', '1234.5', '100.00', '100', '0.00', '-0.50', '10.05'].map(normalizeDecimal)).toEqual(['1234.5', '1234.5', '100', '100', '0', '-0.5', '10.05']);
+    expect(['1234.50', '1234.5', '100.00', '100', '0.00', '-0.50', '10.05'].map(normalizeDecimal)).toEqual([
+      '1234.5',
+      '1234.5',
+      '100',
+      '100',
+      '0',
+      '-0.5',
+      '10.05',
+    ]);
     expect(canonicalText('numeric', '100.00')).toBe(canonicalText('numeric', '100'));
   });
 
   it("prints jsonb as PostgreSQL's jsonb::text: shorter keys first, then bytes; ', ' and ': ' separators", () => {
-    expect(pgJsonbText({ bb: 1, a: [true, null, 'x"y'], ab: { z: 1.5 } })).toBe('{"a": [true, null, "x\\"y"], "ab": {"z": 1.5}, "bb": 1}');
+    expect(pgJsonbText({ bb: 1, a: [true, null, 'x"y'], ab: { z: 1.5 } })).toBe(
+      '{"a": [true, null, "x\\"y"], "ab": {"z": 1.5}, "bb": 1}',
+    );
     expect(pgJsonbText({ é: 1, z: 2 })).toBe('{"z": 2, "é": 1}');
   });
 
   it('gives timestamps as ISO-8601 UTC with milliseconds, from text or Date (as Weaviate returns them)', () => {
     expect(canonicalText('timestamptz', '2026-01-02T03:04:05.678Z')).toBe('2026-01-02T03:04:05.678Z');
-    expect(canonicalText('timestamptz', new Date('2026-01-02T03:04:05.678Z'))).toBe('2026-01-02T03:04:05.678Z');
+    expect(canonicalText('timestamptz', new Date('2026-01-02T03:04:05.678Z'))).toBe(
+      '2026-01-02T03:04:05.678Z',
+    );
     expect(() => canonicalText('timestamptz', 'soon')).toThrow('not a timestamp');
   });
 
@@ -23,12 +35,16 @@ describe('canonical field text', () => {
     expect(canonicalText('text[]', ['a', 'b'])).not.toBe(canonicalText('text[]', ['ab']));
     expect(canonicalText('text[]', [null])).not.toBe(canonicalText('text[]', ['N']));
     expect(canonicalText('bool', false)).toBe('false');
-    expect(canonicalText('uuid', 'ABCDEF00-0000-4000-8000-000000000000')).toBe('abcdef00-0000-4000-8000-000000000000');
+    expect(canonicalText('uuid', 'ABCDEF00-0000-4000-8000-000000000000')).toBe(
+      'abcdef00-0000-4000-8000-000000000000',
+    );
   });
 
   it('length-prefixes values by UTF-8 bytes, so no two field lists encode alike', () => {
     expect(encodeCanonical('é')).toBe('V2:é');
     expect(encodeCanonical(null)).toBe('N');
-    expect(encodeCanonical('a') + encodeCanonical('bc')).not.toBe(encodeCanonical('ab') + encodeCanonical('c'));
+    expect(encodeCanonical('a') + encodeCanonical('bc')).not.toBe(
+      encodeCanonical('ab') + encodeCanonical('c'),
+    );
   });
 });

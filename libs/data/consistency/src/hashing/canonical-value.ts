@@ -34,7 +34,8 @@ function jsonbKeyOrder(a: string, b: string): number {
  */
 export function pgJsonbText(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(pgJsonbText).join(', ')}]`;
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => jsonbKeyOrder(a, b));

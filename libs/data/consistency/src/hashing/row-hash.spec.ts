@@ -3,7 +3,10 @@ import { assertSegmentPrefixes, hashValue, rowHash, segmentOf, toUnsignedSum } f
 
 describe('row hashes and segments', () => {
   it('is the first 8 bytes of MD5 over the encoded fields (what md5() in PostgreSQL and MD5() in ClickHouse give)', () => {
-    const expected = createHash('md5').update('V5:hello' + 'N').digest('hex').slice(0, 16);
+    const expected = createHash('md5')
+      .update('V5:hello' + 'N')
+      .digest('hex')
+      .slice(0, 16);
     expect(rowHash(['hello', null])).toBe(expected);
     expect(rowHash(['hello', null])).not.toBe(rowHash([null, 'hello']));
   });

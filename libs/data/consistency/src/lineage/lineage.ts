@@ -31,14 +31,37 @@ export interface LineageReport {
     present: boolean;
     changedAt: string | null;
     /** Appends to the event store for this aggregate. */
-    events: { version: number; globalPosition: string; eventType: string; correlationId: string | null; transactionId: string; createdAt: string }[];
+    events: {
+      version: number;
+      globalPosition: string;
+      eventType: string;
+      correlationId: string | null;
+      transactionId: string;
+      createdAt: string;
+    }[];
     /** What services recorded about it (dead letters, skips, successes). */
-    processing: { service: string; action: string; status: string; correlationId: string | null; migrationId: string | null; errorCode: string | null; at: string }[];
+    processing: {
+      service: string;
+      action: string;
+      status: string;
+      correlationId: string | null;
+      migrationId: string | null;
+      errorCode: string | null;
+      at: string;
+    }[];
   } | null;
   kafka: { topic: string; partition: number | null; versions: KafkaVersion[]; live: boolean } | null;
   clickhouse: {
     table: string;
-    versions: { sourcePosition: string; eventId: string; eventType: string; isDeleted: boolean; correlationId: string; migrationId: string | null; ingestedAt: string }[];
+    versions: {
+      sourcePosition: string;
+      eventId: string;
+      eventType: string;
+      isDeleted: boolean;
+      correlationId: string;
+      migrationId: string | null;
+      ingestedAt: string;
+    }[];
     live: boolean;
   } | null;
   weaviate: {
@@ -61,15 +84,37 @@ export interface LineageStores {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LINEAGE_PROPERTIES = ['sourcePosition', 'eventId', 'correlationId', 'migrationRun', 'migrationId'];
 
-async function postgresLineage(pool: Pool, entity: MigratedEntity, id: string): Promise<NonNullable<LineageReport['postgres']>> {
+async function postgresLineage(
+  pool: Pool,
+  entity: MigratedEntity,
+  id: string,
+): Promise<NonNullable<LineageReport['postgres']>> {
   const table = quoteIdent(ENTITY_SOURCES[entity].table);
-  const row = await pool.query<{ changed: Date | null }>(`SELECT ${pgChangedAt(entity)} AS changed FROM ${table} t WHERE t.id = $1`, [id]);
-  const events = await pool.query<{ v: number; p: string; type: string; corr: string | null; tx: string; at: Date }>(
+  const row = await pool.query<{ changed: Date | null }>(
+    `SELECT ${pgChangedAt(entity)} AS changed FROM ${table} t WHERE t.id = $1`,
+    [id],
+  );
+  const events = await pool.query<{
+    v: number;
+    p: string;
+    type: string;
+    corr: string | null;
+    tx: string;
+    at: Date;
+  }>(
     `SELECT event_version AS v, global_position::text AS p, event_type AS type, correlation_id::text AS corr, transaction_id::text AS tx, created_at AS at
        FROM event_store WHERE aggregate_id = $1 ORDER BY event_version`,
     [id],
   );
-  const log = await pool.query<{ service: string; action: string; status: string; corr: string | null; mig: string | null; code: string | null; at: Date }>(
+  const log = await pool.query<{
+    service: string;
+    action: string;
+    status: string;
+    corr: string | null;
+    mig: string | null;
+    code: string | null;
+    at: Date;
+  }>(
     `SELECT service_name AS service, action, status, correlation_id::text AS corr, migration_id::text AS mig, error_code AS code, created_at AS at
        FROM service_processing_log WHERE entity_id = $1 ORDER BY created_at`,
     [id],
@@ -77,26 +122,54 @@ async function postgresLineage(pool: Pool, entity: MigratedEntity, id: string): 
   return {
     present: row.rows.length > 0,
     changedAt: row.rows[0]?.changed?.toISOString() ?? null,
-    events: events.rows.map((e) => ({ version: e.v, globalPosition: e.p, eventType: e.type, correlationId: e.corr, transactionId: e.tx, createdAt: e.at.toISOString() })),
-    processing: log.rows.map((l) => ({ service: l.service, action: l.action, status: l.status, correlationId: l.corr, migrationId: l.mig, errorCode: l.code, at: l.at.toISOString() })),
+    events: events.rows.map((e) => ({
+      version: e.v,
+      globalPosition: e.p,
+      eventType: e.type,
+      correlationId: e.corr,
+      transactionId: e.tx,
+      createdAt: e.at.toISOString(),
+    })),
+    processing: log.rows.map((l) => ({
+      service: l.service,
+      action: l.action,
+      status: l.status,
+      correlationId: l.corr,
+      migrationId: l.mig,
+      errorCode: l.code,
+      at: l.at.toISOString(),
+    })),
   };
 }
 
 /** The partition the producers' default (murmur2) partitioner sends the key to. */
-async function keyPartition(kafka: Kafka, topic: string, key: string): Promise<{ partition: number; all: number[] }> {
+async function keyPartition(
+  kafka: Kafka,
+  topic: string,
+  key: string,
+): Promise<{ partition: number; all: number[] }> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     const partitionMetadata = metadata.topics[0].partitions;
-    const partition = Partitioners.DefaultPartitioner()({ topic, partitionMetadata, message: { key, value: null } });
+    const partition = Partitioners.DefaultPartitioner()({
+      topic,
+      partitionMetadata,
+      message: { key, value: null },
+    });
     return { partition, all: partitionMetadata.map((p) => p.partitionId) };
   } finally {
     await admin.disconnect();
   }
 }
 
-async function kafkaLineage(kafka: Kafka, topic: string, id: string, timeoutMs: number): Promise<NonNullable<LineageReport['kafka']>> {
+async function kafkaLineage(
+  kafka: Kafka,
+  topic: string,
+  id: string,
+  timeoutMs: number,
+): Promise<NonNullable<LineageReport['kafka']>> {
   const { partition, all } = await keyPartition(kafka, topic, id);
   const versions: KafkaVersion[] = [];
   const collect = (partitions: number[]) =>
@@ -133,10 +206,19 @@ async function kafkaLineage(kafka: Kafka, topic: string, id: string, timeoutMs: 
   if (versions.length === 0) await collect(all.filter((p) => p !== partition));
   versions.sort((a, b) => String(a.sourcePosition).localeCompare(String(b.sourcePosition)));
   const newest = versions.at(-1);
-  return { topic, partition: newest?.partition ?? partition, versions, live: newest !== undefined && newest.operation !== 'delete' };
+  return {
+    topic,
+    partition: newest?.partition ?? partition,
+    versions,
+    live: newest !== undefined && newest.operation !== 'delete',
+  };
 }
 
-async function clickhouseLineage(client: ClickHouseClient, entity: MigratedEntity, id: string): Promise<LineageReport['clickhouse']> {
+async function clickhouseLineage(
+  client: ClickHouseClient,
+  entity: MigratedEntity,
+  id: string,
+): Promise<LineageReport['clickhouse']> {
   const table = analyticsTableFor(entity);
   if (!table) return null;
   const result = await client.query({
@@ -145,7 +227,15 @@ async function clickhouseLineage(client: ClickHouseClient, entity: MigratedEntit
               FROM ${quoteIdentifier(table.name)} WHERE ${quoteIdentifier(table.idColumn)} = toUUID('${id}') ORDER BY source_position, ingested_at`,
     format: 'JSONEachRow',
   });
-  const rows = await result.json<{ source_position: string; event_id: string; event_type: string; is_deleted: number; correlation_id: string; migration_id: string | null; ingested_at: string }>();
+  const rows = await result.json<{
+    source_position: string;
+    event_id: string;
+    event_type: string;
+    is_deleted: number;
+    correlation_id: string;
+    migration_id: string | null;
+    ingested_at: string;
+  }>();
   return {
     table: table.name,
     versions: rows.map((r) => ({
@@ -161,15 +251,28 @@ async function clickhouseLineage(client: ClickHouseClient, entity: MigratedEntit
   };
 }
 
-async function weaviateLineage(client: WeaviateClient, names: IndexCollectionNames, entity: MigratedEntity, id: string): Promise<LineageReport['weaviate']> {
+async function weaviateLineage(
+  client: WeaviateClient,
+  names: IndexCollectionNames,
+  entity: MigratedEntity,
+  id: string,
+): Promise<LineageReport['weaviate']> {
   const view = weaviateViews(names)[entity];
   if (!view) return null;
   const collection = client.collections.use(view.collection);
   const properties = [...LINEAGE_PROPERTIES, ...view.profile.fields.map((f) => f.stored)];
   const found = view.keyProperty
-    ? (await collection.query.fetchObjects({ filters: collection.filter.byProperty(view.keyProperty).equal(id), limit: 1, returnProperties: properties })).objects[0]
+    ? (
+        await collection.query.fetchObjects({
+          filters: collection.filter.byProperty(view.keyProperty).equal(id),
+          limit: 1,
+          returnProperties: properties,
+        })
+      ).objects[0]
     : await collection.query.fetchObjectById(id, { returnProperties: properties });
-  const tombstone = await client.collections.use(names.tombstone).query.fetchObjectById(tombstoneObjectId(entity as IndexedEntity, id));
+  const tombstone = await client.collections
+    .use(names.tombstone)
+    .query.fetchObjectById(tombstoneObjectId(entity as IndexedEntity, id));
   return {
     collection: view.collection,
     object: found ? { objectId: found.uuid, ...(found.properties as Record<string, unknown>) } : null,
@@ -178,10 +281,22 @@ async function weaviateLineage(client: WeaviateClient, names: IndexCollectionNam
 }
 
 /** Where one row is in each store: present or not, which version, and which event and correlation put it there. */
-export async function traceLineage(stores: LineageStores, entity: MigratedEntity, rawId: string): Promise<LineageReport> {
+export async function traceLineage(
+  stores: LineageStores,
+  entity: MigratedEntity,
+  rawId: string,
+): Promise<LineageReport> {
   if (!UUID.test(rawId)) throw new Error(`'${rawId}' is not a UUID`);
   const id = rawId.toLowerCase();
-  const report: LineageReport = { entity, id, postgres: null, kafka: null, clickhouse: null, weaviate: null, errors: [] };
+  const report: LineageReport = {
+    entity,
+    id,
+    postgres: null,
+    kafka: null,
+    clickhouse: null,
+    weaviate: null,
+    errors: [],
+  };
   const attempt = async (store: StoreName, work: () => Promise<void>) => {
     try {
       await work();
@@ -196,7 +311,12 @@ export async function traceLineage(stores: LineageStores, entity: MigratedEntity
     }),
     kafka && stores.topic
       ? attempt('kafka', async () => {
-          report.kafka = await kafkaLineage(kafka, stores.topic as string, id, stores.kafkaTimeoutMs ?? 300_000);
+          report.kafka = await kafkaLineage(
+            kafka,
+            stores.topic as string,
+            id,
+            stores.kafkaTimeoutMs ?? 300_000,
+          );
         })
       : undefined,
     clickhouse

@@ -1,5 +1,10 @@
 import type { MigratedEntity } from '@mch/contracts';
-import { analyticsTableFor, type AnalyticsTable, type ColumnSpec, type RowSource } from '@mch/data-clickhouse-analytics';
+import {
+  analyticsTableFor,
+  type AnalyticsTable,
+  type ColumnSpec,
+  type RowSource,
+} from '@mch/data-clickhouse-analytics';
 import type { FieldType } from '../hashing/canonical-value';
 import { discoverCopiedFields } from './copied-fields';
 import { profileOf, type HashProfile } from './hash-profile';
@@ -27,7 +32,11 @@ const SENTINEL_ENVELOPE: RowSource['envelope'] = {
   eventType: 'Sentinel',
   aggregateId: 'ffffffff-ffff-4fff-8fff-fffffffffff2',
   timestamp: '1999-12-31T23:59:59.999Z',
-  metadata: { correlationId: 'ffffffff-ffff-4fff-8fff-fffffffffff3', sourcePosition: 'lsn:ffffffffffffffff', operation: 'snapshot' },
+  metadata: {
+    correlationId: 'ffffffff-ffff-4fff-8fff-fffffffffff3',
+    sourcePosition: 'lsn:ffffffffffffffff',
+    operation: 'snapshot',
+  },
 };
 
 /** The mapped fields the entity's analytics table holds as plain copies, or null when it has no table. */
@@ -47,6 +56,8 @@ export function clickhouseProfile(entity: MigratedEntity): ClickHouseProfile | n
     return out;
   });
   const profile = profileOf(entity, copies);
-  profile.fields = profile.fields.filter((f) => COMPATIBLE[(columns.get(f.stored) as ColumnSpec).kind.type].includes(f.type));
+  profile.fields = profile.fields.filter((f) =>
+    COMPATIBLE[(columns.get(f.stored) as ColumnSpec).kind.type].includes(f.type),
+  );
   return { table, profile, columns };
 }

@@ -25,7 +25,12 @@ function sentinelValue(type: FieldType, field: string, i: number): unknown {
 
 /** Mapped data in which every field holds a value no other field holds. */
 export function sentinelData(entity: MigratedEntity): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(mappedFieldTypes(entity)).map(([field, type], i) => [field, sentinelValue(type, field, i)]));
+  return Object.fromEntries(
+    Object.entries(mappedFieldTypes(entity)).map(([field, type], i) => [
+      field,
+      sentinelValue(type, field, i),
+    ]),
+  );
 }
 
 /**
@@ -36,7 +41,10 @@ export function sentinelData(entity: MigratedEntity): Record<string, unknown> {
  * what is compared without an edit here. Booleans cannot be told apart by value; a boolean is
  * matched only when the entity has a single boolean field.
  */
-export function discoverCopiedFields(entity: MigratedEntity, project: (data: Record<string, unknown>) => Record<string, unknown>): Record<string, string> {
+export function discoverCopiedFields(
+  entity: MigratedEntity,
+  project: (data: Record<string, unknown>) => Record<string, unknown>,
+): Record<string, string> {
   const types = mappedFieldTypes(entity);
   const data = sentinelData(entity);
   const stored = project(data);

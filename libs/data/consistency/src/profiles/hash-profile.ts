@@ -37,7 +37,8 @@ export function mappedFieldTypes(entity: MigratedEntity): Record<string, FieldTy
   for (const [field, spec] of Object.entries(source.fields)) types[field] = spec.type;
   for (const field of Object.keys(source.derived ?? {})) {
     const type = DERIVED_FIELD_TYPES[entity]?.[field];
-    if (!type) throw new Error(`${entity}.${field} is derived but has no declared type in DERIVED_FIELD_TYPES`);
+    if (!type)
+      throw new Error(`${entity}.${field} is derived but has no declared type in DERIVED_FIELD_TYPES`);
     types[field] = type;
   }
   return types;

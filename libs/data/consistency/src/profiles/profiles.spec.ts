@@ -7,13 +7,18 @@ import { DERIVED_FIELD_TYPES, fullProfile } from './hash-profile';
 import { weaviateViews } from './weaviate-profile';
 
 const ENTITIES = Object.keys(ENTITY_SOURCES) as MigratedEntity[];
-const mapping = (fields: { field: string; stored: string }[]) => Object.fromEntries(fields.map((f) => [f.field, f.stored]));
+const mapping = (fields: { field: string; stored: string }[]) =>
+  Object.fromEntries(fields.map((f) => [f.field, f.stored]));
 
 describe('hash profiles: which mapped fields each store holds', () => {
   it('declares a type and a SQL definition for every derived field of every entity', () => {
     for (const entity of ENTITIES) {
       for (const field of Object.keys(ENTITY_SOURCES[entity].derived ?? {})) {
-        expect({ entity, field, type: DERIVED_FIELD_TYPES[entity]?.[field] }).toEqual({ entity, field, type: expect.any(String) });
+        expect({ entity, field, type: DERIVED_FIELD_TYPES[entity]?.[field] }).toEqual({
+          entity,
+          field,
+          type: expect.any(String),
+        });
         expect(DERIVED_FIELD_SQL[entity]?.[field]).toEqual(expect.any(String));
       }
     }
@@ -23,7 +28,9 @@ describe('hash profiles: which mapped fields each store holds', () => {
     const profile = fullProfile('opportunity');
     const names = profile.fields.map((f) => f.field);
     expect(names).toEqual([...names].sort());
-    expect(names).toEqual(expect.arrayContaining([...Object.keys(ENTITY_SOURCES.opportunity.fields), 'noticeType', 'baseType']));
+    expect(names).toEqual(
+      expect.arrayContaining([...Object.keys(ENTITY_SOURCES.opportunity.fields), 'noticeType', 'baseType']),
+    );
   });
 
   it("finds ClickHouse's copied fields from the analytics table definitions (renamed columns included)", () => {
@@ -44,7 +51,9 @@ describe('hash profiles: which mapped fields each store holds', () => {
       userId: 'user_id',
     });
     // requirement_count and metadata are derived from fields, not copies: not compared.
-    expect(Object.values(mapping(clickhouseProfile('contract_document')?.profile.fields ?? []))).not.toContain('requirement_count');
+    expect(
+      Object.values(mapping(clickhouseProfile('contract_document')?.profile.fields ?? [])),
+    ).not.toContain('requirement_count');
     expect(clickhouseProfile('company')).toBeNull();
   });
 
@@ -69,7 +78,10 @@ describe('hash profiles: which mapped fields each store holds', () => {
       title: 'title',
       updatedAt: 'sourceUpdatedAt',
     });
-    expect(views.contract_document).toMatchObject({ collection: 'XContractDocument', keyProperty: 'documentId' });
+    expect(views.contract_document).toMatchObject({
+      collection: 'XContractDocument',
+      keyProperty: 'documentId',
+    });
     expect(mapping(views.contract_document?.profile.fields ?? [])).toEqual({
       createdAt: 'documentCreatedAt',
       fileName: 'fileName',

@@ -1,5 +1,10 @@
 import type { ContractDocumentData, MigratedEntity, OpportunityData } from '@mch/contracts';
-import { documentObject, opportunityProperties, type IndexCollectionNames, type IndexEvent } from '@mch/data-weaviate-index';
+import {
+  documentObject,
+  opportunityProperties,
+  type IndexCollectionNames,
+  type IndexEvent,
+} from '@mch/data-weaviate-index';
 import { discoverCopiedFields } from './copied-fields';
 import { profileOf, type HashProfile } from './hash-profile';
 
@@ -20,7 +25,10 @@ const LINEAGE = {
   timestamp: '1999-12-31T23:59:59.999Z',
 };
 
-function sentinelEvent(entity: 'opportunity' | 'contract_document', data: Record<string, unknown>): IndexEvent {
+function sentinelEvent(
+  entity: 'opportunity' | 'contract_document',
+  data: Record<string, unknown>,
+): IndexEvent {
   return {
     eventId: LINEAGE.eventId,
     eventType: 'Sentinel',
@@ -28,7 +36,12 @@ function sentinelEvent(entity: 'opportunity' | 'contract_document', data: Record
     aggregateType: 'Sentinel',
     timestamp: LINEAGE.timestamp,
     data: data as never,
-    metadata: { correlationId: LINEAGE.correlationId, causationId: null, source: 'postgresql', schemaVersion: '1.0' },
+    metadata: {
+      correlationId: LINEAGE.correlationId,
+      causationId: null,
+      source: 'postgresql',
+      schemaVersion: '1.0',
+    },
     entity,
     position: 'lsn:ffffffffffffffff',
     deleted: false,
@@ -40,16 +53,37 @@ function sentinelEvent(entity: 'opportunity' | 'contract_document', data: Record
  * mappers on sentinel data: opportunities are objects keyed by the row id; contract documents are
  * requirement-source objects whose `documentId` holds the row id.
  */
-export function weaviateViews(names: IndexCollectionNames): Partial<Record<MigratedEntity, WeaviateEntityView>> {
-  const opportunity = discoverCopiedFields('opportunity', (data) =>
-    opportunityProperties(data as unknown as OpportunityData, [], { position: 'lsn:ffffffffffffffff', lineage: LINEAGE, embeddingsVersion: 1 }) as unknown as Record<string, unknown>,
+export function weaviateViews(
+  names: IndexCollectionNames,
+): Partial<Record<MigratedEntity, WeaviateEntityView>> {
+  const opportunity = discoverCopiedFields(
+    'opportunity',
+    (data) =>
+      opportunityProperties(data as unknown as OpportunityData, [], {
+        position: 'lsn:ffffffffffffffff',
+        lineage: LINEAGE,
+        embeddingsVersion: 1,
+      }) as unknown as Record<string, unknown>,
   );
-  const document = discoverCopiedFields('contract_document', (data) =>
-    documentObject(sentinelEvent('contract_document', data), data as unknown as ContractDocumentData).properties,
+  const document = discoverCopiedFields(
+    'contract_document',
+    (data) =>
+      documentObject(sentinelEvent('contract_document', data), data as unknown as ContractDocumentData)
+        .properties,
   );
   delete document.id;
   return {
-    opportunity: { entity: 'opportunity', collection: names.opportunity, keyProperty: null, profile: profileOf('opportunity', opportunity) },
-    contract_document: { entity: 'contract_document', collection: names.contractDocument, keyProperty: 'documentId', profile: profileOf('contract_document', document) },
+    opportunity: {
+      entity: 'opportunity',
+      collection: names.opportunity,
+      keyProperty: null,
+      profile: profileOf('opportunity', opportunity),
+    },
+    contract_document: {
+      entity: 'contract_document',
+      collection: names.contractDocument,
+      keyProperty: 'documentId',
+      profile: profileOf('contract_document', document),
+    },
   };
 }

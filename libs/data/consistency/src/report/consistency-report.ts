@@ -69,7 +69,10 @@ export interface EntityReport {
   counts: Partial<Record<StoreName, number | null>>;
   pairs: PairReport[];
   /** Messages on the entity topic that are not events (listed up to the limit). */
-  undecodableMessages: { count: number; samples: { partition: number; offset: string; key: string | null; reason: string }[] };
+  undecodableMessages: {
+    count: number;
+    samples: { partition: number; offset: string; key: string | null; reason: string }[];
+  };
 }
 
 export interface ConsistencyReport {

@@ -5,7 +5,12 @@ const MAX_IDS_SHOWN = 10;
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 || i === 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === 0 || i === 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 const num = (n: number | null) => (n === null ? 'ERROR' : String(n));
@@ -38,14 +43,19 @@ function pairDetails(p: PairReport): string[] {
   if (p.error) lines.push(`    ${p.error.store} could not be read: ${p.error.message}`);
   lines.push(...ids('missing', p.missing), ...ids('extra', p.extra), ...ids('different', p.different));
   for (const s of p.different.samples.slice(0, MAX_IDS_SHOWN)) {
-    for (const f of s.fields) lines.push(`      ${s.id} ${f.field}: ${JSON.stringify(f.source)} -> ${JSON.stringify(f.target)}`);
+    for (const f of s.fields)
+      lines.push(`      ${s.id} ${f.field}: ${JSON.stringify(f.source)} -> ${JSON.stringify(f.target)}`);
   }
-  for (const r of p.inFlight.rows.slice(0, MAX_IDS_SHOWN)) lines.push(`    in flight: ${r.id} (${r.kind}, changed ${r.changedAt ?? 'unknown'})`);
+  for (const r of p.inFlight.rows.slice(0, MAX_IDS_SHOWN))
+    lines.push(`    in flight: ${r.id} (${r.kind}, changed ${r.changedAt ?? 'unknown'})`);
   return lines.length > 0 ? [`  ${p.entity} postgres/${p.target}:`, ...lines] : [];
 }
 
 function eventStoreLines(e: EventOrderReport): string[] {
-  const scope = e.window.from || e.window.to ? `streams with events in [${e.window.from ?? '-inf'}, ${e.window.to ?? '+inf'})` : 'whole store';
+  const scope =
+    e.window.from || e.window.to
+      ? `streams with events in [${e.window.from ?? '-inf'}, ${e.window.to ?? '+inf'})`
+      : 'whole store';
   const lines = [
     `Event store (${scope}): ${e.aggregatesChecked} streams, ${e.eventsChecked} events; ${e.streams.count} streams out of order, ` +
       `${e.versionGaps} missing versions, ${e.duplicateVersions} duplicated versions, ${e.positionGaps.count} position gaps, ` +
@@ -53,18 +63,35 @@ function eventStoreLines(e: EventOrderReport): string[] {
   ];
   for (const s of e.streams.items.slice(0, MAX_IDS_SHOWN)) {
     const dups = s.duplicateVersions.map((d) => `${d.version} x${d.eventIds.length}`).join(', ');
-    lines.push(`  ${s.aggregateType} ${s.aggregateId}: max version ${s.maxVersion}, missing [${s.missingVersions.join(', ')}]${dups ? `, duplicated [${dups}]` : ''}`);
+    lines.push(
+      `  ${s.aggregateType} ${s.aggregateId}: max version ${s.maxVersion}, missing [${s.missingVersions.join(', ')}]${dups ? `, duplicated [${dups}]` : ''}`,
+    );
   }
-  for (const g of e.positionGaps.items.slice(0, MAX_IDS_SHOWN)) lines.push(`  position gap after ${g.after} before ${g.before} (${g.missing} positions)`);
+  for (const g of e.positionGaps.items.slice(0, MAX_IDS_SHOWN))
+    lines.push(`  position gap after ${g.after} before ${g.before} (${g.missing} positions)`);
   for (const g of e.pendingPositionGaps.items.slice(0, MAX_IDS_SHOWN)) {
-    lines.push(`  pending after ${g.after} before ${g.before}: transactions ${g.inProgress.join(', ')} still running`);
+    lines.push(
+      `  pending after ${g.after} before ${g.before}: transactions ${g.inProgress.join(', ')} still running`,
+    );
   }
   return lines;
 }
 
 /** The report as a table for people (the JSON report is the complete record). */
 export function renderReportTable(report: ConsistencyReport): string {
-  const header = ['entity', 'pair', 'mode', 'source', 'target', 'missing', 'extra', 'different', 'in flight', 'rate', 'status'];
+  const header = [
+    'entity',
+    'pair',
+    'mode',
+    'source',
+    'target',
+    'missing',
+    'extra',
+    'different',
+    'in flight',
+    'rate',
+    'status',
+  ];
   const pairs = report.entities.flatMap((e) => e.pairs);
   const lines = [
     `Consistency check ${report.runId}: ${report.passed ? 'PASSED' : 'FAILED'} in ${(report.durationMs / 1000).toFixed(1)} s ` +
@@ -75,7 +102,8 @@ export function renderReportTable(report: ConsistencyReport): string {
   const details = pairs.flatMap(pairDetails);
   if (details.length > 0) lines.push('Differences:', ...details);
   for (const e of report.entities) {
-    if (e.undecodableMessages.count > 0) lines.push(`${e.entity}: ${e.undecodableMessages.count} messages on the topic are not events`);
+    if (e.undecodableMessages.count > 0)
+      lines.push(`${e.entity}: ${e.undecodableMessages.count} messages on the topic are not events`);
   }
   if (report.eventStore) lines.push(...eventStoreLines(report.eventStore));
   if (report.failures.length > 0) lines.push('Failures:', ...report.failures.map((f) => `  - ${f}`));

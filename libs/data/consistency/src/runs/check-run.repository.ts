@@ -89,7 +89,9 @@ export class CheckRunRepository {
   }
 
   async latest(): Promise<ConsistencyReport | null> {
-    const { rows } = await this.pool.query<{ report: ConsistencyReport }>(`SELECT report FROM consistency_check_runs ORDER BY started_at DESC LIMIT 1`);
+    const { rows } = await this.pool.query<{ report: ConsistencyReport }>(
+      `SELECT report FROM consistency_check_runs ORDER BY started_at DESC LIMIT 1`,
+    );
     return rows[0]?.report ?? null;
   }
 

@@ -5,7 +5,9 @@ const TABLES = ['consistency_check_runs', 'consistency_check_pairs'];
 
 describe('migration 019: consistency check history (real PostgreSQL)', () => {
   let db: MigratedDatabase;
-  const withDataSource = async <T>(work: (ds: ReturnType<typeof schemaMigrationDataSource>) => Promise<T>): Promise<T> => {
+  const withDataSource = async <T>(
+    work: (ds: ReturnType<typeof schemaMigrationDataSource>) => Promise<T>,
+  ): Promise<T> => {
     const ds = schemaMigrationDataSource(db.config, 'consistency-019-it');
     await ds.initialize();
     try {
@@ -15,7 +17,12 @@ describe('migration 019: consistency check history (real PostgreSQL)', () => {
     }
   };
   const present = async () =>
-    (await db.pool.query<{ relname: string; relrowsecurity: boolean }>(`SELECT relname, relrowsecurity FROM pg_class WHERE relname = ANY($1) AND relkind = 'r' ORDER BY 1`, [TABLES])).rows;
+    (
+      await db.pool.query<{ relname: string; relrowsecurity: boolean }>(
+        `SELECT relname, relrowsecurity FROM pg_class WHERE relname = ANY($1) AND relkind = 'r' ORDER BY 1`,
+        [TABLES],
+      )
+    ).rows;
 
   beforeAll(async () => {
     db = await createMigratedDatabase('consistency_019');
@@ -31,12 +38,15 @@ describe('migration 019: consistency check history (real PostgreSQL)', () => {
     ]);
     await withDataSource((ds) => migrateDown(ds, 1));
     expect(await present()).toEqual([]);
-    const kept = await db.pool.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname = 'data_migration_state'`);
+    const kept = await db.pool.query(
+      `SELECT count(*)::int AS n FROM pg_class WHERE relname = 'data_migration_state'`,
+    );
     expect(kept.rows[0].n).toBe(1);
     expect(await withDataSource(migrateUp)).toEqual(['ConsistencyCheckRuns1764000000019']);
     expect((await present()).map((r) => r.relname)).toEqual(TABLES.slice().sort());
     await expect(
-      db.pool.query(`INSERT INTO consistency_check_runs (id, mode, status, entities, started_at, finished_at, duration_ms, report)
+      db.pool
+        .query(`INSERT INTO consistency_check_runs (id, mode, status, entities, started_at, finished_at, duration_ms, report)
                      VALUES (gen_random_uuid(), 'content', 'unknown', '{opportunity}', now(), now(), 1, '{}')`),
     ).rejects.toThrow(/consistency_check_runs_status_check/);
   });

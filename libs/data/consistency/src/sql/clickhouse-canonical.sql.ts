@@ -1,4 +1,9 @@
-import { MILLIS_SUFFIX, quoteIdentifier, type AnalyticsCapabilities, type ColumnSpec } from '@mch/data-clickhouse-analytics';
+import {
+  MILLIS_SUFFIX,
+  quoteIdentifier,
+  type AnalyticsCapabilities,
+  type ColumnSpec,
+} from '@mch/data-clickhouse-analytics';
 import { assertSegmentPrefixes } from '../hashing/row-hash';
 import type { ClickHouseProfile } from '../profiles/clickhouse-profile';
 
@@ -32,18 +37,25 @@ export function chCanonicalFields(p: ClickHouseProfile, caps: AnalyticsCapabilit
 }
 
 export function chRowEncoding(p: ClickHouseProfile, caps: AnalyticsCapabilities): string {
-  const parts = chCanonicalFields(p, caps).map((v) => `if(isNull(${v}), 'N', concat('V', toString(length(assumeNotNull(${v}))), ':', assumeNotNull(${v})))`);
+  const parts = chCanonicalFields(p, caps).map(
+    (v) =>
+      `if(isNull(${v}), 'N', concat('V', toString(length(assumeNotNull(${v}))), ':', assumeNotNull(${v})))`,
+  );
   return `concat(''${parts.map((e) => `, ${e}`).join('')})`;
 }
 
-export const chHashUInt64 = (encoding: string) => `reinterpretAsUInt64(reverse(substring(MD5(${encoding}), 1, 8)))`;
+export const chHashUInt64 = (encoding: string) =>
+  `reinterpretAsUInt64(reverse(substring(MD5(${encoding}), 1, 8)))`;
 export const chHashHex = (encoding: string) => `lower(hex(substring(MD5(${encoding}), 1, 8)))`;
-export const chSegment = (idSql: string, length: number) => `substring(lower(hex(MD5(toString(${idSql})))), 1, ${Math.trunc(length)})`;
+export const chSegment = (idSql: string, length: number) =>
+  `substring(lower(hex(MD5(toString(${idSql})))), 1, ${Math.trunc(length)})`;
 
 /** `segment(id) IN (...)` for prefixes of possibly different lengths. */
 export function chSegmentFilter(idSql: string, prefixes: readonly string[]): string {
   assertSegmentPrefixes(prefixes);
   const byLength = new Map<number, string[]>();
   for (const p of prefixes) byLength.set(p.length, [...(byLength.get(p.length) ?? []), p]);
-  return [...byLength].map(([len, list]) => `${chSegment(idSql, len)} IN (${list.map((p) => `'${p}'`).join(', ')})`).join(' OR ');
+  return [...byLength]
+    .map(([len, list]) => `${chSegment(idSql, len)} IN (${list.map((p) => `'${p}'`).join(', ')})`)
+    .join(' OR ');
 }

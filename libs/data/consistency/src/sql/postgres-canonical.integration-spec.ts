@@ -4,7 +4,13 @@ import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stac
 import { fullProfile, hashMapped } from '../profiles/hash-profile';
 import { PostgresEntitySource } from '../stores/postgres.source';
 
-const ENTITIES: MigratedEntity[] = ['opportunity', 'proposal', 'contract_document', 'company', 'usage_record'];
+const ENTITIES: MigratedEntity[] = [
+  'opportunity',
+  'proposal',
+  'contract_document',
+  'company',
+  'usage_record',
+];
 const ALL_SEGMENTS = [...'0123456789abcdef'];
 
 describe('row hashes computed inside PostgreSQL (real PostgreSQL, fixture data)', () => {
@@ -17,16 +23,23 @@ describe('row hashes computed inside PostgreSQL (real PostgreSQL, fixture data)'
     await db?.drop();
   });
 
-  it.each(ENTITIES)('%s: the SQL hash of every row equals the hash of mapRow() output, derived fields included', async (entity) => {
-    const source = ENTITY_SOURCES[entity];
-    const select = Object.keys(sourceColumns(source)).map((c) => `"${c}"::text AS "${c}"`).join(', ');
-    const raw = await db.pool.query<RawRow>(`SELECT ${select} FROM "${source.table}"`);
-    expect(raw.rows.length).toBeGreaterThan(0);
-    const profile = fullProfile(entity);
-    const expected = new Map(raw.rows.map((r) => [String(r.id), hashMapped(profile, mapRow(source, r))]));
-    const computed = await new PostgresEntitySource(db.pool, entity, [profile]).view(profile).rowHashes(ALL_SEGMENTS);
-    expect(new Map([...computed].map(([id, row]) => [id, row.hash]))).toEqual(expected);
-  });
+  it.each(ENTITIES)(
+    '%s: the SQL hash of every row equals the hash of mapRow() output, derived fields included',
+    async (entity) => {
+      const source = ENTITY_SOURCES[entity];
+      const select = Object.keys(sourceColumns(source))
+        .map((c) => `"${c}"::text AS "${c}"`)
+        .join(', ');
+      const raw = await db.pool.query<RawRow>(`SELECT ${select} FROM "${source.table}"`);
+      expect(raw.rows.length).toBeGreaterThan(0);
+      const profile = fullProfile(entity);
+      const expected = new Map(raw.rows.map((r) => [String(r.id), hashMapped(profile, mapRow(source, r))]));
+      const computed = await new PostgresEntitySource(db.pool, entity, [profile])
+        .view(profile)
+        .rowHashes(ALL_SEGMENTS);
+      expect(new Map([...computed].map(([id, row]) => [id, row.hash]))).toEqual(expected);
+    },
+  );
 
   it('derived fields with every shape mapRow accepts hash the same in SQL (requirements as strings, objects, nested, blank)', async () => {
     const shapes = [
@@ -37,17 +50,33 @@ describe('row hashes computed inside PostgreSQL (real PostgreSQL, fixture data)'
       'null',
       '"just text"',
     ];
-    const ids = (await db.pool.query<{ id: string }>(`SELECT id::text AS id FROM contract_documents ORDER BY id LIMIT ${shapes.length}`)).rows.map((r) => r.id);
-    for (const [i, shape] of shapes.entries()) await db.pool.query(`UPDATE contract_documents SET extracted_requirements = $2::jsonb WHERE id = $1`, [ids[i], shape]);
-    await db.pool.query(`UPDATE opportunities SET sam_raw_data = '[1, 2]'::jsonb WHERE id = (SELECT id FROM opportunities ORDER BY id LIMIT 1)`);
-    await db.pool.query(`UPDATE opportunities SET sam_raw_data = '{"type": "", "baseType": 3}'::jsonb WHERE id = (SELECT id FROM opportunities ORDER BY id OFFSET 1 LIMIT 1)`);
+    const ids = (
+      await db.pool.query<{ id: string }>(
+        `SELECT id::text AS id FROM contract_documents ORDER BY id LIMIT ${shapes.length}`,
+      )
+    ).rows.map((r) => r.id);
+    for (const [i, shape] of shapes.entries())
+      await db.pool.query(`UPDATE contract_documents SET extracted_requirements = $2::jsonb WHERE id = $1`, [
+        ids[i],
+        shape,
+      ]);
+    await db.pool.query(
+      `UPDATE opportunities SET sam_raw_data = '[1, 2]'::jsonb WHERE id = (SELECT id FROM opportunities ORDER BY id LIMIT 1)`,
+    );
+    await db.pool.query(
+      `UPDATE opportunities SET sam_raw_data = '{"type": "", "baseType": 3}'::jsonb WHERE id = (SELECT id FROM opportunities ORDER BY id OFFSET 1 LIMIT 1)`,
+    );
     for (const entity of ['contract_document', 'opportunity'] as const) {
       const source = ENTITY_SOURCES[entity];
-      const select = Object.keys(sourceColumns(source)).map((c) => `"${c}"::text AS "${c}"`).join(', ');
+      const select = Object.keys(sourceColumns(source))
+        .map((c) => `"${c}"::text AS "${c}"`)
+        .join(', ');
       const raw = await db.pool.query<RawRow>(`SELECT ${select} FROM "${source.table}"`);
       const profile = fullProfile(entity);
       const expected = new Map(raw.rows.map((r) => [String(r.id), hashMapped(profile, mapRow(source, r))]));
-      const computed = await new PostgresEntitySource(db.pool, entity, [profile]).view(profile).rowHashes(ALL_SEGMENTS);
+      const computed = await new PostgresEntitySource(db.pool, entity, [profile])
+        .view(profile)
+        .rowHashes(ALL_SEGMENTS);
       expect(new Map([...computed].map(([id, row]) => [id, row.hash]))).toEqual(expected);
     }
   });

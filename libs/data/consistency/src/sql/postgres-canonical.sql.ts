@@ -6,7 +6,23 @@ import type { HashProfile } from '../profiles/hash-profile';
 export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** The characters String.prototype.trim() removes: a requirement made only of them is dropped by mapRow. */
-const JS_WHITESPACE = [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, ...range(0x2000, 0x200a), 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff];
+const JS_WHITESPACE = [
+  0x09,
+  0x0a,
+  0x0b,
+  0x0c,
+  0x0d,
+  0x20,
+  0xa0,
+  0x1680,
+  ...range(0x2000, 0x200a),
+  0x2028,
+  0x2029,
+  0x202f,
+  0x205f,
+  0x3000,
+  0xfeff,
+];
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -75,7 +91,9 @@ export function pgCanonicalField(entity: MigratedEntity, field: string, type: Fi
 export function pgChangedAt(entity: MigratedEntity): string {
   const fields = ENTITY_SOURCES[entity].fields;
   const columns = [fields.updatedAt?.column, fields.createdAt?.column].filter((c): c is string => Boolean(c));
-  return columns.length === 0 ? 'NULL::timestamptz' : `greatest(${columns.map((c) => `t.${quoteIdent(c)}`).join(', ')})`;
+  return columns.length === 0
+    ? 'NULL::timestamptz'
+    : `greatest(${columns.map((c) => `t.${quoteIdent(c)}`).join(', ')})`;
 }
 
 /** Name of a profile field's canonical column in the inner select. */
@@ -93,4 +111,5 @@ export function pgRowEncoding(profile: HashProfile, alias = 'c'): string {
 /** The row hash as the signed bigint of MD5's first 8 bytes (the sum is taken modulo 2^64 afterwards). */
 export const pgHashBigint = (encoding: string) => `('x' || substr(md5(${encoding}), 1, 16))::bit(64)::bigint`;
 export const pgHashHex = (encoding: string) => `substr(md5(${encoding}), 1, 16)`;
-export const pgSegment = (idSql: string, length: number) => `substr(md5(${idSql}::text), 1, ${Math.trunc(length)})`;
+export const pgSegment = (idSql: string, length: number) =>
+  `substr(md5(${idSql}::text), 1, ${Math.trunc(length)})`;

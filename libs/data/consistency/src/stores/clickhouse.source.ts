@@ -65,7 +65,8 @@ export class ClickHouseEntitySource implements ContentView {
       let next = 0;
       await Promise.all(
         [0, 1].map(async () => {
-          while (next < parts.length) for (const [k, v] of await this.summarizeWithin(length, [parts[next++]])) out.set(k, v);
+          while (next < parts.length)
+            for (const [k, v] of await this.summarizeWithin(length, [parts[next++]])) out.set(k, v);
         }),
       );
       return out;
@@ -73,7 +74,10 @@ export class ClickHouseEntitySource implements ContentView {
     return this.summarizeWithin(length, within);
   }
 
-  private async summarizeWithin(length: number, within: readonly string[] | null): Promise<Map<string, SegmentSummary>> {
+  private async summarizeWithin(
+    length: number,
+    within: readonly string[] | null,
+  ): Promise<Map<string, SegmentSummary>> {
     if (within !== null && within.length === 0) return new Map();
     const where = within === null ? '' : chSegmentFilter(this.id, within);
     const rows = await this.rows<{ seg: string; n: string; s: string }>(

@@ -47,7 +47,8 @@ export class ClientSideRows {
     const out = new Map<string, RowHash>();
     for (let i = 0; i < this.ids.length; i++) {
       const segment = this.segments[i];
-      if (lengths.some((len) => filter.has(segment.slice(0, len)))) out.set(this.ids[i], { hash: this.hashes[i] });
+      if (lengths.some((len) => filter.has(segment.slice(0, len))))
+        out.set(this.ids[i], { hash: this.hashes[i] });
     }
     return out;
   }

@@ -40,7 +40,8 @@ interface Decoded {
   timestamp: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A canonical text, or a marker that never equals one, for a value the field's type cannot hold. */
 function canonicalOrInvalid(type: HashProfile['fields'][number]['type'], value: unknown): CanonicalText {
@@ -86,7 +87,10 @@ export class KafkaEntitySource implements ContentView {
         this.keys.set(decoded.id, {
           position: decoded.position,
           deleted: decoded.deleted,
-          hash: decoded.deleted || !hashes || decoded.data === null ? null : rowHash(this.profile.fields.map((f) => canonicalOrInvalid(f.type, decoded.data?.[f.field]))),
+          hash:
+            decoded.deleted || !hashes || decoded.data === null
+              ? null
+              : rowHash(this.profile.fields.map((f) => canonicalOrInvalid(f.type, decoded.data?.[f.field]))),
           timestamp: decoded.timestamp,
         });
       },
@@ -134,14 +138,18 @@ export class KafkaEntitySource implements ContentView {
         const decoded = this.decode(message, false);
         if (!decoded || !wanted.has(decoded.id)) return;
         const seen = found.get(decoded.id);
-        if (!seen || compareSourcePositions(decoded.position, seen.position) > 0) found.set(decoded.id, decoded);
+        if (!seen || compareSourcePositions(decoded.position, seen.position) > 0)
+          found.set(decoded.id, decoded);
       },
       { timeoutMs: this.options.timeoutMs, groupPrefix: 'consistency-checker' },
     );
     const out = new Map<string, CanonicalText[]>();
     for (const [id, decoded] of found) {
       if (decoded.deleted || decoded.data === null) continue;
-      out.set(id, this.profile.fields.map((f) => canonicalOrInvalid(f.type, decoded.data?.[f.field])));
+      out.set(
+        id,
+        this.profile.fields.map((f) => canonicalOrInvalid(f.type, decoded.data?.[f.field])),
+      );
     }
     return out;
   }
@@ -151,7 +159,8 @@ export class KafkaEntitySource implements ContentView {
     const fail = (reason: string): null => {
       if (!record) return null;
       this.undecodableCount++;
-      if (this.undecodable.length < this.options.maxListed) this.undecodable.push({ partition: message.partition, offset: message.offset, key, reason });
+      if (this.undecodable.length < this.options.maxListed)
+        this.undecodable.push({ partition: message.partition, offset: message.offset, key, reason });
       return null;
     };
     if (message.value === null) return fail('empty value (a tombstone message, not an event)');
@@ -165,7 +174,8 @@ export class KafkaEntitySource implements ContentView {
     const metadata = parsed.metadata;
     if (this.options.migrationId !== null && metadata.migrationId !== this.options.migrationId) return null;
     if (typeof parsed.aggregateId !== 'string') return fail('aggregateId is missing');
-    if (key !== null && key !== parsed.aggregateId) return fail(`key differs from aggregateId ${parsed.aggregateId}`);
+    if (key !== null && key !== parsed.aggregateId)
+      return fail(`key differs from aggregateId ${parsed.aggregateId}`);
     if (typeof metadata.sourcePosition !== 'string') return fail('metadata.sourcePosition is missing');
     const deleted = metadata.operation === 'delete' || parsed.data === null;
     if (!deleted && !isObject(parsed.data)) return fail('data is not an object');
@@ -174,7 +184,10 @@ export class KafkaEntitySource implements ContentView {
       position: metadata.sourcePosition,
       deleted,
       data: deleted ? null : (parsed.data as Record<string, unknown>),
-      timestamp: typeof parsed.timestamp === 'string' ? parsed.timestamp : new Date(Number(message.timestamp)).toISOString(),
+      timestamp:
+        typeof parsed.timestamp === 'string'
+          ? parsed.timestamp
+          : new Date(Number(message.timestamp)).toISOString(),
     };
   }
 }

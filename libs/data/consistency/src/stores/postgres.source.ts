@@ -35,11 +35,14 @@ export class PostgresEntitySource {
     private readonly profiles: readonly HashProfile[],
   ) {
     this.table = ENTITY_SOURCES[entity].table;
-    for (const profile of profiles) for (const f of profile.fields) this.fields.set(f.field, pgCanonicalField(entity, f.field, f.type));
+    for (const profile of profiles)
+      for (const f of profile.fields) this.fields.set(f.field, pgCanonicalField(entity, f.field, f.type));
   }
 
   async count(): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>(`SELECT count(*)::bigint AS n FROM ${quoteIdent(this.table)}`);
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*)::bigint AS n FROM ${quoteIdent(this.table)}`,
+    );
     return Number(rows[0].n);
   }
 
@@ -71,7 +74,11 @@ export class PostgresEntitySource {
               FROM ${quoteIdent(this.table)} t ${filter} OFFSET 0`;
   }
 
-  private async summarize(profiles: readonly HashProfile[], length: number, within: readonly string[] | null): Promise<Map<string, SegmentSummary[]>> {
+  private async summarize(
+    profiles: readonly HashProfile[],
+    length: number,
+    within: readonly string[] | null,
+  ): Promise<Map<string, SegmentSummary[]>> {
     const params: unknown[] = [];
     let filter = '';
     if (within !== null) {
@@ -89,7 +96,12 @@ export class PostgresEntitySource {
          FROM (${this.inner(profiles, filter)}) c GROUP BY 1`,
       params,
     );
-    return new Map(rows.map((r) => [r.seg, profiles.map((_, i) => ({ count: Number(r.n), sum: toUnsignedSum(BigInt(r[`s${i}`])) }))]));
+    return new Map(
+      rows.map((r) => [
+        r.seg,
+        profiles.map((_, i) => ({ count: Number(r.n), sum: toUnsignedSum(BigInt(r[`s${i}`])) })),
+      ]),
+    );
   }
 
   private async rowHashes(profile: HashProfile, prefixes: readonly string[]): Promise<Map<string, RowHash>> {
@@ -108,7 +120,10 @@ export class PostgresEntitySource {
     return new Map(rows.map((r) => [r.id, { hash: r.h, changedAt: r.changed }]));
   }
 
-  private async canonicalRows(profile: HashProfile, ids: readonly string[]): Promise<Map<string, CanonicalText[]>> {
+  private async canonicalRows(
+    profile: HashProfile,
+    ids: readonly string[],
+  ): Promise<Map<string, CanonicalText[]>> {
     if (ids.length === 0) return new Map();
     const { rows } = await this.pool.query<Record<string, string | null>>(
       `SELECT ${ID}::text AS "__id"${profile.fields.map((f) => `, c.${canonicalAlias(f.field)}`).join('')}

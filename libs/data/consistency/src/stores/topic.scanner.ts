@@ -23,7 +23,12 @@ export interface ScanOptions {
  * once, in partition order. A fresh consumer group reads from the beginning and is deleted after;
  * messages produced during the scan are left for the next one (a fixed horizon, not a race).
  */
-export async function scanTopic(kafka: Kafka, topic: string, onMessage: (message: ScannedMessage) => void, options: ScanOptions): Promise<{ messages: number }> {
+export async function scanTopic(
+  kafka: Kafka,
+  topic: string,
+  onMessage: (message: ScannedMessage) => void,
+  options: ScanOptions,
+): Promise<{ messages: number }> {
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `${options.groupPrefix}-${randomUUID()}`;
@@ -34,16 +39,28 @@ export async function scanTopic(kafka: Kafka, topic: string, onMessage: (message
     if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist`);
     const ends = await admin.fetchTopicOffsets(topic);
     const remaining = new Map(
-      ends.filter((p) => p.high !== p.low && (wanted === null || wanted.has(p.partition))).map((p) => [p.partition, BigInt(p.high)]),
+      ends
+        .filter((p) => p.high !== p.low && (wanted === null || wanted.has(p.partition)))
+        .map((p) => [p.partition, BigInt(p.high)]),
     );
     if (remaining.size === 0) return { messages: 0 };
-    const consumer = kafka.consumer({ groupId, maxBytes: 64 * 1024 * 1024, maxBytesPerPartition: 16 * 1024 * 1024, maxWaitTimeInMs: 250 });
+    const consumer = kafka.consumer({
+      groupId,
+      maxBytes: 64 * 1024 * 1024,
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      maxWaitTimeInMs: 250,
+    });
     await consumer.connect();
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`reading ${topic} did not finish within ${options.timeoutMs} ms (${remaining.size} partitions unfinished)`)),
+          () =>
+            reject(
+              new Error(
+                `reading ${topic} did not finish within ${options.timeoutMs} ms (${remaining.size} partitions unfinished)`,
+              ),
+            ),
           options.timeoutMs,
         );
         consumer
@@ -58,7 +75,13 @@ export async function scanTopic(kafka: Kafka, topic: string, onMessage: (message
               for (const m of batch.messages) {
                 if (BigInt(m.offset) >= end) break;
                 messages++;
-                onMessage({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value, timestamp: m.timestamp });
+                onMessage({
+                  partition: batch.partition,
+                  offset: m.offset,
+                  key: m.key,
+                  value: m.value,
+                  timestamp: m.timestamp,
+                });
               }
               if (BigInt(batch.lastOffset()) + 1n >= end) {
                 remaining.delete(batch.partition);

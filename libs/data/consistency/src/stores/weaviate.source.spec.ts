@@ -3,7 +3,12 @@ import { ClientSideRows } from './client-side.rows';
 
 describe('reading Weaviate in id slices', () => {
   it('splits the id space into equal slices whose bounds are ordered as the cursor walks ids', () => {
-    expect(sliceBounds(4)).toEqual([null, '40000000-0000-0000-0000-000000000000', '80000000-0000-0000-0000-000000000000', 'c0000000-0000-0000-0000-000000000000']);
+    expect(sliceBounds(4)).toEqual([
+      null,
+      '40000000-0000-0000-0000-000000000000',
+      '80000000-0000-0000-0000-000000000000',
+      'c0000000-0000-0000-0000-000000000000',
+    ]);
     expect(sliceBounds(1)).toEqual([null]);
   });
 

@@ -8,12 +8,15 @@ import type { ContentView, RowHash, SegmentSummary } from './content-view';
 
 const IDS_PER_QUERY = 1_000;
 
-const uuidText = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+const uuidText = (hex: string) =>
+  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 
 /** Lower bounds of `count` equal slices of the id space; the first is open (null). */
 export function sliceBounds(count: number): (string | null)[] {
   const space = 1n << 128n;
-  return Array.from({ length: count }, (_, i) => (i === 0 ? null : uuidText(((space * BigInt(i)) / BigInt(count)).toString(16).padStart(32, '0'))));
+  return Array.from({ length: count }, (_, i) =>
+    i === 0 ? null : uuidText(((space * BigInt(i)) / BigInt(count)).toString(16).padStart(32, '0')),
+  );
 }
 
 /** The id just before `id`, so a cursor "after" it starts at `id`. */
@@ -45,11 +48,18 @@ export class WeaviateEntitySource implements ContentView {
   }
 
   private properties(): string[] {
-    return [...new Set([...this.profile.fields.map((f) => f.stored), ...(this.view.keyProperty ? [this.view.keyProperty] : [])])];
+    return [
+      ...new Set([
+        ...this.profile.fields.map((f) => f.stored),
+        ...(this.view.keyProperty ? [this.view.keyProperty] : []),
+      ]),
+    ];
   }
 
   private keyOf(object: { uuid: string; properties: Record<string, unknown> }): string {
-    return (this.view.keyProperty ? String(object.properties[this.view.keyProperty]) : object.uuid).toLowerCase();
+    return (
+      this.view.keyProperty ? String(object.properties[this.view.keyProperty]) : object.uuid
+    ).toLowerCase();
   }
 
   /** Every object's count through Weaviate's aggregate (a count-only check reads nothing else). */
@@ -69,15 +79,26 @@ export class WeaviateEntitySource implements ContentView {
     this.rows = new ClientSideRows(hashes);
   }
 
-  private async readSlice(lower: string | null, upper: string | null, hashes: Map<string, string>): Promise<void> {
+  private async readSlice(
+    lower: string | null,
+    upper: string | null,
+    hashes: Map<string, string>,
+  ): Promise<void> {
     const collection = this.collection();
     let after = lower === null ? undefined : previousUuid(lower);
     for (;;) {
-      const page = await collection.query.fetchObjects({ limit: this.pageSize, returnProperties: this.properties(), ...(after ? { after } : {}) });
+      const page = await collection.query.fetchObjects({
+        limit: this.pageSize,
+        returnProperties: this.properties(),
+        ...(after ? { after } : {}),
+      });
       for (const object of page.objects) {
         if (upper !== null && object.uuid >= upper) return;
         const properties = object.properties as Record<string, unknown>;
-        hashes.set(this.keyOf({ uuid: object.uuid, properties }), rowHash(canonicalStored(this.profile, properties)));
+        hashes.set(
+          this.keyOf({ uuid: object.uuid, properties }),
+          rowHash(canonicalStored(this.profile, properties)),
+        );
       }
       if (page.objects.length < this.pageSize) return;
       after = page.objects[page.objects.length - 1].uuid;
@@ -109,7 +130,11 @@ export class WeaviateEntitySource implements ContentView {
       const filters = this.view.keyProperty
         ? collection.filter.byProperty(this.view.keyProperty).containsAny(group)
         : collection.filter.byId().containsAny(group);
-      const page = await collection.query.fetchObjects({ filters, limit: group.length, returnProperties: this.properties() });
+      const page = await collection.query.fetchObjects({
+        filters,
+        limit: group.length,
+        returnProperties: this.properties(),
+      });
       for (const object of page.objects) {
         const properties = object.properties as Record<string, unknown>;
         out.set(this.keyOf({ uuid: object.uuid, properties }), canonicalStored(this.profile, properties));

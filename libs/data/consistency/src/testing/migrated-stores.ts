@@ -2,7 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { WeaviateClient } from 'weaviate-client';
-import { ENTITY_SOURCES, buildMessage, readChunk, shardRange, type MigrationRunInfo, type OutgoingMessage } from '@mch/data-kafka-migration';
+import {
+  ENTITY_SOURCES,
+  buildMessage,
+  readChunk,
+  shardRange,
+  type MigrationRunInfo,
+  type OutgoingMessage,
+} from '@mch/data-kafka-migration';
 import {
   ClickHouseAnalyticsSink,
   analyticsTableFor,
@@ -12,7 +19,10 @@ import {
   type AnalyticsCapabilities,
   type AnalyticsTable,
 } from '@mch/data-clickhouse-analytics';
-import { createClickHouseTestDatabase, type ClickHouseTestDatabase } from '@mch/data-clickhouse-analytics/testing';
+import {
+  createClickHouseTestDatabase,
+  type ClickHouseTestDatabase,
+} from '@mch/data-clickhouse-analytics/testing';
 import {
   VECTOR_NAME,
   WeaviateIndexSink,
@@ -27,7 +37,13 @@ import {
   type IndexEvent,
   type IndexedEntity,
 } from '@mch/data-weaviate-index';
-import { ENTITY_TOPICS, formatSourcePosition, type EventEnvelope, type MigratedEntity, type OpportunityData } from '@mch/contracts';
+import {
+  ENTITY_TOPICS,
+  formatSourcePosition,
+  type EventEnvelope,
+  type MigratedEntity,
+  type OpportunityData,
+} from '@mch/contracts';
 import { createLogger } from '@mch/util-logger';
 import type { ConsistencyStores } from '../check/consistency-check';
 
@@ -82,7 +98,9 @@ export interface MigrateOptions {
 
 /** The position an update made now is at: the current WAL insert position. */
 export async function currentPosition(pool: Pool): Promise<string> {
-  const { rows } = await pool.query<{ p: string }>(`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS p`);
+  const { rows } = await pool.query<{ p: string }>(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS p`,
+  );
   return formatSourcePosition('lsn', BigInt(rows[0].p));
 }
 
@@ -94,7 +112,11 @@ export async function migrateIntoStores(
   options: MigrateOptions,
 ): Promise<MigratedStores> {
   const suffix = randomBytes(4).toString('hex');
-  const run: MigrationRunInfo = { migrationId: options.migrationId ?? randomUUID(), migrationRun: `it-${label}-${suffix}`, correlationId: randomUUID() };
+  const run: MigrationRunInfo = {
+    migrationId: options.migrationId ?? randomUUID(),
+    migrationRun: `it-${label}-${suffix}`,
+    correlationId: randomUUID(),
+  };
   const clickhouse = await createClickHouseTestDatabase(`consistency_${label}`);
   const caps = await detectAnalyticsCapabilities(clickhouse.client);
   await ensureAnalyticsTables(clickhouse.client, caps);
@@ -113,7 +135,9 @@ export async function migrateIntoStores(
   };
   const topics: Partial<Record<MigratedEntity, string>> = {};
   for (const entity of options.entities) topics[entity] = await createTopic(ENTITY_TOPICS[entity].name, 4);
-  const entityOf = new Map(Object.entries(topics).map(([entity, topic]) => [topic as string, entity as MigratedEntity]));
+  const entityOf = new Map(
+    Object.entries(topics).map(([entity, topic]) => [topic as string, entity as MigratedEntity]),
+  );
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
 
@@ -123,11 +147,22 @@ export async function migrateIntoStores(
     if (table) tableOfTopic.set(topic, table);
   }
   const chSink = new ClickHouseAnalyticsSink(clickhouse.client, caps, tableOfTopic);
-  const indexTopics: Record<IndexedEntity, string> = { opportunity: 'index.opportunity', contract_document: 'index.contract_document' };
+  const indexTopics: Record<IndexedEntity, string> = {
+    opportunity: 'index.opportunity',
+    contract_document: 'index.contract_document',
+  };
   const decodeIndexEvent = indexEventDecoder(indexTopics);
   const wvSink = new WeaviateIndexSink(
     weaviate,
-    { names, embedder: hashingEmbedder(options.vectorDimensions), embeddingsVersion: 1, batchSize: 500, concurrency: 2, maxObjectAttempts: 3, retryBaseDelayMs: 100 },
+    {
+      names,
+      embedder: hashingEmbedder(options.vectorDimensions),
+      embeddingsVersion: 1,
+      batchSize: 500,
+      concurrency: 2,
+      maxObjectAttempts: 3,
+      retryBaseDelayMs: 100,
+    },
     quiet,
   );
 
@@ -135,7 +170,8 @@ export async function migrateIntoStores(
   const writeDirect = async (envelopes: EventEnvelope[]) => {
     const collection = weaviate.collections.use(names.opportunity);
     const batches: EventEnvelope[][] = [];
-    for (let i = 0; i < envelopes.length; i += 1_000) batches.push(envelopes.slice(i, i + 1_000).filter((e) => e.data !== null));
+    for (let i = 0; i < envelopes.length; i += 1_000)
+      batches.push(envelopes.slice(i, i + 1_000).filter((e) => e.data !== null));
     // Two requests in flight keep Weaviate busy while the client prepares the next batch.
     let next = 0;
     await Promise.all(
@@ -146,15 +182,26 @@ export async function migrateIntoStores(
             opportunityProperties(e.data as unknown as OpportunityData, [], {
               position: String(e.metadata.sourcePosition),
               embeddingsVersion: 1,
-              lineage: { eventId: e.eventId, correlationId: e.metadata.correlationId, migrationRun: e.metadata.migrationRun ?? null, migrationId: e.metadata.migrationId ?? null, timestamp: e.timestamp },
+              lineage: {
+                eventId: e.eventId,
+                correlationId: e.metadata.correlationId,
+                migrationRun: e.metadata.migrationRun ?? null,
+                migrationId: e.metadata.migrationId ?? null,
+                timestamp: e.timestamp,
+              },
             }),
           );
           const vectors = await embedder.embed(properties.map((p) => vectorInput(p)));
           const result = await collection.data.insertMany(
-            group.map((e, j) => ({ id: e.aggregateId, properties: toWeaviateProperties(properties[j]), ...(options.weaviateVectors === false ? {} : { vectors: { [VECTOR_NAME]: vectors[j] } }) })),
+            group.map((e, j) => ({
+              id: e.aggregateId,
+              properties: toWeaviateProperties(properties[j]),
+              ...(options.weaviateVectors === false ? {} : { vectors: { [VECTOR_NAME]: vectors[j] } }),
+            })),
           );
           const errors = Object.values(result.errors);
-          if (errors.length > 0) throw new Error(`Weaviate refused ${errors.length} objects: ${errors[0].message}`);
+          if (errors.length > 0)
+            throw new Error(`Weaviate refused ${errors.length} objects: ${errors[0].message}`);
         }
       }),
     );
@@ -162,7 +209,13 @@ export async function migrateIntoStores(
 
   const produce = async (topic: string, messages: OutgoingMessage[]) => {
     for (let i = 0; i < messages.length; i += 2_000) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 2_000).map((m) => ({ key: m.key, value: m.value, headers: m.headers })) });
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: messages
+          .slice(i, i + 2_000)
+          .map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      });
     }
   };
 
@@ -176,6 +229,60 @@ export async function migrateIntoStores(
     }
   };
 
+  const toClickHouse = async (entity: MigratedEntity, topic: string, list: OutgoingMessage[]) => {
+    if (!analyticsTableFor(entity)) return;
+    const records = list.map((m, i) => ({
+      topic,
+      partition: 0,
+      offset: String(i),
+      key: m.key,
+      value: decodeEntityEnvelope(entity, m.key, m.value),
+      headers: m.headers,
+    }));
+    const result = await timed('clickhouse', () => chSink.write(records));
+    if (result.rejected.length > 0) {
+      throw new Error(
+        `ClickHouse rejected ${result.rejected.length} rows: ${result.rejected[0].error.message}`,
+      );
+    }
+  };
+
+  const toWeaviate = async (entity: MigratedEntity, list: OutgoingMessage[]) => {
+    if (entity === 'opportunity' && options.weaviateWrites === 'direct') {
+      await timed('weaviate', () =>
+        writeDirect(list.map((m) => decodeEntityEnvelope(entity, m.key, m.value))),
+      );
+      return;
+    }
+    if (!WEAVIATE_ENTITIES.includes(entity)) return;
+    const indexTopic = indexTopics[entity as IndexedEntity];
+    const indexRecords = list.map((m, i) => {
+      const message = {
+        key: Buffer.from(m.key),
+        value: Buffer.from(m.value),
+        headers: {},
+        timestamp: String(Date.now()),
+        attributes: 0,
+        offset: String(i),
+      };
+      return {
+        topic: indexTopic,
+        partition: 0,
+        offset: String(i),
+        key: m.key,
+        value: decodeIndexEvent(message, indexTopic).value as IndexEvent,
+        headers: m.headers,
+      };
+    });
+    const result = await timed('weaviate', () => wvSink.write(indexRecords));
+    if (result.rejected.length > 0) {
+      throw new Error(
+        `Weaviate rejected ${result.rejected.length} objects: ${result.rejected[0].error.message}`,
+      );
+    }
+  };
+
+  // The three stores are independent, as their consumers are: written side by side.
   const deliver = async (messages: OutgoingMessage[]) => {
     const byEntity = new Map<MigratedEntity, OutgoingMessage[]>();
     for (const m of messages) {
@@ -186,46 +293,39 @@ export async function migrateIntoStores(
     for (const [entity, list] of byEntity) {
       const topic = topics[entity];
       if (!topic) throw new Error(`${entity} is not migrated in this fixture`);
-      await timed('kafka', () => produce(topic, list));
-      const records = list.map((m, i) => ({
-        topic,
-        partition: 0,
-        offset: String(i),
-        key: m.key,
-        value: decodeEntityEnvelope(entity, m.key, m.value),
-        headers: m.headers,
-      }));
-      if (analyticsTableFor(entity)) {
-        const result = await timed('clickhouse', () => chSink.write(records));
-        if (result.rejected.length > 0) throw new Error(`ClickHouse rejected ${result.rejected.length} rows: ${result.rejected[0].error.message}`);
-      }
-      if (entity === 'opportunity' && options.weaviateWrites === 'direct') {
-        await timed('weaviate', () => writeDirect(list.map((m) => decodeEntityEnvelope(entity, m.key, m.value))));
-      } else if (WEAVIATE_ENTITIES.includes(entity)) {
-        const indexTopic = indexTopics[entity as IndexedEntity];
-        const indexRecords = list.map((m, i) => ({
-          topic: indexTopic,
-          partition: 0,
-          offset: String(i),
-          key: m.key,
-          value: decodeIndexEvent({ key: Buffer.from(m.key), value: Buffer.from(m.value), headers: {}, timestamp: String(Date.now()), attributes: 0, offset: String(i) }, indexTopic).value as IndexEvent,
-          headers: m.headers,
-        }));
-        const result = await timed('weaviate', () => wvSink.write(indexRecords));
-        if (result.rejected.length > 0) throw new Error(`Weaviate rejected ${result.rejected.length} objects: ${result.rejected[0].error.message}`);
-      }
+      await Promise.all([
+        timed('kafka', () => produce(topic, list)),
+        toClickHouse(entity, topic, list),
+        toWeaviate(entity, list),
+      ]);
     }
   };
 
   // Documents before opportunities, as the index merges requirements from stored documents.
-  const order = [...options.entities].sort((a, b) => (a === 'contract_document' ? -1 : b === 'contract_document' ? 1 : 0));
+  const order = [...options.entities].sort((a, b) =>
+    a === 'contract_document' ? -1 : b === 'contract_document' ? 1 : 0,
+  );
   for (const entity of order) {
     let after: string | null = null;
     let total = 0;
     for (;;) {
-      const chunk = await readChunk(pool, ENTITY_SOURCES[entity], shardRange(0, 1), after, options.chunkRows, 'logical');
+      const chunk = await readChunk(
+        pool,
+        ENTITY_SOURCES[entity],
+        shardRange(0, 1),
+        after,
+        options.chunkRows,
+        'logical',
+      );
       if (chunk.rows.length === 0) break;
-      await deliver(chunk.rows.map((row) => buildMessage({ entity, operation: 'snapshot', key: String(row.id), row, position: chunk.position }, run)));
+      await deliver(
+        chunk.rows.map((row) =>
+          buildMessage(
+            { entity, operation: 'snapshot', key: String(row.id), row, position: chunk.position },
+            run,
+          ),
+        ),
+      );
       total += chunk.rows.length;
       options.onProgress?.(entity, total);
       after = String(chunk.rows[chunk.rows.length - 1].id);
@@ -253,16 +353,23 @@ export async function migrateIntoStores(
     createTopic,
     close: async () => {
       await producer.disconnect();
-      await admin.deleteTopics({ topics: created }).catch(() => undefined);
-      await admin.disconnect();
-      for (const name of [names.opportunity, names.contractDocument, names.tombstone]) await weaviate.collections.delete(name).catch(() => undefined);
-      await clickhouse.drop();
+      // Independent clean-ups, side by side: on a loaded machine each can take a while.
+      await Promise.allSettled([
+        admin.deleteTopics({ topics: created }).finally(() => admin.disconnect()),
+        ...[names.opportunity, names.contractDocument, names.tombstone].map((name) =>
+          weaviate.collections.delete(name),
+        ),
+        clickhouse.drop(),
+      ]);
     },
   };
 }
 
 /** buildMessage addresses the standard topics; the fixture redirects each to its own. */
-const ENTITY_OF_STANDARD_TOPIC = new Map(Object.entries(ENTITY_TOPICS).map(([entity, spec]) => [spec.name, entity as MigratedEntity]));
+const ENTITY_OF_STANDARD_TOPIC = new Map(
+  Object.entries(ENTITY_TOPICS).map(([entity, spec]) => [spec.name, entity as MigratedEntity]),
+);
 
 /** The envelope inside a message, for tests that alter one. */
-export const envelopeOf = (message: OutgoingMessage): EventEnvelope => JSON.parse(message.value) as EventEnvelope;
+export const envelopeOf = (message: OutgoingMessage): EventEnvelope =>
+  JSON.parse(message.value) as EventEnvelope;

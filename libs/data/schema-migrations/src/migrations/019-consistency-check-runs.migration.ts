@@ -57,6 +57,9 @@ export class ConsistencyCheckRuns1764000000019 implements MigrationInterface {
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    await runOnline(runner, [`DROP TABLE IF EXISTS consistency_check_pairs`, `DROP TABLE IF EXISTS consistency_check_runs`]);
+    await runOnline(runner, [
+      `DROP TABLE IF EXISTS consistency_check_pairs`,
+      `DROP TABLE IF EXISTS consistency_check_runs`,
+    ]);
   }
 }
