@@ -18,7 +18,9 @@ interface Item {
 const quiet = createLogger({ service: 'consumer-loop-it', level: 'error', sink: () => undefined });
 
 /** Values are JSON items; anything else fails decoding with a DomainException naming entity, id and field. */
+let decodedCount = 0;
 const decode: MessageDecoder<Item> = (message: KafkaMessage) => {
+  decodedCount++;
   const key = message.key?.toString() ?? 'unknown';
   try {
     const value = JSON.parse(message.value?.toString() ?? '') as Item;
@@ -174,6 +176,59 @@ describe('ConsumerLoop (real Kafka and PostgreSQL)', () => {
     await eventually('the loop to give up', () => failure !== undefined);
     expect((failure as Error).message).toBe('clickhouse unavailable');
     expect(sink.calls).toBe(3);
+    expect(l.stats).toMatchObject({ written: 0, batches: 0 });
+    expect(await committed(groupId, topic)).toEqual({ 0: '-1' });
+  });
+
+  it('fills the next batch while one is written, and holds no more than two', async () => {
+    const { topic, groupId } = await setup(1);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sink = new RecordingSink(async (call) => {
+      if (call === 1) await gate;
+      return { rejected: [] };
+    });
+    decodedCount = 0;
+    const l = loop(sink, { topics: [topic], groupId, maxBatchRecords: 20, maxBatchWaitMs: 60_000 });
+    await l.start();
+    await produce(topic, items(20));
+    await eventually('the first write to start', () => sink.calls === 1);
+    await produce(topic, items(20, 20));
+    await eventually('the second batch decoded while the first is written', () => decodedCount === 40);
+    await produce(topic, items(20, 40));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Two full batches are held; the third waits for the first write.
+    expect(decodedCount).toBe(40);
+    expect(Object.values(await committed(groupId, topic))).toEqual(['-1']);
+    release();
+    await eventually('offsets committed to the end', async () => (await committed(groupId, topic))[0] === '60');
+    expect(sink.batches.map((b) => b.length)).toEqual([20, 20, 20]);
+    expect(sink.batches.flat().map((i) => i.n)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+  });
+
+  it('never commits a later batch after a batch failed', async () => {
+    const { topic, groupId } = await setup(1);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sink = new RecordingSink(async (call) => {
+      if (call === 1) {
+        await gate;
+        throw new Error('clickhouse unavailable');
+      }
+      return { rejected: [] };
+    });
+    decodedCount = 0;
+    let failure: unknown;
+    const l = loop(sink, { topics: [topic], groupId, maxBatchRecords: 10, maxBatchWaitMs: 60_000, maxWriteAttempts: 1 });
+    await l.start((error) => (failure = error));
+    await produce(topic, items(10));
+    await eventually('the first write to start', () => sink.calls === 1);
+    await produce(topic, items(10, 10));
+    await eventually('the second batch queued behind the first', () => decodedCount === 20);
+    release();
+    await eventually('the loop to give up', () => failure !== undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(sink.calls).toBe(1);
     expect(l.stats).toMatchObject({ written: 0, batches: 0 });
     expect(await committed(groupId, topic)).toEqual({ 0: '-1' });
   });

@@ -17,7 +17,6 @@ interface Pending<T> {
   rejected: RejectedRecord[];
   /** Next offset to commit per topic-partition once the batch is written. */
   offsets: Map<string, { topic: string; partition: number; offset: string }>;
-  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
   timer?: NodeJS.Timeout;
 }
 
@@ -56,7 +55,7 @@ export class ConsumerLoop<T> {
   ) {}
 
   private static empty<T>(): Pending<T> {
-    return { records: [], rejected: [], offsets: new Map(), waiters: [] };
+    return { records: [], rejected: [], offsets: new Map() };
   }
 
   /** Starts consuming; resolves once subscribed. `onFailure` hears a batch that could not be written. */
@@ -104,14 +103,18 @@ export class ConsumerLoop<T> {
       this.pending.timer ??= setTimeout(() => void this.flush(), this.options.maxBatchWaitMs);
       return;
     }
-    const written = new Promise<void>((resolve, reject) => this.pending.waiters.push({ resolve, reject }));
+    // Double buffering: a full batch is written while the next one fills, so fetching and decoding
+    // overlap the store's write; fetching waits only when the batch before this one is still being
+    // written (at most two batches are held in memory).
+    const earlier = this.flushing;
     void this.flush();
     const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
     try {
-      await written;
+      await earlier;
     } finally {
       clearInterval(beat);
     }
+    if (this.failure) throw this.failure;
   }
 
   private accept(topic: string, partition: number, message: KafkaMessage): void {
@@ -149,7 +152,9 @@ export class ConsumerLoop<T> {
   }
 
   private async writeBatch(batch: Pending<T>): Promise<void> {
-    if (batch.waiters.length === 0 && batch.records.length === 0 && batch.rejected.length === 0) return;
+    if (batch.offsets.size === 0 && batch.records.length === 0 && batch.rejected.length === 0) return;
+    // After a failed batch nothing later may commit: its offsets would skip the failed records.
+    if (this.failure) return;
     try {
       const rejected = [...batch.rejected];
       if (batch.records.length > 0) {
@@ -169,11 +174,9 @@ export class ConsumerLoop<T> {
       await this.consumer?.commitOffsets([...batch.offsets.values()]);
       this.stats.batches++;
       this.stats.lastCommitAt = new Date();
-      batch.waiters.forEach((w) => w.resolve());
     } catch (error) {
       this.failure = error;
       this.logger.error('batch could not be written; stopping the consumer', { error, records: batch.records.length });
-      batch.waiters.forEach((w) => w.reject(error));
       this.failed?.(error);
     }
   }
