@@ -16,7 +16,16 @@ import {
 import { createClickHouse } from '@mch/infra-clickhouse';
 import { createKafka } from '@mch/infra-kafka';
 import { createPostgresPool } from '@mch/infra-postgres';
-import { clickhouseEnvSchema, kafkaEnvSchema, loadConfigSections, postgresEnvSchema, serviceEnvSchema, type Env } from '@mch/util-config';
+import {
+  clickhouseEnvSchema,
+  kafkaEnvSchema,
+  loadConfigSections,
+  parseCommandLine,
+  postgresEnvSchema,
+  serviceEnvSchema,
+  type CommandLine,
+  type Env,
+} from '@mch/util-config';
 import { DomainException, ErrorCode, isDomainException } from '@mch/util-errors';
 import { createLogger, type Logger } from '@mch/util-logger';
 import { clickhousePopulatorConfigSchema } from './clickhouse-populator.config';
@@ -46,16 +55,8 @@ function usageError(message: string): DomainException {
   return new DomainException(ErrorCode.ValidationFailed, `${message}\n${CLI_USAGE}`, { field: 'argv' });
 }
 
-export function parseCliArgs(argv: readonly string[]): { command: string; options: Record<string, string> } {
-  const [command, ...rest] = argv;
-  if (!command) throw usageError('no command given');
-  const options: Record<string, string> = {};
-  for (let i = 0; i < rest.length; i += 2) {
-    const flag = rest[i];
-    if (!flag.startsWith('--') || rest[i + 1] === undefined) throw usageError(`expected --option value, got '${flag}'`);
-    options[flag.slice(2)] = rest[i + 1];
-  }
-  return { command, options };
+export function parseCliArgs(argv: readonly string[]): CommandLine {
+  return parseCommandLine(argv, usageError);
 }
 
 function parse<S extends z.ZodObject>(schema: S, options: Record<string, string>): z.infer<S> {

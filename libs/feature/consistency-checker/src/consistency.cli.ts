@@ -20,9 +20,12 @@ import {
   clickhouseEnvSchema,
   kafkaEnvSchema,
   loadConfigSections,
+  parseCommandLine,
   postgresEnvSchema,
+  rejectUnknownFlags,
   serviceEnvSchema,
   weaviateEnvSchema,
+  type CommandLine,
   type Env,
 } from '@mch/util-config';
 import { DomainException, ErrorCode, isDomainException } from '@mch/util-errors';
@@ -73,22 +76,12 @@ function usageError(message: string): DomainException {
   return new DomainException(ErrorCode.ValidationFailed, `${message}\n${CLI_USAGE}`, { field: 'argv' });
 }
 
-export function parseCliArgs(argv: readonly string[]): { command: string; options: Record<string, string> } {
-  const [command, ...rest] = argv;
-  if (!command) throw usageError('no command given');
-  const options: Record<string, string> = {};
-  for (let i = 0; i < rest.length; i += 2) {
-    const flag = rest[i];
-    if (!flag.startsWith('--') || rest[i + 1] === undefined)
-      throw usageError(`expected --option value, got '${flag}'`);
-    options[flag.slice(2)] = rest[i + 1];
-  }
-  return { command, options };
+export function parseCliArgs(argv: readonly string[]): CommandLine {
+  return parseCommandLine(argv, usageError);
 }
 
 function allowOnly(options: Record<string, string>, allowed: string[]): void {
-  const unknown = Object.keys(options).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) throw usageError(`unknown option --${unknown[0]}`);
+  rejectUnknownFlags(options, allowed, usageError);
 }
 
 function configFrom(options: Record<string, string>, env: Env): ConsistencyCheckerConfig {

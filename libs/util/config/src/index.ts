@@ -1,2 +1,3 @@
 export * from './load-config';
 export * from './store-config.schemas';
+export * from './cli-args.parser';
