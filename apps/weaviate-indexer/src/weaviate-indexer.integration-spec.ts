@@ -1,24 +1,21 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { WeaviateClient } from 'weaviate-client';
 import {
   countObjects,
-  dropIndex,
   freePort,
   indexEnvelope,
+  openIndexerTestStores,
   produceEnvelopes,
   readOpportunities,
   sampleDocument,
   sampleOpportunity,
+  uniqueIndexerTopics,
   uniqueIndexNames,
 } from '@mch/data-weaviate-index/testing';
-import { createKafka } from '@mch/infra-kafka';
-import { connectWeaviate } from '@mch/infra-weaviate';
 import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
-import { kafkaEnvSchema, loadConfig, weaviateEnvSchema } from '@mch/util-config';
-import { createLogger } from '@mch/util-logger';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const MAIN = 'apps/weaviate-indexer/src/main.ts';
@@ -49,12 +46,12 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 describe('weaviate-indexer app as a child process (real Kafka, Weaviate and PostgreSQL)', () => {
   let db: MigratedDatabase;
   let kafka: Kafka;
-  let admin: Admin;
   let client: WeaviateClient;
+  let closeStores: () => Promise<void>;
   let env: NodeJS.ProcessEnv;
   const ids = Array.from({ length: OPPORTUNITIES }, () => randomUUID());
   const suffix = randomBytes(4).toString('hex');
-  const topics = { opportunity: `it.wvi-app.${suffix}.opportunities`, document: `it.wvi-app.${suffix}.documents` };
+  const topics = uniqueIndexerTopics('app');
   const names = uniqueIndexNames('App');
   const migrationId = randomUUID();
 
@@ -77,17 +74,7 @@ describe('weaviate-indexer app as a child process (real Kafka, Weaviate and Post
 
   beforeAll(async () => {
     db = await createMigratedDatabase('wvi_app');
-    kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'wvi-app-it', logger: createLogger({ service: 'wvi-app-it', level: 'error', sink: () => undefined }) });
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [
-        { topic: topics.opportunity, numPartitions: 3 },
-        { topic: topics.document, numPartitions: 2 },
-      ],
-      waitForLeaders: true,
-    });
-    client = await connectWeaviate(loadConfig(weaviateEnvSchema));
+    ({ kafka, client, close: closeStores } = await openIndexerTestStores(topics, names));
     env = {
       ...process.env,
       PGDATABASE: db.name,
@@ -125,10 +112,7 @@ describe('weaviate-indexer app as a child process (real Kafka, Weaviate and Post
   });
 
   afterAll(async () => {
-    await dropIndex(client, names);
-    await client.close();
-    await admin.deleteTopics({ topics: [topics.opportunity, topics.document, `dlq.${topics.opportunity}`, `dlq.${topics.document}`] }).catch(() => undefined);
-    await admin.disconnect();
+    await closeStores();
     await db.drop();
   });
 

@@ -1,27 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { WeaviateClient } from 'weaviate-client';
 import type { ContractDocumentData, EventEnvelope, OpportunityData } from '@mch/contracts';
 import { lineageOf, mergeRequirements, opportunityProperties } from '@mch/data-weaviate-index';
 import {
   countObjects,
-  dropIndex,
   freePort,
   indexEnvelope,
   monolithContractDocuments,
   monolithOpportunities,
+  openIndexerTestStores,
   produceEnvelopes,
   produceRaw,
   readOpportunities,
   readTopic,
+  uniqueIndexerTopics,
   uniqueIndexNames,
 } from '@mch/data-weaviate-index/testing';
-import { createKafka } from '@mch/infra-kafka';
-import { connectWeaviate } from '@mch/infra-weaviate';
 import { bootstrapService } from '@mch/nest-bootstrap';
 import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
-import { kafkaEnvSchema, loadConfig, weaviateEnvSchema } from '@mch/util-config';
-import { createLogger } from '@mch/util-logger';
 import { weaviateIndexerService } from './run-weaviate-indexer';
 import { WeaviateIndexerRunner } from './weaviate-indexer.runner';
 
@@ -32,13 +29,12 @@ const MIGRATION = randomUUID();
 describe('weaviate-indexer service in Job mode (real Kafka, Weaviate and PostgreSQL)', () => {
   let db: MigratedDatabase;
   let kafka: Kafka;
-  let admin: Admin;
   let client: WeaviateClient;
+  let closeStores: () => Promise<void>;
   let rows: OpportunityData[];
   let documents: ContractDocumentData[];
   const envelopes = new Map<string, EventEnvelope>();
-  const suffix = randomUUID();
-  const topics = { opportunity: `it.wvi.${suffix}.opportunities`, document: `it.wvi.${suffix}.documents` };
+  const topics = uniqueIndexerTopics('feat');
   const names = uniqueIndexNames('Feat');
   const prefix = names.opportunity.replace(/Opportunity$/, '');
 
@@ -80,17 +76,7 @@ describe('weaviate-indexer service in Job mode (real Kafka, Weaviate and Postgre
     db = await createMigratedDatabase('wvi_feature', { load: { opportunities: OPPORTUNITIES, seed: 11 } });
     rows = await monolithOpportunities(db.pool);
     documents = await monolithContractDocuments(db.pool);
-    kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'wvi-it', logger: createLogger({ service: 'wvi-it', level: 'error', sink: () => undefined }) });
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [
-        { topic: topics.opportunity, numPartitions: 3 },
-        { topic: topics.document, numPartitions: 2 },
-      ],
-      waitForLeaders: true,
-    });
-    client = await connectWeaviate(loadConfig(weaviateEnvSchema));
+    ({ kafka, client, close: closeStores } = await openIndexerTestStores(topics, names));
     const snapshot = (entity: 'opportunity' | 'contract_document', data: OpportunityData | ContractDocumentData) =>
       indexEnvelope(entity, data.id, data, { operation: 'snapshot', position: 1, migrationRun: RUN, migrationId: MIGRATION });
     for (const row of rows) envelopes.set(row.id, snapshot('opportunity', row));
@@ -104,10 +90,7 @@ describe('weaviate-indexer service in Job mode (real Kafka, Weaviate and Postgre
   });
 
   afterAll(async () => {
-    await dropIndex(client, names);
-    await client.close();
-    await admin.deleteTopics({ topics: [topics.opportunity, topics.document, `dlq.${topics.opportunity}`, `dlq.${topics.document}`] }).catch(() => undefined);
-    await admin.disconnect();
+    await closeStores();
     await db.drop();
   });
 
