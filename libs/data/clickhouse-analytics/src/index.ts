@@ -5,6 +5,7 @@ export * from './lib/schema/analytics-tables.ddl';
 export * from './lib/rows/tsv-values';
 export * from './lib/rows/analytics-row.converter';
 export * from './lib/decode/entity-envelope.decoder';
+export * from './lib/decode/analytics-row.decoder';
 export * from './lib/insert/tsv-insert';
 export * from './lib/sink/clickhouse-analytics.sink';
 export * from './lib/queries/latest-state.sql';

@@ -2,12 +2,17 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
-import type { EventEnvelope } from '@mch/contracts';
 import { CLICKHOUSE_CLIENT } from '@mch/infra-clickhouse';
 import { KAFKA_CLIENT, KafkaAdminHandle } from '@mch/infra-kafka';
 import { PG_POOL } from '@mch/infra-postgres';
 import { ConsumerLoop, ProcessingLog, type BatchSink } from '@mch/data-consumer-loop';
-import { ClickHouseAnalyticsSink, detectAnalyticsCapabilities, ensureAnalyticsTables, entityEnvelopeDecoder } from '@mch/data-clickhouse-analytics';
+import {
+  ClickHouseRowSink,
+  analyticsRowDecoder,
+  detectAnalyticsCapabilities,
+  ensureAnalyticsTables,
+  type AnalyticsRowRecord,
+} from '@mch/data-clickhouse-analytics';
 import { SERVICE_CONFIG, SERVICE_LOGGER, type LoadedServiceConfig } from '@mch/nest-bootstrap';
 import type { Logger } from '@mch/util-logger';
 import type { ClickHousePopulatorConfig } from './clickhouse-populator.config';
@@ -24,7 +29,7 @@ export const POPULATOR_SERVICE_NAME = 'clickhouse-populator';
 @Injectable()
 export class PopulatorRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private producer?: Producer;
-  private loop?: ConsumerLoop<EventEnvelope>;
+  private loop?: ConsumerLoop<AnalyticsRowRecord>;
   private readonly config: ClickHousePopulatorConfig;
 
   constructor(
@@ -64,13 +69,13 @@ export class PopulatorRunner implements OnApplicationBootstrap, OnApplicationShu
     if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    let sink: BatchSink<EventEnvelope> = new ClickHouseAnalyticsSink(this.clickhouse, caps, topics.tableOfTopic);
+    let sink: BatchSink<AnalyticsRowRecord> = new ClickHouseRowSink(this.clickhouse, caps);
     const pauseFile = this.config.CLICKHOUSE_POPULATOR_PAUSE_AFTER_WRITE_FILE;
     if (pauseFile) sink = new PauseAfterWriteSink(sink, pauseFile);
     this.loop = new ConsumerLoop(
       this.kafka,
       this.producer,
-      entityEnvelopeDecoder(topics.entityOfTopic),
+      analyticsRowDecoder(topics.tableOfTopic, caps),
       sink,
       this.logger.child({ component: 'consumer-loop' }),
       new ProcessingLog(this.pool, POPULATOR_SERVICE_NAME),

@@ -2,15 +2,44 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventEnvelope } from '@mch/contracts';
 import type { BatchSink, ConsumedRecord, SinkResult } from '@mch/data-consumer-loop';
 import type { AnalyticsCapabilities } from '../capabilities/analytics-capabilities';
+import type { AnalyticsRowRecord } from '../decode/analytics-row.decoder';
 import type { AnalyticsTable } from '../schema/analytics-tables';
 import { insertColumnNames, toAnalyticsRow } from '../rows/analytics-row.converter';
 import { insertTsv } from '../insert/tsv-insert';
 
+/** One TabSeparated INSERT per table, in parallel. */
+async function insertByTable(client: ClickHouseClient, caps: AnalyticsCapabilities, lines: Map<AnalyticsTable, string[]>): Promise<void> {
+  await Promise.all([...lines].map(([table, tableLines]) => insertTsv(client, table.name, insertColumnNames(table, caps), tableLines)));
+}
+
+function add(lines: Map<AnalyticsTable, string[]>, table: AnalyticsTable, line: string): void {
+  const list = lines.get(table);
+  if (list) list.push(line);
+  else lines.set(table, [line]);
+}
+
 /**
- * Writes a consumed batch to the analytics tables: one TabSeparated INSERT per table, in parallel.
- * Events a column cannot hold unchanged are returned as rejected (dead-lettered by the loop); an
- * INSERT that fails throws, and the loop retries the whole batch. Replays are harmless: a version
- * already stored has the same sorting key and collapses with its copy.
+ * Writes batches of lines made by `analyticsRowDecoder` (the populator's path). An INSERT that
+ * fails throws, and the loop retries the whole batch. Replays are harmless: a version already
+ * stored has the same sorting key and collapses with its copy.
+ */
+export class ClickHouseRowSink implements BatchSink<AnalyticsRowRecord> {
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly caps: AnalyticsCapabilities,
+  ) {}
+
+  async write(records: ConsumedRecord<AnalyticsRowRecord>[]): Promise<SinkResult<AnalyticsRowRecord>> {
+    const lines = new Map<AnalyticsTable, string[]>();
+    for (const { value } of records) add(lines, value.table, value.line);
+    await insertByTable(this.client, this.caps, lines);
+    return { rejected: [] };
+  }
+}
+
+/**
+ * Writes batches of decoded envelopes (for callers holding envelopes, such as loaders and tests).
+ * Events a column cannot hold unchanged are returned as rejected (dead-lettered by the loop).
  */
 export class ClickHouseAnalyticsSink implements BatchSink<EventEnvelope> {
   constructor(
@@ -30,15 +59,10 @@ export class ClickHouseAnalyticsSink implements BatchSink<EventEnvelope> {
         continue;
       }
       const row = toAnalyticsRow(table, { envelope: record.value, data: record.value.data }, this.caps);
-      if (!row.ok) {
-        rejected.push({ record, error: row.error });
-        continue;
-      }
-      const list = lines.get(table);
-      if (list) list.push(row.line);
-      else lines.set(table, [row.line]);
+      if (row.ok) add(lines, table, row.line);
+      else rejected.push({ record, error: row.error });
     }
-    await Promise.all([...lines].map(([table, tableLines]) => insertTsv(this.client, table.name, insertColumnNames(table, this.caps), tableLines)));
+    await insertByTable(this.client, this.caps, lines);
     return { rejected };
   }
 }
