@@ -3,6 +3,7 @@ import { capabilitiesFromProbe, PROBE_QUERIES, type AnalyticsCapabilities } from
 import { ANALYTICS_TABLES, analyticsTableFor, OPPORTUNITY_EVENTS, PROPOSAL_EVENTS } from './schema/analytics-tables';
 import { createTableDdl } from './schema/analytics-tables.ddl';
 import { insertColumnNames, toAnalyticsRow } from './rows/analytics-row.converter';
+import { partitionGroups } from './insert/partition-groups';
 import { decimalAtScale, totalsSql } from './queries/latest-state.sql';
 import { ANALYTICS_QUERIES } from './queries/analytics.queries';
 import { restoreStatements, snapshotStatements } from './snapshot/table-snapshot';
@@ -52,12 +53,13 @@ describe('modern DDL and exact queries on a current ClickHouse engine (chDB)', (
   beforeAll(() => {
     const probe = runChdb([...SETUP, ...Object.values(PROBE_QUERIES).map((sql) => ({ sql }))]);
     probeVersion = probe.version;
-    const [version, types, engine, settings] = [2, 3, 4, 5].map((i) => rowsOf(probe, i));
+    const [version, types, engine, settings, insertSettings] = [2, 3, 4, 5, 6].map((i) => rowsOf(probe, i));
     caps = capabilitiesFromProbe({
       version: String(version[0].version),
       typeFamilies: types.map((r) => String(r.name)),
       databaseEngine: String(engine[0]?.engine ?? ''),
       mergeTreeSettings: settings.map((r) => String(r.name)),
+      insertSettings: Object.fromEntries(insertSettings.map((r) => [String(r.name), String(r.value)])),
     });
   }, 600_000);
 
@@ -65,6 +67,36 @@ describe('modern DDL and exact queries on a current ClickHouse engine (chDB)', (
     expect(Number(probeVersion.split('.')[0])).toBeGreaterThanOrEqual(24);
     expect(caps).toMatchObject({ dateTime64: true, lowCardinality: true, skipIndexes: true, exchangeTables: true });
     expect(caps.mergeTreeSettings).toContain('min_age_to_force_merge_seconds');
+    expect(caps.maxPartitionsPerInsert).toBe(100);
+  });
+
+  it('writes a batch spanning 150 months in inserts the server accepts, where one insert is refused', () => {
+    const events = Array.from({ length: 150 }, (_, i) => {
+      const month = `${2012 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
+      return opp(`month-${i}`, 1, 'snapshot', { createdAt: `${month}-15T12:00:00.000Z`, postedDate: `${month}-01T00:00:00.000Z` });
+    });
+    const rows = events.map((e) => {
+      const row = toAnalyticsRow(OPPORTUNITY_EVENTS, { envelope: e, data: e.data }, caps);
+      if (!row.ok) throw new Error(row.error.message);
+      return row;
+    });
+    const insert = (lines: string[]) => ({
+      sql: `INSERT INTO ${OPPORTUNITY_EVENTS.name} (${insertColumnNames(OPPORTUNITY_EVENTS, caps).join(', ')}) FORMAT TabSeparated\n${lines.join('')}`,
+      mayFail: true,
+    });
+    const groups = partitionGroups(rows, caps.maxPartitionsPerInsert);
+    expect(groups.map((g) => g.length)).toEqual([100, 50]);
+    const result = runChdb([
+      ...SETUP,
+      { sql: createTableDdl(OPPORTUNITY_EVENTS, caps) },
+      insert(rows.map((r) => r.line)),
+      ...groups.map(insert),
+      { sql: `SELECT toString(count()) AS n, toString(uniqExact(_partition_id)) AS partitions FROM ${OPPORTUNITY_EVENTS.name}` },
+    ]);
+    const whole = result.results[3];
+    expect(!whole.ok && whole.error).toContain('Too many partitions for single INSERT block');
+    expect(result.results.slice(4, 6).map((r) => r.ok)).toEqual([true, true]);
+    expect(rowsOf(result, 6)).toEqual([{ n: '150', partitions: '150' }]);
   });
 
   it('creates every table with its skip indexes and settings, and answers the exact queries', () => {

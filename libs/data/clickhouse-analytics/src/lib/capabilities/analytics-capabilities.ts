@@ -18,6 +18,11 @@ export interface AnalyticsCapabilities {
   exchangeTables: boolean;
   /** MergeTree settings this server knows (from system.merge_tree_settings), for modern table settings. */
   mergeTreeSettings: readonly string[];
+  /**
+   * At most this many partitions in one INSERT block (current servers refuse more, 100 by default);
+   * null where there is no such limit (18.16). A backfill batch spans years of months.
+   */
+  maxPartitionsPerInsert: number | null;
 }
 
 /** The answers of the probe queries; kept separate so chDB can answer the same probes in a test. */
@@ -26,6 +31,8 @@ export interface CapabilityProbe {
   typeFamilies: string[];
   databaseEngine: string;
   mergeTreeSettings: string[];
+  /** max_partitions_per_insert_block and throw_on_max_partitions_per_insert_block, where the server has them. */
+  insertSettings?: Record<string, string>;
 }
 
 /** MergeTree settings the modern DDL uses when the server has them. */
@@ -36,7 +43,15 @@ export const PROBE_QUERIES = {
   typeFamilies: `SELECT name FROM system.data_type_families WHERE name IN ('DateTime64', 'LowCardinality')`,
   databaseEngine: 'SELECT engine FROM system.databases WHERE name = currentDatabase()',
   mergeTreeSettings: `SELECT name FROM system.merge_tree_settings WHERE name IN (${MODERN_MERGE_TREE_SETTINGS.map((s) => `'${s}'`).join(', ')})`,
+  insertSettings: `SELECT name, value FROM system.settings WHERE name IN ('max_partitions_per_insert_block', 'throw_on_max_partitions_per_insert_block')`,
 } as const;
+
+function partitionLimit(settings: Record<string, string> = {}): number | null {
+  const limit = Number(settings.max_partitions_per_insert_block ?? 0);
+  // 0 means unlimited; throw_on_... = 0 makes the server only warn.
+  if (!Number.isFinite(limit) || limit <= 0 || settings.throw_on_max_partitions_per_insert_block === '0') return null;
+  return limit;
+}
 
 export function capabilitiesFromProbe(probe: CapabilityProbe): AnalyticsCapabilities {
   const { major } = parseClickHouseVersion(probe.version);
@@ -48,6 +63,7 @@ export function capabilitiesFromProbe(probe: CapabilityProbe): AnalyticsCapabili
     skipIndexes: major >= 20,
     exchangeTables: probe.databaseEngine === 'Atomic',
     mergeTreeSettings: probe.mergeTreeSettings,
+    maxPartitionsPerInsert: partitionLimit(probe.insertSettings),
   };
 }
 
@@ -58,12 +74,19 @@ async function column(client: ClickHouseClient, query: string, name: string): Pr
 
 export async function detectAnalyticsCapabilities(client: ClickHouseClient): Promise<AnalyticsCapabilities> {
   const server = await detectClickHouseServer(client);
-  const [typeFamilies, engines, mergeTreeSettings] = await Promise.all([
+  const [typeFamilies, engines, mergeTreeSettings, settings] = await Promise.all([
     column(client, PROBE_QUERIES.typeFamilies, 'name'),
     column(client, PROBE_QUERIES.databaseEngine, 'engine'),
     column(client, PROBE_QUERIES.mergeTreeSettings, 'name'),
+    (await client.query({ query: PROBE_QUERIES.insertSettings, format: 'JSONEachRow' })).json<{ name: string; value: string }>(),
   ]);
-  return capabilitiesFromProbe({ version: server.version, typeFamilies, databaseEngine: engines[0] ?? '', mergeTreeSettings });
+  return capabilitiesFromProbe({
+    version: server.version,
+    typeFamilies,
+    databaseEngine: engines[0] ?? '',
+    mergeTreeSettings,
+    insertSettings: Object.fromEntries(settings.map((s) => [s.name, String(s.value)])),
+  });
 }
 
 /** What the local 18.16 server answers; unit tests use it to pin the legacy DDL. */
@@ -74,4 +97,5 @@ export const LEGACY_CAPABILITIES: AnalyticsCapabilities = {
   skipIndexes: false,
   exchangeTables: false,
   mergeTreeSettings: [],
+  maxPartitionsPerInsert: null,
 };

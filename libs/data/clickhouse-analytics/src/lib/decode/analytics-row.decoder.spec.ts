@@ -39,6 +39,7 @@ describe('analyticsRowDecoder', () => {
     if (!expected.ok) throw new Error(expected.error.message);
     expect(decoded.value.line).toBe(expected.line);
     expect(decoded.value.table).toBe(OPPORTUNITY_EVENTS);
+    expect(decoded.value.partition).toBe(String(event.data?.createdAt).slice(0, 7).replace('-', ''));
     expect(decoded.value.line).toContain('\t1234.5\t');
     expect(decoded).toMatchObject({ entityType: 'Opportunity', entityId: id });
   });

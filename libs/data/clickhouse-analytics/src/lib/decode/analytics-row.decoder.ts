@@ -10,6 +10,8 @@ import { decodeEntityEnvelope } from './entity-envelope.decoder';
 export interface AnalyticsRowRecord {
   table: AnalyticsTable;
   line: string;
+  /** The month partition (YYYYMM) the line lands in. */
+  partition: string;
 }
 
 /**
@@ -35,6 +37,6 @@ export function analyticsRowDecoder(
         field: row.error.field,
       });
     }
-    return { value: { table, line: row.line }, entityType: envelope.aggregateType, entityId: envelope.aggregateId };
+    return { value: { table, line: row.line, partition: row.partition }, entityType: envelope.aggregateType, entityId: envelope.aggregateId };
   };
 }

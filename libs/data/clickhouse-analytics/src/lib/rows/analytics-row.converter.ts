@@ -4,8 +4,13 @@ import type { AnalyticsTable } from '../schema/analytics-tables';
 import { physicalColumns, type RowSource } from '../schema/column.types';
 import { encodeColumn, FieldRejection } from './tsv-values';
 
+const TSV_NULL = '\\N';
+/** Where a NULL time key (a tombstone's) lands: the key is ifNull(time, epoch). */
+const EPOCH_PARTITION = '197001';
+
 export type RowConversion =
-  | { ok: true; line: string }
+  /** `partition`: the month (YYYYMM) of the table's time column, as the table is partitioned. */
+  | { ok: true; line: string; partition: string }
   | { ok: false; error: { code: string; message: string; field: string } };
 
 /**
@@ -15,9 +20,11 @@ export type RowConversion =
  */
 export function toAnalyticsRow(table: AnalyticsTable, row: RowSource, caps: AnalyticsCapabilities): RowConversion {
   const fields: string[] = [];
+  let partition = EPOCH_PARTITION;
   for (const column of table.columns) {
     try {
       const encoded = encodeColumn(column, column.value(row), caps);
+      if (column.name === table.timeColumn && encoded[0] !== TSV_NULL) partition = encoded[0].slice(0, 4) + encoded[0].slice(5, 7);
       for (const value of encoded) fields.push(value);
     } catch (error) {
       const rejection = error instanceof FieldRejection ? error : null;
@@ -31,7 +38,7 @@ export function toAnalyticsRow(table: AnalyticsTable, row: RowSource, caps: Anal
       };
     }
   }
-  return { ok: true, line: fields.join('\t') + '\n' };
+  return { ok: true, line: fields.join('\t') + '\n', partition };
 }
 
 /** The column list an INSERT of these lines names (ingested_at is filled by the server). */

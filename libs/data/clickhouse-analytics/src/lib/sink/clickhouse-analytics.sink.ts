@@ -5,17 +5,27 @@ import type { AnalyticsCapabilities } from '../capabilities/analytics-capabiliti
 import type { AnalyticsRowRecord } from '../decode/analytics-row.decoder';
 import type { AnalyticsTable } from '../schema/analytics-tables';
 import { insertColumnNames, toAnalyticsRow } from '../rows/analytics-row.converter';
+import { partitionGroups, type PartitionedLine } from '../insert/partition-groups';
 import { insertTsv } from '../insert/tsv-insert';
 
-/** One TabSeparated INSERT per table, in parallel. */
-async function insertByTable(client: ClickHouseClient, caps: AnalyticsCapabilities, lines: Map<AnalyticsTable, string[]>): Promise<void> {
-  await Promise.all([...lines].map(([table, tableLines]) => insertTsv(client, table.name, insertColumnNames(table, caps), tableLines)));
+/**
+ * One TabSeparated INSERT per table, tables in parallel; a table's batch spanning more partitions
+ * than the server takes in one block goes in several INSERTs, one after the other.
+ */
+async function insertByTable(client: ClickHouseClient, caps: AnalyticsCapabilities, lines: Map<AnalyticsTable, PartitionedLine[]>): Promise<void> {
+  await Promise.all(
+    [...lines].map(async ([table, rows]) => {
+      for (const group of partitionGroups(rows, caps.maxPartitionsPerInsert)) {
+        await insertTsv(client, table.name, insertColumnNames(table, caps), group);
+      }
+    }),
+  );
 }
 
-function add(lines: Map<AnalyticsTable, string[]>, table: AnalyticsTable, line: string): void {
+function add(lines: Map<AnalyticsTable, PartitionedLine[]>, table: AnalyticsTable, row: PartitionedLine): void {
   const list = lines.get(table);
-  if (list) list.push(line);
-  else lines.set(table, [line]);
+  if (list) list.push(row);
+  else lines.set(table, [row]);
 }
 
 /**
@@ -30,8 +40,8 @@ export class ClickHouseRowSink implements BatchSink<AnalyticsRowRecord> {
   ) {}
 
   async write(records: ConsumedRecord<AnalyticsRowRecord>[]): Promise<SinkResult<AnalyticsRowRecord>> {
-    const lines = new Map<AnalyticsTable, string[]>();
-    for (const { value } of records) add(lines, value.table, value.line);
+    const lines = new Map<AnalyticsTable, PartitionedLine[]>();
+    for (const { value } of records) add(lines, value.table, value);
     await insertByTable(this.client, this.caps, lines);
     return { rejected: [] };
   }
@@ -50,7 +60,7 @@ export class ClickHouseAnalyticsSink implements BatchSink<EventEnvelope> {
   ) {}
 
   async write(records: ConsumedRecord<EventEnvelope>[]): Promise<SinkResult<EventEnvelope>> {
-    const lines = new Map<AnalyticsTable, string[]>();
+    const lines = new Map<AnalyticsTable, PartitionedLine[]>();
     const rejected: SinkResult<EventEnvelope>['rejected'] = [];
     for (const record of records) {
       const table = this.tableOfTopic.get(record.topic);
@@ -59,7 +69,7 @@ export class ClickHouseAnalyticsSink implements BatchSink<EventEnvelope> {
         continue;
       }
       const row = toAnalyticsRow(table, { envelope: record.value, data: record.value.data }, this.caps);
-      if (row.ok) add(lines, table, row.line);
+      if (row.ok) add(lines, table, row);
       else rejected.push({ record, error: row.error });
     }
     await insertByTable(this.client, this.caps, lines);
