@@ -8,6 +8,7 @@ export * from './lib/decode/entity-envelope.decoder';
 export * from './lib/decode/analytics-row.decoder';
 export * from './lib/insert/tsv-insert';
 export * from './lib/insert/partition-groups';
+export * from './lib/insert/partitioned-insert';
 export * from './lib/sink/clickhouse-analytics.sink';
 export * from './lib/queries/latest-state.sql';
 export * from './lib/queries/analytics.queries';

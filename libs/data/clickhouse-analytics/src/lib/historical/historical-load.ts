@@ -8,8 +8,9 @@ import { isDomainException } from '@mch/util-errors';
 import type { Logger } from '@mch/util-logger';
 import type { AnalyticsCapabilities } from '../capabilities/analytics-capabilities';
 import { analyticsTableFor, type AnalyticsTable } from '../schema/analytics-tables';
-import { insertColumnNames, toAnalyticsRow } from '../rows/analytics-row.converter';
-import { insertTsv } from '../insert/tsv-insert';
+import { toAnalyticsRow } from '../rows/analytics-row.converter';
+import { insertPartitioned } from '../insert/partitioned-insert';
+import type { PartitionedLine } from '../insert/partition-groups';
 import { copyTextRows, type CopyRow } from './copy-text.reader';
 
 export interface HistoricalRejection {
@@ -86,8 +87,8 @@ function convertChunk(
   position: string,
   caps: AnalyticsCapabilities,
   options: HistoricalLoadOptions,
-): { lines: string[]; rejected: HistoricalRejection[] } {
-  const lines: string[] = [];
+): { lines: PartitionedLine[]; rejected: HistoricalRejection[] } {
+  const lines: PartitionedLine[] = [];
   const rejected: HistoricalRejection[] = [];
   const timestamp = new Date().toISOString();
   for (const row of rows) {
@@ -120,7 +121,7 @@ function convertChunk(
       },
       caps,
     );
-    if (converted.ok) lines.push(converted.line);
+    if (converted.ok) lines.push(converted);
     else rejected.push({ entity, id, row, error: converted.error });
   }
   return { lines, rejected };
@@ -142,7 +143,6 @@ async function loadEntity(
   if (existing?.status === 'completed') return { ...result, completed: true };
   const run = await checkpoints.start(name, entity, { target: 'clickhouse', table: table.name });
   let after = run.lastProcessedId;
-  const columns = insertColumnNames(table, caps);
   try {
     let exhausted = false;
     while (!exhausted && (options.maxChunks === undefined || result.chunks < options.maxChunks)) {
@@ -152,7 +152,7 @@ async function loadEntity(
         break;
       }
       const { lines, rejected } = convertChunk(table, entity, rows, position, caps, options);
-      await insertTsv(client, table.name, columns, lines);
+      await insertPartitioned(client, table, caps, lines);
       if (rejected.length > 0) await options.onRejected(rejected);
       after = rows[rows.length - 1].id;
       // Saved only after ClickHouse accepted the chunk: a crash before this re-reads the chunk,

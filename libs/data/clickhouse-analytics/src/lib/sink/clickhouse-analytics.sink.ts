@@ -4,22 +4,13 @@ import type { BatchSink, ConsumedRecord, SinkResult } from '@mch/data-consumer-l
 import type { AnalyticsCapabilities } from '../capabilities/analytics-capabilities';
 import type { AnalyticsRowRecord } from '../decode/analytics-row.decoder';
 import type { AnalyticsTable } from '../schema/analytics-tables';
-import { insertColumnNames, toAnalyticsRow } from '../rows/analytics-row.converter';
-import { partitionGroups, type PartitionedLine } from '../insert/partition-groups';
-import { insertTsv } from '../insert/tsv-insert';
+import { toAnalyticsRow } from '../rows/analytics-row.converter';
+import type { PartitionedLine } from '../insert/partition-groups';
+import { insertPartitioned } from '../insert/partitioned-insert';
 
-/**
- * One TabSeparated INSERT per table, tables in parallel; a table's batch spanning more partitions
- * than the server takes in one block goes in several INSERTs, one after the other.
- */
+/** Tables in parallel. */
 async function insertByTable(client: ClickHouseClient, caps: AnalyticsCapabilities, lines: Map<AnalyticsTable, PartitionedLine[]>): Promise<void> {
-  await Promise.all(
-    [...lines].map(async ([table, rows]) => {
-      for (const group of partitionGroups(rows, caps.maxPartitionsPerInsert)) {
-        await insertTsv(client, table.name, insertColumnNames(table, caps), group);
-      }
-    }),
-  );
+  await Promise.all([...lines].map(([table, rows]) => insertPartitioned(client, table, caps, rows)));
 }
 
 function add(lines: Map<AnalyticsTable, PartitionedLine[]>, table: AnalyticsTable, row: PartitionedLine): void {
