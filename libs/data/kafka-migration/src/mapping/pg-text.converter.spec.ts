@@ -45,3 +45,26 @@ describe('fromPgText', () => {
     expect(() => fromPgText('uuid', 'nope', ctx)).toThrow('is not a UUID');
   });
 });
+
+describe('fromPgText timestamptz fast path', () => {
+  const ctx = { entity: 'opportunity', id: 'x', field: 'created_at' };
+  it('gives exactly what the Date path gives for PostgreSQL UTC output, over many random instants', () => {
+    let seed = 42;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 5_000; i++) {
+      const ms = Math.floor(random() * Date.UTC(2200, 0, 1)) - Date.UTC(900, 0, 1) * (random() < 0.1 ? -1 : 0);
+      const iso = new Date(ms).toISOString();
+      const micros = String(Math.floor(random() * 1_000_000)).padStart(6, '0');
+      const digits = [0, 1, 2, 3, 6][i % 5];
+      const text = `${iso.slice(0, 10)} ${iso.slice(11, 19)}${digits ? `.${micros.slice(0, digits)}` : ''}+00`;
+      const viaDate = new Date(text.replace(' ', 'T').replace(/\+00$/, '+00:00')).toISOString();
+      expect(fromPgText('timestamptz', text, ctx)).toBe(viaDate);
+    }
+  });
+
+  it('leaves other forms to the Date path', () => {
+    expect(fromPgText('timestamptz', '2026-01-02 03:04:05.678+02', ctx)).toBe('2026-01-02T01:04:05.678Z');
+    expect(fromPgText('timestamptz', '0999-01-02 03:04:05+00', ctx)).toBe('0999-01-02T03:04:05.000Z');
+    expect(() => fromPgText('timestamptz', '2026-13-02 03:04:05+00', ctx)).toThrow('is not a representable timestamp');
+  });
+});
