@@ -206,6 +206,30 @@ describe('ConsumerLoop (real Kafka and PostgreSQL)', () => {
     expect(sink.batches.flat().map((i) => i.n)).toEqual(Array.from({ length: 60 }, (_, i) => i));
   });
 
+  it('lets a batch whose time is up keep filling while another write is in flight', async () => {
+    const { topic, groupId } = await setup(1);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sink = new RecordingSink(async (call) => {
+      if (call === 1) await gate;
+      return { rejected: [] };
+    });
+    decodedCount = 0;
+    const l = loop(sink, { topics: [topic], groupId, maxBatchRecords: 1_000, maxBatchWaitMs: 300 });
+    await l.start();
+    await produce(topic, items(10));
+    await eventually('the first write to start', () => sink.calls === 1);
+    await produce(topic, items(10, 10));
+    await eventually('the second ten decoded', () => decodedCount === 20);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await produce(topic, items(10, 20));
+    await eventually('the third ten decoded', () => decodedCount === 30);
+    expect(sink.calls).toBe(1);
+    release();
+    await eventually('offsets committed to the end', async () => (await committed(groupId, topic))[0] === '30');
+    expect(sink.batches.map((b) => b.length)).toEqual([10, 20]);
+  });
+
   it('never commits a later batch after a batch failed', async () => {
     const { topic, groupId } = await setup(1);
     let release: () => void = () => undefined;

@@ -63,9 +63,10 @@ export class ConsumerLoop<T> {
     this.failed = onFailure;
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
-      sessionTimeout: 45_000,
+      maxBytesPerPartition: this.options.fetchMaxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytes: this.options.fetchMaxBytes ?? 32 * 1024 * 1024,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 5_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 45_000,
     });
     await consumer.connect();
     await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning });
@@ -100,7 +101,8 @@ export class ConsumerLoop<T> {
     // resolve), so a batch can span many fetches; only a full batch makes the fetch wait for it.
     resolveOffset(last.offset);
     if (this.pending.records.length + this.pending.rejected.length < this.options.maxBatchRecords) {
-      this.pending.timer ??= setTimeout(() => void this.flush(), this.options.maxBatchWaitMs);
+      const filling = this.pending;
+      filling.timer ??= setTimeout(() => void this.flushWhenIdle(filling), this.options.maxBatchWaitMs);
       return;
     }
     // Double buffering: a full batch is written while the next one fills, so fetching and decoding
@@ -140,6 +142,16 @@ export class ConsumerLoop<T> {
         },
       });
     }
+  }
+
+  /**
+   * A batch whose time is up is written as soon as no other write is in flight: while one is, it
+   * keeps filling, so under a backlog batches grow towards maxBatchRecords instead of queueing up
+   * as many small inserts (adaptive batching), and when idle it goes at once.
+   */
+  private async flushWhenIdle(batch: Pending<T>): Promise<void> {
+    await this.flushing;
+    if (this.pending === batch) await this.flush();
   }
 
   /** Writes the pending batch; serialised so offsets are committed in order. */

@@ -53,6 +53,12 @@ export interface ConsumerLoopOptions {
   maxWriteAttempts: number;
   deadLetterTopicFor: (topic: string) => string;
   serviceName: string;
+  /** Fetch limits (kafkajs defaults here: 32 MiB per fetch, 4 MiB per partition, 5 s wait). */
+  fetchMaxBytes?: number;
+  fetchMaxBytesPerPartition?: number;
+  fetchMaxWaitMs?: number;
+  /** The group drops a member silent this long (45 s): long enough for a slow batch write. */
+  sessionTimeoutMs?: number;
 }
 
 export interface ConsumerLoopStats {
