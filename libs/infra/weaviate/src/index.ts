@@ -1,2 +1,3 @@
 export * from './weaviate.client';
 export * from './weaviate.module';
+export * from './weaviate-rest';

@@ -1,12 +1,13 @@
 import weaviate, { type WeaviateClient } from 'weaviate-client';
 import type { WeaviateConfig } from '@mch/util-config';
+import { rememberRestBase } from './weaviate-rest';
 
 /**
  * Connects without the client's start-up checks, so a service boots while Weaviate is still
  * starting and reports it through readiness instead of crash-looping.
  */
 export async function connectWeaviate(config: WeaviateConfig): Promise<WeaviateClient> {
-  return weaviate.connectToCustom({
+  const client = await weaviate.connectToCustom({
     httpHost: config.WEAVIATE_HOST,
     httpPort: config.WEAVIATE_HTTP_PORT,
     httpSecure: config.WEAVIATE_SECURE,
@@ -17,4 +18,6 @@ export async function connectWeaviate(config: WeaviateConfig): Promise<WeaviateC
     skipInitChecks: true,
     timeout: { init: 5, query: 30, insert: 120 },
   });
+  rememberRestBase(client, `${config.WEAVIATE_SECURE ? 'https' : 'http'}://${config.WEAVIATE_HOST}:${config.WEAVIATE_HTTP_PORT}`);
+  return client;
 }
