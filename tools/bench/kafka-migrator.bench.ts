@@ -56,7 +56,7 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
       const sample = Math.min(opportunities, 5_000);
       const source = ENTITY_SOURCES.opportunity;
       const select = Object.keys(sourceColumns(source)).map((c) => `"${c}"::text AS "${c}"`).join(', ');
-      const rows = (await db.pool.query<RawRow>(`SELECT ${select} FROM opportunities ORDER BY id LIMIT $1`, [sample])).rows;
+      const rows = (await db.pool.query<RawRow>(`SELECT ${select} FROM opportunities ORDER BY opportunities.id LIMIT $1`, [sample])).rows;
       const producer = kafka.producer();
       await producer.connect();
       const topic = `bench.plan-loop.${randomUUID()}`;

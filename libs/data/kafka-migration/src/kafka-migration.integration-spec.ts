@@ -6,7 +6,7 @@ import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@
 import { createPostgresPool } from '@mch/infra-postgres';
 import { ENTITY_SOURCES, sourceColumns } from './mapping/entity-sources';
 import { mapRow, type RawRow } from './mapping/row-mapper';
-import { readChunk } from './backfill/chunk.reader';
+import { chunkSql, readChunk } from './backfill/chunk.reader';
 import { shardRange } from './backfill/key-range';
 import { runBackfill, type BackfillOptions } from './backfill/backfill.runner';
 import { createMigrationKit, envelopesOf, type MigrationKit } from './testing/migration-harness';
@@ -82,6 +82,16 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     }
     const dbOrder = (await db.pool.query<{ id: string }>('SELECT id::text AS id FROM opportunities ORDER BY id')).rows.map((r) => r.id);
     expect(keys).toEqual(dbOrder);
+  });
+
+  it('reads each chunk through the primary key index, never sorting the rest of the table', async () => {
+    await db.pool.query('ANALYZE opportunities');
+    const [middle] = (await db.pool.query<{ id: string }>('SELECT id::text AS id FROM opportunities ORDER BY opportunities.id OFFSET 700 LIMIT 1')).rows;
+    const range = shardRange(0, 1);
+    const plan = await db.pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${chunkSql(ENTITY_SOURCES.opportunity)}`, [range.lower, range.upper, middle.id, 100, null]);
+    const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).toMatch(/Index Scan using opportunities_pkey/);
+    expect(text).not.toMatch(/Sort/);
   });
 
   it('two shards together cover every row exactly once', async () => {

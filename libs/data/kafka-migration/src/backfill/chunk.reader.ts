@@ -15,6 +15,24 @@ export interface Chunk {
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
+ * The chunk query ($1 lower bound, $2 upper bound or null, $3 last key read or null, $4 limit, $5
+ * last key of a replayed chunk or null). ORDER BY names the table's column: the bare name would
+ * mean the `id::text` output column and sort the whole rest of the table for every chunk.
+ */
+export function chunkSql(source: EntitySource): string {
+  const select = Object.keys(sourceColumns(source))
+    .map((c) => `${quoteIdent(c)}::text AS ${quoteIdent(c)}`)
+    .join(', ');
+  const table = quoteIdent(source.table);
+  return `SELECT ${select} FROM ${table}
+        WHERE id >= $1::uuid AND ($2::uuid IS NULL OR id < $2::uuid) AND ($3::uuid IS NULL OR id > $3::uuid)
+          AND ($5::uuid IS NULL OR id <= $5::uuid)
+        ORDER BY ${table}.id
+        LIMIT $4
+        FOR SHARE`;
+}
+
+/**
  * Reads the next chunk in key order, as text values, and the position it is exact at.
  *
  * The rows are locked FOR SHARE and the position is taken while the locks are held: a change
@@ -34,20 +52,10 @@ export async function readChunk(
   /** Re-reading a chunk published before a crash: its last key and its recorded position. */
   replay?: { through: string; position: string },
 ): Promise<Chunk> {
-  const columns = Object.keys(sourceColumns(source));
-  const select = columns.map((c) => `${quoteIdent(c)}::text AS ${quoteIdent(c)}`).join(', ');
   const client = await pool.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-    const rows = await client.query<RawRow>(
-      `SELECT ${select} FROM ${quoteIdent(source.table)}
-        WHERE id >= $1::uuid AND ($2::uuid IS NULL OR id < $2::uuid) AND ($3::uuid IS NULL OR id > $3::uuid)
-          AND ($5::uuid IS NULL OR id <= $5::uuid)
-        ORDER BY id
-        LIMIT $4
-        FOR SHARE`,
-      [range.lower, range.upper, after, limit, replay?.through ?? null],
-    );
+    const rows = await client.query<RawRow>(chunkSql(source), [range.lower, range.upper, after, limit, replay?.through ?? null]);
     if (replay) {
       // Same rows, same position, so the same event ids as before the crash. A row changed since
       // then also has a change event at a later position, which supersedes this one downstream.

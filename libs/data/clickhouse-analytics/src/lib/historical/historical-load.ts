@@ -59,8 +59,9 @@ async function readChunk(pool: Pool, entity: MigratedEntity, after: string | nul
   const columns = Object.keys(sourceColumns(source));
   if (after !== null && !UUID.test(after)) throw new Error(`checkpoint id '${after}' is not a UUID`);
   // COPY takes no bind parameters; both interpolated values are checked above (UUID, integer).
+  // ORDER BY names the table's column: bare `id` is the id::text output column, sorted in full.
   const sql = `COPY (SELECT ${columns.map((c) => `${quote(c)}::text`).join(', ')} FROM ${quote(source.table)}
-    ${after === null ? '' : `WHERE id > '${after}'::uuid`} ORDER BY id LIMIT ${Math.trunc(limit)} FOR SHARE) TO STDOUT`;
+    ${after === null ? '' : `WHERE id > '${after}'::uuid`} ORDER BY ${quote(source.table)}.id LIMIT ${Math.trunc(limit)} FOR SHARE) TO STDOUT`;
   const client = await pool.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
