@@ -46,6 +46,20 @@ class RecordingSink implements BatchSink<Item> {
   }
 }
 
+/** A sink whose first write waits for `release()`, then succeeds (or throws `failWith`). */
+function firstWriteHeld(failWith?: Error): { sink: RecordingSink; release: () => void } {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const sink = new RecordingSink(async (call) => {
+    if (call === 1) {
+      await gate;
+      if (failWith) throw failWith;
+    }
+    return { rejected: [] };
+  });
+  return { sink, release };
+}
+
 async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -182,12 +196,7 @@ describe('ConsumerLoop (real Kafka and PostgreSQL)', () => {
 
   it('fills the next batch while one is written, and holds no more than two', async () => {
     const { topic, groupId } = await setup(1);
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const sink = new RecordingSink(async (call) => {
-      if (call === 1) await gate;
-      return { rejected: [] };
-    });
+    const { sink, release } = firstWriteHeld();
     decodedCount = 0;
     const l = loop(sink, { topics: [topic], groupId, maxBatchRecords: 20, maxBatchWaitMs: 60_000 });
     await l.start();
@@ -208,12 +217,7 @@ describe('ConsumerLoop (real Kafka and PostgreSQL)', () => {
 
   it('lets a batch whose time is up keep filling while another write is in flight', async () => {
     const { topic, groupId } = await setup(1);
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const sink = new RecordingSink(async (call) => {
-      if (call === 1) await gate;
-      return { rejected: [] };
-    });
+    const { sink, release } = firstWriteHeld();
     decodedCount = 0;
     const l = loop(sink, { topics: [topic], groupId, maxBatchRecords: 1_000, maxBatchWaitMs: 300 });
     await l.start();
@@ -232,15 +236,7 @@ describe('ConsumerLoop (real Kafka and PostgreSQL)', () => {
 
   it('never commits a later batch after a batch failed', async () => {
     const { topic, groupId } = await setup(1);
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const sink = new RecordingSink(async (call) => {
-      if (call === 1) {
-        await gate;
-        throw new Error('clickhouse unavailable');
-      }
-      return { rejected: [] };
-    });
+    const { sink, release } = firstWriteHeld(new Error('clickhouse unavailable'));
     decodedCount = 0;
     let failure: unknown;
     const l = loop(sink, { topics: [topic], groupId, maxBatchRecords: 10, maxBatchWaitMs: 60_000, maxWriteAttempts: 1 });
