@@ -10,9 +10,10 @@ export const HASH_MODULUS = 1n << 64n;
  * segment's checksum never leaves the store; it is a checksum here, not a security measure.
  */
 export function rowHash(fields: readonly CanonicalText[]): string {
-  const hash = createHash('md5');
-  for (const field of fields) hash.update(encodeCanonical(field), 'utf8');
-  return hash.digest('hex').slice(0, 16);
+  // One update of the joined encodings (the same bytes): an update per field costs more in calls.
+  let text = '';
+  for (const field of fields) text += encodeCanonical(field);
+  return createHash('md5').update(text, 'utf8').digest('hex').slice(0, 16);
 }
 
 /** The unsigned 64-bit number a row hash stands for (what the stores sum). */
