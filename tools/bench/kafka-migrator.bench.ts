@@ -36,7 +36,9 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
   const logger = createLogger({ service: 'bench', level: 'error', sink: () => undefined });
   const db = await createMigratedDatabase('bench_backfill', { load: { opportunities, seed: 5 } });
   try {
-    const app = kafkaMigratorConfigSchema.parse({ MIGRATION_RUN: `bench-${Date.now()}`, ENTITIES: 'opportunity', CAPTURE_MODE: 'logical' });
+    // Its own topics, deleted afterwards: a million events must not stay on the stack's shared ones.
+    const prefix = `bench-${Date.now()}.`;
+    const app = kafkaMigratorConfigSchema.parse({ MIGRATION_RUN: `bench-${Date.now()}`, ENTITIES: 'opportunity', CAPTURE_MODE: 'logical', TOPIC_PREFIX: prefix });
     const parts = await buildMigrator(db.pool, kafka, logger, app);
     await parts.capture.setup();
     let sizes = 0;
@@ -84,6 +86,11 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
     } finally {
       await parts.capture.teardown();
       await parts.close();
+      const admin = kafka.admin();
+      await admin.connect();
+      const own = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+      await admin.deleteTopics({ topics: own }).catch(() => undefined);
+      await admin.disconnect();
     }
   } finally {
     await db.drop();
