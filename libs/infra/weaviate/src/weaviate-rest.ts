@@ -15,8 +15,8 @@ export interface RestObject {
 /**
  * One page of a collection's objects in id order after `after` (REST cursor, `GET /v1/objects`),
  * without vectors. Reading a whole collection this way costs the client a JSON.parse per page,
- * where the gRPC client decodes every property value in JavaScript: about 6x less client CPU
- * measured on 100,000 opportunities (1.1 s against 7.2 s).
+ * where the gRPC client decodes every property value in JavaScript: on 100,000 opportunities the
+ * consistency checker's read and hash took 3.2 s of client CPU instead of 7.2 s.
  */
 export async function listObjectsAfter(
   client: WeaviateClient,
