@@ -23,6 +23,8 @@ describe('the kafka-migrator app: streamer service, backfill Job and operator co
   let db: MigratedDatabase;
   let service: ServiceProcess | undefined;
   const run = `e2e-${randomUUID().slice(0, 8)}`;
+  // Its own topics: it reads the topic to the end, and the stack's shared ones may hold millions.
+  const prefix = `${run}.`;
   let env: NodeJS.ProcessEnv;
   const kafka = createKafka(loadConfig(kafkaEnvSchema), {
     clientId: 'migrator-e2e',
@@ -31,12 +33,17 @@ describe('the kafka-migrator app: streamer service, backfill Job and operator co
 
   beforeAll(async () => {
     db = await createMigratedDatabase('migrator_app', { load: { opportunities: 300, seed: 31 } });
-    env = { ...process.env, PGDATABASE: db.name, MIGRATION_RUN: run, ENTITIES: 'opportunity,company', CAPTURE_MODE: 'logical', LOG_LEVEL: 'info' };
+    env = { ...process.env, PGDATABASE: db.name, MIGRATION_RUN: run, ENTITIES: 'opportunity,company', CAPTURE_MODE: 'logical', LOG_LEVEL: 'info', TOPIC_PREFIX: prefix };
   }, 120_000);
 
   afterAll(async () => {
     await service?.stop();
     await db?.drop();
+    const admin = kafka.admin();
+    await admin.connect();
+    const own = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    await admin.deleteTopics({ topics: own }).catch(() => undefined);
+    await admin.disconnect();
   });
 
   it('streams a change made after start, exposes metrics, backfills as a Job, and tears its capture down', async () => {
@@ -56,7 +63,7 @@ describe('the kafka-migrator app: streamer service, backfill Job and operator co
     const id = inserted.rows[0].id;
     let ours: EventEnvelope[] = [];
     await waitFor('the change on the topic', async () => {
-      const all = await readWholeTopic(kafka, ENTITY_TOPICS.opportunity.name);
+      const all = await readWholeTopic(kafka, `${prefix}${ENTITY_TOPICS.opportunity.name}`);
       ours = all.map((m) => JSON.parse(String(m.value)) as EventEnvelope).filter((e) => e.metadata.migrationRun === run);
       return ours.some((e) => e.aggregateId === id && e.metadata.operation === 'insert');
     });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { ENTITY_TOPICS } from '@mch/contracts';
 import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
 import { ENTITY_SOURCES, sourceColumns } from './mapping/entity-sources';
 import { mapRow, type RawRow } from './mapping/row-mapper';
@@ -85,7 +84,9 @@ describe.each(['logical', 'trigger'] as const)('zero loss while the monolith wri
     await writer?.stop().catch(() => undefined);
     await streamer?.stop();
     await capture?.teardown();
+    // Closed first: a live producer would re-create deleted topics on its next metadata refresh.
     await kit?.close();
+    await kit?.dropTopics();
     await db?.drop();
   });
 
@@ -118,7 +119,7 @@ describe.each(['logical', 'trigger'] as const)('zero loss while the monolith wri
     expect(writer.counts.updates).toBeGreaterThan(10);
     expect(writer.counts.deletes).toBeGreaterThan(2);
 
-    const latest = latestByKey(envelopesOf(await readWholeTopic(kit.kafka, ENTITY_TOPICS.opportunity.name), kit.run.migrationId));
+    const latest = latestByKey(envelopesOf(await readWholeTopic(kit.kafka, kit.topic('opportunity')), kit.run.migrationId));
     const rows = await currentRows(db);
     const mismatched: string[] = [];
     for (const [id, row] of rows) {
@@ -127,9 +128,9 @@ describe.each(['logical', 'trigger'] as const)('zero loss while the monolith wri
     }
     if (mismatched.length > 0) {
       const id = mismatched[0];
-      const versions = envelopesOf(await readWholeTopic(kit.kafka, ENTITY_TOPICS.opportunity.name), kit.run.migrationId).filter((e) => e.aggregateId === id);
+      const versions = envelopesOf(await readWholeTopic(kit.kafka, kit.topic('opportunity')), kit.run.migrationId).filter((e) => e.aggregateId === id);
       const errors = await db.pool.query(`SELECT error_message FROM service_processing_log WHERE migration_id = $1 LIMIT 3`, [kit.run.migrationId]);
-      const all = envelopesOf(await readWholeTopic(kit.kafka, ENTITY_TOPICS.opportunity.name), kit.run.migrationId);
+      const all = envelopesOf(await readWholeTopic(kit.kafka, kit.topic('opportunity')), kit.run.migrationId);
       const ops: Record<string, number> = {};
       for (const e of all) ops[String(e.metadata.operation)] = (ops[String(e.metadata.operation)] ?? 0) + 1;
       console.log(JSON.stringify({ stats: streamer?.stats, counts: writer.counts, ops, errors: errors.rows, versions: versions.map((v) => [v.metadata.operation, v.metadata.sourcePosition, v.data?.title]), row: rows.get(id)?.title }, null, 1));

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { ENTITY_TOPICS, deadLetterTopic } from '@mch/contracts';
 import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
 import { createPostgresPool } from '@mch/infra-postgres';
 import { ENTITY_SOURCES, sourceColumns } from './mapping/entity-sources';
@@ -12,7 +11,6 @@ import { runBackfill, type BackfillOptions } from './backfill/backfill.runner';
 import { createMigrationKit, envelopesOf, type MigrationKit } from './testing/migration-harness';
 
 const ROOT = path.resolve(__dirname, '../../../..');
-const TOPIC = ENTITY_TOPICS.opportunity.name;
 
 async function currentRows(db: MigratedDatabase): Promise<Map<string, Record<string, unknown>>> {
   const source = ENTITY_SOURCES.opportunity;
@@ -48,7 +46,9 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     kit = await createMigrationKit(db.pool);
   });
   afterEach(async () => {
+    // Closed first: a live producer would re-create deleted topics on its next metadata refresh.
     await kit?.close();
+    await kit?.dropTopics();
   });
   afterAll(async () => {
     await db?.drop();
@@ -60,7 +60,7 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     const summary = await runBackfill(deps(), options(kit));
     const expected = await currentRows(db);
     expect(summary).toMatchObject({ status: 'completed', published: expected.size, failed: 0 });
-    const envelopes = envelopesOf(await readWholeTopic(kit.kafka, TOPIC), kit.run.migrationId);
+    const envelopes = envelopesOf(await readWholeTopic(kit.kafka, kit.topic('opportunity')), kit.run.migrationId);
     expect(new Set(envelopes.map((e) => e.aggregateId)).size).toBe(expected.size);
     for (const envelope of envelopes) {
       expect(envelope.data).toEqual(expected.get(envelope.aggregateId));
@@ -98,7 +98,7 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     const shards = await Promise.all(
       [0, 1].map((index) => runBackfill(deps(), options(kit, { shard: { index, count: 2 }, owner: `shard-${index}` }))),
     );
-    const envelopes = envelopesOf(await readWholeTopic(kit.kafka, TOPIC), kit.run.migrationId);
+    const envelopes = envelopesOf(await readWholeTopic(kit.kafka, kit.topic('opportunity')), kit.run.migrationId);
     const ids = envelopes.map((e) => e.aggregateId);
     expect(ids.length).toBe(1_500);
     expect(new Set(ids).size).toBe(1_500);
@@ -138,7 +138,7 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     try {
       const summary = await runBackfill(deps(), options(kit));
       expect(summary).toMatchObject({ status: 'completed', published: 1_497, failed: 3 });
-      const letters = (await readWholeTopic(kit.kafka, deadLetterTopic('opportunity')))
+      const letters = (await readWholeTopic(kit.kafka, kit.deadLetter('opportunity')))
         .map((m) => JSON.parse(String(m.value)) as { event: { key: string }; error: { code: string; field?: string; message: string }; migrationId: string })
         .filter((l) => l.migrationId === kit.run.migrationId);
       const byId = new Map(letters.map((l) => [l.event.key, l.error]));
@@ -166,6 +166,7 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
       MIGRATION_RUN: kit.run.migrationRun,
       MIGRATION_ID: kit.run.migrationId,
       CORRELATION_ID: kit.run.correlationId,
+      TOPIC_PREFIX: kit.run.topicPrefix,
       BATCH_SIZE: '40',
       LEASE_TTL_MS: '1500',
     };
@@ -196,7 +197,7 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     const code = await new Promise<number | null>((resolve) => second.on('exit', resolve));
     expect({ code, output }).toMatchObject({ code: 0 });
 
-    const envelopes = envelopesOf(await readWholeTopic(kit.kafka, TOPIC), kit.run.migrationId);
+    const envelopes = envelopesOf(await readWholeTopic(kit.kafka, kit.topic('opportunity')), kit.run.migrationId);
     expect(new Set(envelopes.map((e) => e.aggregateId)).size).toBe(1_500);
     const byEvent = new Map<string, string>();
     const eventIdsPerKey = new Map<string, Set<string>>();

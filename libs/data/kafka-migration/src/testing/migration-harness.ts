@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
-import { ENTITY_TOPICS, type EventEnvelope, type MigratedEntity } from '@mch/contracts';
+import { ENTITY_TOPICS, deadLetterTopic, type EventEnvelope, type MigratedEntity } from '@mch/contracts';
 import { CheckpointStore } from '@mch/data-checkpoints';
 import { ProcessingLog } from '@mch/data-consumer-loop';
 import { createKafka } from '@mch/infra-kafka';
@@ -19,15 +19,30 @@ export interface MigrationKit {
   checkpoints: CheckpointStore;
   logger: Logger;
   run: MigrationRunInfo;
+  /** This kit's topic of an entity, and its dead-letter topic (behind the kit's own prefix). */
+  topic(entity: MigratedEntity): string;
+  deadLetter(entity: MigratedEntity): string;
   close(): Promise<void>;
+  /** Deletes this kit's topics (the spec that made the prefix calls it; its workers do not). */
+  dropTopics(): Promise<void>;
 }
 
-export async function createMigrationKit(pool: Pool, options: { migrationRun?: string; migrationId?: string; logger?: Logger } = {}): Promise<MigrationKit> {
+/**
+ * Topics live behind a prefix of their own (`TOPIC_PREFIX` for a worker process joining a spec's
+ * run): a spec reads its topic to the end, which on the stack's shared topics would mean every
+ * event any earlier run or benchmark left there.
+ */
+export async function createMigrationKit(
+  pool: Pool,
+  options: { migrationRun?: string; migrationId?: string; topicPrefix?: string; logger?: Logger } = {},
+): Promise<MigrationKit> {
   const logger = options.logger ?? createLogger({ service: 'kafka-migrator-test', level: 'error', sink: () => undefined });
   const kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'kafka-migrator-test', logger });
+  const prefix = options.topicPrefix ?? process.env.TOPIC_PREFIX ?? `it-${randomUUID().slice(0, 8)}.`;
+  const entities = Object.keys(ENTITY_TOPICS) as MigratedEntity[];
   const admin = kafka.admin();
   await admin.connect();
-  await ensureEntityTopics(admin, Object.keys(ENTITY_TOPICS) as MigratedEntity[]);
+  await ensureEntityTopics(admin, entities, prefix);
   await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -42,8 +57,18 @@ export async function createMigrationKit(pool: Pool, options: { migrationRun?: s
       migrationId: options.migrationId ?? randomUUID(),
       migrationRun: options.migrationRun ?? `test-${randomUUID().slice(0, 8)}`,
       correlationId: randomUUID(),
+      topicPrefix: prefix,
     },
+    topic: (entity) => `${prefix}${ENTITY_TOPICS[entity].name}`,
+    deadLetter: (entity) => `${prefix}${deadLetterTopic(entity)}`,
     close: () => producer.disconnect(),
+    dropTopics: async () => {
+      const cleaner = kafka.admin();
+      await cleaner.connect();
+      const own = (await cleaner.listTopics()).filter((t) => t.startsWith(prefix));
+      await cleaner.deleteTopics({ topics: own }).catch(() => undefined);
+      await cleaner.disconnect();
+    },
   };
 }
 
