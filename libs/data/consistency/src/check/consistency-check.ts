@@ -118,6 +118,24 @@ async function reading<T>(store: StoreName, work: () => Promise<T>): Promise<T> 
   }
 }
 
+/** A pair of either mode: a target without a source, or one whose read fails, is a failed pair naming the store. */
+async function pairGuarded(
+  entity: MigratedEntity,
+  target: TargetStore,
+  mode: CheckMode,
+  sources: EntityTargets,
+  work: (source: NonNullable<EntityTargets[TargetStore]>) => Promise<PairReport>,
+): Promise<PairReport> {
+  const source = sources[target];
+  if (!source) return failedPair(entity, target, mode, target, 'the store is not configured or did not connect');
+  try {
+    return await work(source);
+  } catch (error) {
+    const f = failure(error, target);
+    return failedPair(entity, target, mode, f.store, f.message);
+  }
+}
+
 function failure(error: unknown, fallback: StoreName): { store: StoreName; message: string } {
   if (error instanceof StoreReadError)
     return { store: error.store, message: describeError(error).replace(`${error.store}: `, '') };
@@ -336,10 +354,7 @@ export class ConsistencyChecker {
     options: ConsistencyCheckOptions,
     cutoff: Date,
   ): Promise<PairReport> {
-    const source = sources[target];
-    if (!source)
-      return failedPair(entity, target, 'content', target, 'the store is not configured or did not connect');
-    try {
+    return pairGuarded(entity, target, 'content', sources, async (source) => {
       if (target === 'kafka' || target === 'weaviate') await loads[target];
       const kafka = sources.kafka;
       // Deletes in flight are recognised from the topic: only the few extra rows wait for its read.
@@ -353,7 +368,7 @@ export class ConsistencyChecker {
         }
         return out;
       };
-      return await contentPair(
+      return contentPair(
         { entity, target, source: guarded(pg.view(source.profile)), targetView: guarded(source), deletedAt },
         {
           thresholds: options.thresholds,
@@ -363,10 +378,7 @@ export class ConsistencyChecker {
           segments: options.segments,
         },
       );
-    } catch (error) {
-      const f = failure(error, target);
-      return failedPair(entity, target, 'content', f.store, f.message);
-    }
+    });
   }
 
   private async countsOf(
@@ -377,10 +389,7 @@ export class ConsistencyChecker {
     loads: Record<'kafka' | 'weaviate', Promise<void> | null>,
     options: ConsistencyCheckOptions,
   ): Promise<PairReport> {
-    const source = sources[target];
-    if (!source)
-      return failedPair(entity, target, 'counts', target, 'the store is not configured or did not connect');
-    try {
+    return pairGuarded(entity, target, 'counts', sources, async (source) => {
       const [sourceRows, targetRows] = await Promise.all([
         reading('postgres', () => pg.count()),
         reading(target, async () => {
@@ -392,10 +401,7 @@ export class ConsistencyChecker {
         }),
       ]);
       return countPair(entity, target, sourceRows, targetRows, options.thresholds);
-    } catch (error) {
-      const f = failure(error, target);
-      return failedPair(entity, target, 'counts', f.store, f.message);
-    }
+    });
   }
 }
 
