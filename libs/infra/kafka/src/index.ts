@@ -1,2 +1,4 @@
 export * from './kafka.client';
 export * from './kafka.module';
+export * from './kafka.producer';
+export * from './kafka.topics';
