@@ -21,6 +21,7 @@ import {
 import { createClickHouseTestDatabase, opportunityData, testId } from '@mch/data-clickhouse-analytics/testing';
 import { createLogger } from '@mch/util-logger';
 import type { BenchResult } from './bench-report';
+import { createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 
 const quiet = createLogger({ service: 'bench', level: 'error', sink: () => undefined });
 const AGENCIES = ['VETERANS AFFAIRS, DEPARTMENT OF', 'DEFENSE LOGISTICS AGENCY', 'DEFENSE HEALTH AGENCY', 'INDIAN HEALTH SERVICE'];
@@ -98,8 +99,8 @@ export async function benchClickHouse(kafka: Kafka, events: number): Promise<Ben
   const topic = `bench.clickhouse.${randomUUID()}`;
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 10 }, { topic: `dlq.${topic}`, numPartitions: 1 }], waitForLeaders: true });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await createTopicsAndWait(admin, { topics: [{ topic, numPartitions: 10 }, { topic: `dlq.${topic}`, numPartitions: 1 }] });
+  const producer = createIdempotentProducer(kafka);
   await producer.connect();
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'bench-ch-'));
   const correlationId = randomUUID();

@@ -5,6 +5,7 @@ import { DEFAULT_RELAY_OPTIONS, OutboxRelay } from '@mch/data-outbox';
 import { createMigratedDatabase } from '@mch/testing-stack';
 import { createLogger } from '@mch/util-logger';
 import { inParallel, timed, type BenchResult } from './bench-report';
+import { createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 
 const quiet = createLogger({ service: 'bench', level: 'error', sink: () => undefined });
 
@@ -31,8 +32,8 @@ export async function benchEventStore(kafka: Kafka, events: number): Promise<Ben
   await admin.connect();
   const topic = `bench.eventstore.${randomUUID()}`;
   const baselineTopic = `bench.baseline.${randomUUID()}`;
-  await admin.createTopics({ topics: [topic, baselineTopic].map((t) => ({ topic: t, numPartitions: 6 })), waitForLeaders: true });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await createTopicsAndWait(admin, { topics: [topic, baselineTopic].map((t) => ({ topic: t, numPartitions: 6 })) });
+  const producer = createIdempotentProducer(kafka);
   await producer.connect();
   try {
     const ids = Array.from({ length: aggregates }, () => randomUUID());

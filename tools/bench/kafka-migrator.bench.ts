@@ -8,6 +8,7 @@ import { createMigratedDatabase } from '@mch/testing-stack';
 import { createLogger } from '@mch/util-logger';
 import { buildMigrator, kafkaMigratorConfigSchema } from '@mch/feature-kafka-migrator';
 import { timed, type BenchResult } from './bench-report';
+import { createTopicsAndWait } from '@mch/infra-kafka';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -65,7 +66,7 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
       const perfTopic = `bench.perf-test.${randomUUID()}`;
       const admin = kafka.admin();
       await admin.connect();
-      await admin.createTopics({ topics: [topic, perfTopic].map((t) => ({ topic: t, numPartitions: 10 })), waitForLeaders: true });
+      await createTopicsAndWait(admin, { topics: [topic, perfTopic].map((t) => ({ topic: t, numPartitions: 10 })) });
       const loop = await timed(async () => {
         for (const row of rows) {
           const value = JSON.stringify({ eventId: randomUUID(), eventType: 'OpportunityMigrated', aggregateId: row.id, data: row });

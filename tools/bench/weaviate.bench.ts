@@ -18,6 +18,7 @@ import { createMigratedDatabase } from '@mch/testing-stack';
 import { loadConfig, weaviateEnvSchema } from '@mch/util-config';
 import { createLogger } from '@mch/util-logger';
 import { timed, type BenchResult } from './bench-report';
+import { createTopicsAndWait } from '@mch/infra-kafka';
 
 const quiet = createLogger({ service: 'bench', level: 'error', sink: () => undefined });
 const DIMENSIONS = 256;
@@ -127,7 +128,7 @@ export async function benchWeaviate(kafka: Kafka, count: number): Promise<BenchR
   const topic = `bench.weaviate.${suffix}.opportunities`;
   const documents = `bench.weaviate.${suffix}.documents`;
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 10 }, { topic: documents, numPartitions: 5 }], waitForLeaders: true });
+    await createTopicsAndWait(admin, { topics: [{ topic, numPartitions: 10 }, { topic: documents, numPartitions: 5 }] });
     const rows = await monolithOpportunities(db.pool);
     const envelopes = rows.map((row) => indexEnvelope('opportunity', row.id, row, { operation: 'snapshot', position: 1, migrationRun: 'bench' }));
     await produceEnvelopes(kafka, topic, envelopes);

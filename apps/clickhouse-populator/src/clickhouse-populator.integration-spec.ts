@@ -7,7 +7,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { ENTITY_TOPICS, formatSourcePosition, type MigratedEntity } from '@mch/contracts';
 import { ANALYTICS_TABLES, OPPORTUNITY_EVENTS, entityTotals } from '@mch/data-clickhouse-analytics';
 import type { OutgoingMessage } from '@mch/data-kafka-migration';
-import { createKafka } from '@mch/infra-kafka';
+import { createKafka, createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
 import { createLogger } from '@mch/util-logger';
@@ -87,14 +87,13 @@ describe('clickhouse-populator service and CLI (real Kafka, ClickHouse and Postg
     ]);
     kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'populator-it', logger: quiet });
     admin = kafka.admin();
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    producer = createIdempotentProducer(kafka);
     await Promise.all([admin.connect(), producer.connect()]);
-    await admin.createTopics({
+    await createTopicsAndWait(admin, {
       topics: ENTITIES.flatMap((e) => [
         { topic: topicOf(e), numPartitions: ENTITY_TOPICS[e].partitions },
         { topic: `dlq.${topicOf(e)}`, numPartitions: 1 },
       ]),
-      waitForLeaders: true,
     });
     env = {
       ...process.env,

@@ -1,6 +1,6 @@
 import { httpStatus, startService, waitFor, type ServiceProcess } from './support/service-process';
 import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
-import { stack, type Store } from './support/stack-control';
+import { stack, stackStatus, type Store } from './support/stack-control';
 
 const SERVICES: { name: string; port: number; stores: Store[] }[] = [
   { name: 'event-store', port: 3201, stores: ['postgres', 'kafka'] },
@@ -22,14 +22,22 @@ describe('readiness of the five services follows their stores (real stores stopp
     db = await createMigratedDatabase('readiness');
     const env = { ...process.env, PGDATABASE: db.name, MIGRATION_RUN: 'readiness', CAPTURE_MODE: 'trigger', ENTITIES: 'usage_record' };
     for (const service of SERVICES) running.set(service.name, startService(service.name, service.port, env));
-    for (const service of running.values()) {
-      await waitFor(`${service.name} to be ready`, async () => (await ready(service)).status === 200, 90_000).catch(
-        (error: Error) => {
-          throw new Error(`${error.message}\n--- ${service.name} output ---\n${service.output()}`);
-        },
-      );
-    }
-  }, 180_000);
+    // Waited for together: five processes compiling and connecting on two cores start slowly when
+    // an earlier suite has left the stores busy, and one slow start must not eat the others' time.
+    const starts = await Promise.allSettled(
+      [...running.values()].map((service) =>
+        waitFor(`${service.name} to be ready`, async () => {
+          if (service.child.exitCode !== null) throw new Error(`${service.name} exited with code ${service.child.exitCode}`);
+          return (await ready(service)).status === 200;
+        }, 180_000).catch(async (error: Error) => {
+          const { body } = await ready(service);
+          throw new Error(`${error.message}; last readiness: ${JSON.stringify(body)}\n--- ${service.name} output ---\n${service.output().slice(-4_000)}`);
+        }),
+      ),
+    );
+    const failures = starts.flatMap((s) => (s.status === 'rejected' ? [String((s.reason as Error).message)] : []));
+    if (failures.length > 0) throw new Error(`${failures.join('\n\n')}\n--- stack status ---\n${stackStatus()}`);
+  }, 240_000);
 
   afterAll(async () => {
     for (const store of ['postgres', 'kafka', 'clickhouse', 'weaviate'] as Store[]) stack('up', store);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { createKafka } from '@mch/infra-kafka';
+import { createKafka, createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
 import { DomainException, ErrorCode } from '@mch/util-errors';
@@ -79,7 +79,7 @@ describe('ConsumerLoop (real Kafka and PostgreSQL)', () => {
   async function setup(partitions = 3) {
     const topic = `it.consumer-loop.${randomUUID()}`;
     topics.push(topic, `dlq.${topic}`);
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }, { topic: `dlq.${topic}`, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsAndWait(admin, { topics: [{ topic, numPartitions: partitions }, { topic: `dlq.${topic}`, numPartitions: 1 }] });
     return { topic, groupId: `it-loop-${randomUUID()}` };
   }
 
@@ -123,7 +123,7 @@ describe('ConsumerLoop (real Kafka and PostgreSQL)', () => {
   beforeAll(async () => {
     kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'consumer-loop-it', logger: quiet });
     admin = kafka.admin();
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    producer = createIdempotentProducer(kafka);
     [db] = await Promise.all([createMigratedDatabase('consumer_loop_it'), admin.connect(), producer.connect()]);
   });
   afterEach(async () => {

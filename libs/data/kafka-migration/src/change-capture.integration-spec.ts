@@ -104,12 +104,18 @@ describe.each(['logical', 'trigger'] as const)('zero loss while the monolith wri
         captureMode: mode,
         owner: 'capture-test',
         leaseTtlMs: 30_000,
-        maxRowsPerSecond: 0,
+        // Held to about two seconds for the table, so the writer's changes land among the chunks
+        // rather than after them, however the two are scheduled on a busy machine.
+        maxRowsPerSecond: 600,
         slowAckMs: 10_000,
         maxRetainedWalBytes: 512 * 1024 * 1024,
       },
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
+    const enough = Date.now() + 60_000;
+    while ((writer.counts.deletes <= 2 || writer.counts.updates <= 10 || writer.counts.inserts <= 5) && Date.now() < enough) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await writer.stop();
     await streamer.stop();
     await streamer.catchUp();

@@ -170,17 +170,23 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
       BATCH_SIZE: '40',
       LEASE_TTL_MS: '1500',
     };
-    const start = () =>
+    const start = (extra: NodeJS.ProcessEnv = {}) =>
       spawn(process.execPath, ['-r', './tools/scripts/register.js', 'libs/data/kafka-migration/src/testing/backfill.worker.ts'], {
         cwd: ROOT,
-        env,
+        env: { ...env, ...extra },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     const name = `${kit.run.migrationRun}:backfill:opportunity:0-of-1`;
-    const first = start();
-    for (let i = 0; i < 600; i++) {
+    // The first worker is held to 250 rows/s, so it is surely mid-run (about 6 s for the table)
+    // when killed, however slowly this test's own polling is scheduled on a busy machine.
+    const first = start({ MAX_ROWS_PER_SECOND: '250' });
+    let firstOutput = '';
+    first.stderr?.on('data', (c: Buffer) => (firstOutput += c.toString()));
+    const deadline = Date.now() + 120_000;
+    for (;;) {
       const state = await kit.checkpoints.get(name).catch(() => null);
       if (state && state.totalProcessed >= 300) break;
+      if (first.exitCode !== null || Date.now() > deadline) throw new Error(`the first worker never reached 300 rows: ${JSON.stringify(state)} ${firstOutput}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     first.kill('SIGKILL');

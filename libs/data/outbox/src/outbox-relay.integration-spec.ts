@@ -5,7 +5,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { PoolClient } from 'pg';
 import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
-import { createKafka } from '@mch/infra-kafka';
+import { createKafka, createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 import { createLogger } from '@mch/util-logger';
 import { writeOutbox, type OutboxMessage } from './outbox.writer';
 import { DEFAULT_RELAY_OPTIONS, OutboxRelay } from './outbox.relay';
@@ -59,7 +59,7 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
     kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'outbox-it', logger: quiet });
     admin = kafka.admin();
     await admin.connect();
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    producer = createIdempotentProducer(kafka);
     await producer.connect();
   });
   afterAll(async () => {
@@ -71,7 +71,7 @@ describe('OutboxRelay with real PostgreSQL and Kafka', () => {
 
   async function newTopic(partitions = 4): Promise<string> {
     const topic = `it.outbox.${randomUUID()}`;
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await createTopicsAndWait(admin, { topics: [{ topic, numPartitions: partitions }] });
     topics.push(topic);
     return topic;
   }

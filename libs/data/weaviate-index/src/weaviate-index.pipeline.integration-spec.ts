@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { WeaviateClient } from 'weaviate-client';
 import { ProcessingLog } from '@mch/data-consumer-loop';
-import { createKafka } from '@mch/infra-kafka';
+import { createKafka, createTopicsAndWait } from '@mch/infra-kafka';
 import { connectWeaviate } from '@mch/infra-weaviate';
 import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
 import { kafkaEnvSchema, loadConfig, weaviateEnvSchema } from '@mch/util-config';
@@ -41,9 +41,8 @@ describe('Weaviate index loop (real Kafka, Weaviate and PostgreSQL)', () => {
     kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'wvp-it', logger });
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({
+    await createTopicsAndWait(admin, {
       topics: [...Object.values(topics), `dlq.${topics.opportunity}`].map((topic) => ({ topic, numPartitions: 2 })),
-      waitForLeaders: true,
     });
     producer = kafka.producer();
     await producer.connect();

@@ -14,7 +14,7 @@ import {
   snapshotTable,
 } from '@mch/data-clickhouse-analytics';
 import { createClickHouse } from '@mch/infra-clickhouse';
-import { createKafka } from '@mch/infra-kafka';
+import { createKafka, createIdempotentProducer } from '@mch/infra-kafka';
 import { createPostgresPool } from '@mch/infra-postgres';
 import {
   clickhouseEnvSchema,
@@ -89,7 +89,7 @@ async function historicalLoad(options: Record<string, string>, env: Env, logger:
     { ...env, ...(args.entities ? { CLICKHOUSE_POPULATOR_ENTITIES: args.entities } : {}) },
   );
   const pool = createPostgresPool(config.postgres, { applicationName: `${POPULATOR_SERVICE_NAME}-cli`, max: 8 });
-  const producer = createKafka(config.kafka, { clientId: `${POPULATOR_SERVICE_NAME}-cli`, logger }).producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createIdempotentProducer(createKafka(config.kafka, { clientId: `${POPULATOR_SERVICE_NAME}-cli`, logger }));
   await producer.connect();
   try {
     return await withClickHouse(env, logger, async (client) => {

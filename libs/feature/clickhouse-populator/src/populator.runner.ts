@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { CLICKHOUSE_CLIENT } from '@mch/infra-clickhouse';
-import { KAFKA_CLIENT, KafkaAdminHandle } from '@mch/infra-kafka';
+import { KAFKA_CLIENT, KafkaAdminHandle, createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 import { PG_POOL } from '@mch/infra-postgres';
 import { ConsumerLoop, ProcessingLog, type BatchSink } from '@mch/data-consumer-loop';
 import {
@@ -66,8 +66,8 @@ export class PopulatorRunner implements OnApplicationBootstrap, OnApplicationShu
         { topic: t.deadLetter, numPartitions: 1 },
       ])
       .filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    if (missing.length > 0) await createTopicsAndWait(admin, { topics: missing });
+    this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();
     let sink: BatchSink<AnalyticsRowRecord> = new ClickHouseRowSink(this.clickhouse, caps);
     const pauseFile = this.config.CLICKHOUSE_POPULATOR_PAUSE_AFTER_WRITE_FILE;

@@ -2,7 +2,7 @@ import { Controller, Inject, type OnApplicationShutdown } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
 import type { Kafka, Producer } from 'kafkajs';
 import { EVENT_STORE_COMMANDS_TOPIC } from '@mch/contracts';
-import { KAFKA_CLIENT } from '@mch/infra-kafka';
+import { KAFKA_CLIENT, createIdempotentProducer } from '@mch/infra-kafka';
 import { EventStore } from '@mch/data-event-store';
 import { SERVICE_LOGGER } from '@mch/nest-bootstrap';
 import { CorrelationHeaders, correlationFromHeaders, runWithCorrelation } from '@mch/util-correlation';
@@ -62,7 +62,7 @@ export class EventStoreCommandsController implements OnApplicationShutdown {
 
   private getProducer(): Promise<Producer> {
     this.producer ??= (async () => {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      const producer = createIdempotentProducer(this.kafka);
       await producer.connect();
       return producer;
     })();

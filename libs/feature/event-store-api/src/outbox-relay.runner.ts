@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { PG_POOL } from '@mch/infra-postgres';
-import { KAFKA_CLIENT, KafkaAdminHandle } from '@mch/infra-kafka';
+import { KAFKA_CLIENT, KafkaAdminHandle, createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 import { OutboxRelay, DEFAULT_RELAY_OPTIONS } from '@mch/data-outbox';
 import { SERVICE_CONFIG, SERVICE_LOGGER, type LoadedServiceConfig } from '@mch/nest-bootstrap';
 import type { Logger } from '@mch/util-logger';
@@ -40,11 +40,10 @@ export class OutboxRelayRunner implements OnApplicationBootstrap, OnApplicationS
 
   private async startRelay(): Promise<void> {
     const admin = await this.admin.get();
-    await admin.createTopics({
+    await createTopicsAndWait(admin, {
       topics: [{ topic: this.config.EVENT_STORE_TOPIC, numPartitions: this.config.EVENT_STORE_TOPIC_PARTITIONS }],
-      waitForLeaders: true,
     });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();
     this.relay = new OutboxRelay(this.pool, this.producer, this.logger.child({ component: 'outbox-relay' }), {
       ...DEFAULT_RELAY_OPTIONS,

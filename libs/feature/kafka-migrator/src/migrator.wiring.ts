@@ -12,6 +12,7 @@ import {
 } from '@mch/data-kafka-migration';
 import type { Logger } from '@mch/util-logger';
 import type { KafkaMigratorConfig } from './kafka-migrator.config';
+import { createIdempotentProducer } from '@mch/infra-kafka';
 
 export interface MigratorParts {
   publisher: KafkaPublisher;
@@ -40,7 +41,7 @@ export async function buildMigrator(pool: Pool, kafka: Kafka, logger: Logger, co
   } finally {
     await admin.disconnect();
   }
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createIdempotentProducer(kafka);
   await producer.connect();
   const checkpoints = new CheckpointStore(pool);
   const mode = await chooseCaptureMode(pool, config.CAPTURE_MODE);

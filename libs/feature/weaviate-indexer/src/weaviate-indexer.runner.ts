@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import type { WeaviateClient } from 'weaviate-client';
 import { ProcessingLog } from '@mch/data-consumer-loop';
 import { createWeaviateIndexLoop, ensureIndex, indexDeadLetterTopic, type WeaviateIndexLoop } from '@mch/data-weaviate-index';
-import { KAFKA_CLIENT, KafkaAdminHandle } from '@mch/infra-kafka';
+import { KAFKA_CLIENT, KafkaAdminHandle, createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 import { PG_POOL } from '@mch/infra-postgres';
 import { WEAVIATE_CLIENT } from '@mch/infra-weaviate';
 import { SERVICE_CONFIG, SERVICE_LOGGER, type LoadedServiceConfig } from '@mch/nest-bootstrap';
@@ -80,7 +80,7 @@ export class WeaviateIndexerRunner implements OnApplicationBootstrap, OnApplicat
     this.logger.info('weaviate collections ready', { collections: results });
     await this.awaitTopics(topics);
     const targets = this.config.MIGRATION_ID ? await endOffsets(await this.admin.get(), topics) : null;
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();
     this.index = createWeaviateIndexLoop(
       {
@@ -112,7 +112,7 @@ export class WeaviateIndexerRunner implements OnApplicationBootstrap, OnApplicat
     }
     const deadLetters = topics.map(indexDeadLetterTopic).filter((t) => !existing.has(t));
     if (deadLetters.length > 0) {
-      await admin.createTopics({ topics: deadLetters.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+      await createTopicsAndWait(admin, { topics: deadLetters.map((topic) => ({ topic, numPartitions: 1 })) });
     }
   }
 

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { createKafka } from '@mch/infra-kafka';
+import { createKafka, createTopicsAndWait } from '@mch/infra-kafka';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import type { StoreName } from '@mch/infra-health';
 import { createLogger, type Logger } from '@mch/util-logger';
@@ -95,7 +95,7 @@ async function startKafkaConsumer(
       const existing = new Set(await admin.listTopics());
       const missing = consumer.topics.filter((t) => !existing.has(t.name));
       if (missing.length > 0) {
-        await admin.createTopics({ topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })), waitForLeaders: true });
+        await createTopicsAndWait(admin, { topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })) });
       }
     } finally {
       await admin.disconnect();

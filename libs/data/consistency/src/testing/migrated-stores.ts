@@ -46,6 +46,7 @@ import {
 } from '@mch/contracts';
 import { createLogger } from '@mch/util-logger';
 import type { ConsistencyStores } from '../check/consistency-check';
+import { createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 
 /**
  * Test and benchmark support: migrates the entities of a PostgreSQL database into a Kafka topic,
@@ -129,7 +130,7 @@ export async function migrateIntoStores(
   const created: string[] = [];
   const createTopic = async (name: string, partitions: number) => {
     const topic = `${topicPrefix}${name}`;
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await createTopicsAndWait(admin, { topics: [{ topic, numPartitions: partitions }] });
     created.push(topic);
     return topic;
   };
@@ -138,7 +139,7 @@ export async function migrateIntoStores(
   const entityOf = new Map(
     Object.entries(topics).map(([entity, topic]) => [topic as string, entity as MigratedEntity]),
   );
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createIdempotentProducer(kafka);
   await producer.connect();
 
   const tableOfTopic = new Map<string, AnalyticsTable>();

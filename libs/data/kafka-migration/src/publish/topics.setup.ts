@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { ENTITY_TOPICS, deadLetterTopic, type MigratedEntity } from '@mch/contracts';
+import { createTopicsAndWait } from '@mch/infra-kafka';
 
 const THIRTY_DAYS_MS = String(30 * 24 * 3600 * 1000);
 
@@ -20,8 +21,7 @@ export async function ensureEntityTopics(admin: Admin, entities: readonly Migrat
   ]);
   const missing = wanted.filter((t) => !existing.has(t.topic));
   if (missing.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
+    await createTopicsAndWait(admin, {
       topics: missing.map((t) => ({
         ...t,
         replicationFactor: replication,

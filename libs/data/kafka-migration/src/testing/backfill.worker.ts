@@ -1,5 +1,5 @@
 // A backfill process for the crash test: backfills opportunities of the database in PG* with
-// the run given in env, in small chunks, until done or killed.
+// the run given in env, in small chunks (at most MAX_ROWS_PER_SECOND when set), until done or killed.
 import { createPostgresPool } from '@mch/infra-postgres';
 import { loadConfig, postgresEnvSchema } from '@mch/util-config';
 import { runBackfill } from '../backfill/backfill.runner';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
       captureMode: 'logical',
       owner: `worker-${process.pid}`,
       leaseTtlMs: Number(process.env.LEASE_TTL_MS ?? 2_000),
-      maxRowsPerSecond: 0,
+      maxRowsPerSecond: Number(process.env.MAX_ROWS_PER_SECOND ?? 0),
       slowAckMs: 10_000,
       maxRetainedWalBytes: 0,
     },

@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { ENTITY_TOPICS, deadLetterTopic, type EventEnvelope, type MigratedEntity } from '@mch/contracts';
 import { CheckpointStore } from '@mch/data-checkpoints';
 import { ProcessingLog } from '@mch/data-consumer-loop';
-import { createKafka } from '@mch/infra-kafka';
+import { createKafka, createIdempotentProducer } from '@mch/infra-kafka';
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
 import { createLogger, type Logger } from '@mch/util-logger';
 import { KafkaPublisher } from '../publish/kafka.publisher';
@@ -44,7 +44,7 @@ export async function createMigrationKit(
   await admin.connect();
   await ensureEntityTopics(admin, entities, prefix);
   await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createIdempotentProducer(kafka);
   await producer.connect();
   const processingLog = new ProcessingLog(pool, 'kafka-migrator');
   return {

@@ -3,14 +3,14 @@
 import { kafkaEnvSchema, loadConfigSections, postgresEnvSchema } from '@mch/util-config';
 import { createLogger } from '@mch/util-logger';
 import { createPostgresPool } from '@mch/infra-postgres';
-import { createKafka } from '@mch/infra-kafka';
+import { createKafka, createIdempotentProducer } from '@mch/infra-kafka';
 import { DEFAULT_RELAY_OPTIONS, OutboxRelay } from '../outbox.relay';
 
 async function main(): Promise<void> {
   const config = loadConfigSections({ postgres: postgresEnvSchema, kafka: kafkaEnvSchema });
   const logger = createLogger({ service: `relay-worker-${process.pid}`, level: 'warn' });
   const pool = createPostgresPool(config.postgres, { applicationName: 'relay-worker', max: 2 });
-  const producer = createKafka(config.kafka, { clientId: 'relay-worker', logger }).producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createIdempotentProducer(createKafka(config.kafka, { clientId: 'relay-worker', logger }));
   await producer.connect();
   const relay = new OutboxRelay(pool, producer, logger, {
     ...DEFAULT_RELAY_OPTIONS,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { WeaviateClient } from 'weaviate-client';
-import { createKafka } from '@mch/infra-kafka';
+import { createKafka, createTopicsAndWait } from '@mch/infra-kafka';
 import { connectWeaviate } from '@mch/infra-weaviate';
 import { kafkaEnvSchema, loadConfig, weaviateEnvSchema } from '@mch/util-config';
 import type { IndexCollectionNames } from '../collections/index-collections';
@@ -33,12 +33,11 @@ export async function openIndexerTestStores(topics: IndexerTopics, names: IndexC
   const kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'weaviate-indexer-it', logger: quietLogger() });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
+  await createTopicsAndWait(admin, {
     topics: [
       { topic: topics.opportunity, numPartitions: 3 },
       { topic: topics.document, numPartitions: 2 },
     ],
-    waitForLeaders: true,
   });
   const client = await connectWeaviate(loadConfig(weaviateEnvSchema));
   const all = [topics.opportunity, topics.document];

@@ -3,10 +3,11 @@ import { createServer } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import type { EventEnvelope } from '@mch/contracts';
 import { envelopeMessage } from './monolith-events';
+import { createIdempotentProducer } from '@mch/infra-kafka';
 
 /** Sends envelopes keyed by row id (so all versions of a row share a partition, in order). */
 export async function produceEnvelopes(kafka: Kafka, topic: string, envelopes: readonly EventEnvelope[]): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createIdempotentProducer(kafka);
   await producer.connect();
   try {
     for (let i = 0; i < envelopes.length; i += 1_000) {
