@@ -8,7 +8,7 @@ import { ENTITY_TOPICS, formatSourcePosition, type MigratedEntity } from '@mch/c
 import { ANALYTICS_TABLES, OPPORTUNITY_EVENTS, entityTotals } from '@mch/data-clickhouse-analytics';
 import type { OutgoingMessage } from '@mch/data-kafka-migration';
 import { createKafka, createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
-import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
+import { createMigratedDatabase, freePort, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
 import { createLogger } from '@mch/util-logger';
 import {
@@ -103,7 +103,7 @@ describe('clickhouse-populator service and CLI (real Kafka, ClickHouse and Postg
       CLICKHOUSE_POPULATOR_GROUP_ID: groupId,
       CLICKHOUSE_POPULATOR_BATCH_ROWS: '2000',
       CLICKHOUSE_POPULATOR_BATCH_WAIT_MS: '300',
-      HTTP_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+      HTTP_PORT: String(await freePort()),
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     };

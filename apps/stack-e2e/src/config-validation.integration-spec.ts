@@ -1,10 +1,11 @@
+import { freePort } from '@mch/testing-stack';
 import { startService } from './support/service-process';
 
 describe('a service with bad configuration refuses to start and says why', () => {
   it('exits non-zero with one JSON error naming every missing or invalid variable, without secrets', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_BROKERS: 'not-a-broker', PGHOST: '' };
     delete env.PGPASSWORD;
-    const service = startService('kafka-migrator', 3299, env);
+    const service = startService('kafka-migrator', await freePort(), env);
     const code = await Promise.race([
       service.exited,
       new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000)),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
+import { createMigratedDatabase, freePort, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
 import { createKafka } from '@mch/infra-kafka';
 import { createLogger } from '@mch/util-logger';
@@ -21,7 +21,7 @@ describe('a correlation id sent to the event-store service over HTTP', () => {
     });
     admin = kafka.admin();
     await admin.connect();
-    service = startService('event-store', 3211, {
+    service = startService('event-store', await freePort(), {
       ...process.env,
       PGDATABASE: db.name,
       EVENT_STORE_TOPIC: topic,

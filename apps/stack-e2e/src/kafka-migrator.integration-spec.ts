@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ENTITY_TOPICS, type EventEnvelope } from '@mch/contracts';
-import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
+import { createMigratedDatabase, freePort, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
 import { createKafka } from '@mch/infra-kafka';
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
 import { createLogger } from '@mch/util-logger';
@@ -47,7 +47,7 @@ describe('the kafka-migrator app: streamer service, backfill Job and operator co
   });
 
   it('streams a change made after start, exposes metrics, backfills as a Job, and tears its capture down', async () => {
-    service = startService('kafka-migrator', 3221, env);
+    service = startService('kafka-migrator', await freePort(), env);
     await waitFor('migrator ready', async () => (await httpStatus(`${service?.url}/health/ready`)).status === 200, 90_000);
     await waitFor('capture set up', async () => ((await httpStatus(`${service?.url}/migration/status`)).body.mode as string) === 'logical');
 

@@ -1,13 +1,13 @@
 import { httpStatus, startService, waitFor, type ServiceProcess } from './support/service-process';
-import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
+import { createMigratedDatabase, freePort, type MigratedDatabase } from '@mch/testing-stack';
 import { stack, stackStatus, type Store } from './support/stack-control';
 
-const SERVICES: { name: string; port: number; stores: Store[] }[] = [
-  { name: 'event-store', port: 3201, stores: ['postgres', 'kafka'] },
-  { name: 'kafka-migrator', port: 3202, stores: ['postgres', 'kafka'] },
-  { name: 'clickhouse-populator', port: 3203, stores: ['postgres', 'kafka', 'clickhouse'] },
-  { name: 'weaviate-indexer', port: 3204, stores: ['postgres', 'kafka', 'weaviate'] },
-  { name: 'consistency-checker', port: 3205, stores: ['postgres', 'kafka', 'clickhouse', 'weaviate'] },
+const SERVICES: { name: string; stores: Store[] }[] = [
+  { name: 'event-store', stores: ['postgres', 'kafka'] },
+  { name: 'kafka-migrator', stores: ['postgres', 'kafka'] },
+  { name: 'clickhouse-populator', stores: ['postgres', 'kafka', 'clickhouse'] },
+  { name: 'weaviate-indexer', stores: ['postgres', 'kafka', 'weaviate'] },
+  { name: 'consistency-checker', stores: ['postgres', 'kafka', 'clickhouse', 'weaviate'] },
 ];
 
 const ready = (service: ServiceProcess) => httpStatus(`${service.url}/health/ready`);
@@ -21,7 +21,10 @@ describe('readiness of the five services follows their stores (real stores stopp
     // The services get a database of their own: the migrator installs its change capture there.
     db = await createMigratedDatabase('readiness');
     const env = { ...process.env, PGDATABASE: db.name, MIGRATION_RUN: 'readiness', CAPTURE_MODE: 'trigger', ENTITIES: 'usage_record' };
-    for (const service of SERVICES) running.set(service.name, startService(service.name, service.port, env));
+    const ports = new Set<number>();
+    while (ports.size < SERVICES.length) ports.add(await freePort());
+    const assigned = [...ports];
+    SERVICES.forEach((service, i) => running.set(service.name, startService(service.name, assigned[i], env)));
     // Waited for together: five processes compiling and connecting on two cores start slowly when
     // an earlier suite has left the stores busy, and one slow start must not eat the others' time.
     const starts = await Promise.allSettled(

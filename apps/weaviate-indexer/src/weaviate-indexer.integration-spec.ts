@@ -5,7 +5,6 @@ import type { Kafka } from 'kafkajs';
 import type { WeaviateClient } from 'weaviate-client';
 import {
   countObjects,
-  freePort,
   indexEnvelope,
   openIndexerTestStores,
   produceEnvelopes,
@@ -15,7 +14,7 @@ import {
   uniqueIndexerTopics,
   uniqueIndexNames,
 } from '@mch/data-weaviate-index/testing';
-import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
+import { createMigratedDatabase, freePort, type MigratedDatabase } from '@mch/testing-stack';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const MAIN = 'apps/weaviate-indexer/src/main.ts';

@@ -5,7 +5,6 @@ import type { ContractDocumentData, EventEnvelope, OpportunityData } from '@mch/
 import { lineageOf, mergeRequirements, opportunityProperties } from '@mch/data-weaviate-index';
 import {
   countObjects,
-  freePort,
   indexEnvelope,
   monolithContractDocuments,
   monolithOpportunities,
@@ -18,7 +17,7 @@ import {
   uniqueIndexNames,
 } from '@mch/data-weaviate-index/testing';
 import { bootstrapService } from '@mch/nest-bootstrap';
-import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
+import { createMigratedDatabase, freePort, type MigratedDatabase } from '@mch/testing-stack';
 import { weaviateIndexerService } from './run-weaviate-indexer';
 import { WeaviateIndexerRunner } from './weaviate-indexer.runner';
 

@@ -13,3 +13,4 @@ export {
 export { catalogSnapshot, type CatalogSnapshotOptions } from './lib/catalog-snapshot';
 export { createMigratedDatabase, testPostgresConfig, type MigratedDatabase } from './lib/migrated-database';
 export { readWholeTopic, type TopicMessage } from './lib/topic-reader';
+export { freePort } from './lib/free-port';
