@@ -6,23 +6,26 @@ import { createKafka } from './kafka.client';
 import { createIdempotentProducer } from './kafka.producer';
 import { createTopicsAndWait } from './kafka.topics';
 
-describe('Kafka through the project client (real broker)', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const topic = `it.kafka.roundtrip.${randomUUID()}`;
+let kafka: Kafka;
+let admin: Admin;
+const topics: string[] = [];
 
-  beforeAll(async () => {
-    kafka = createKafka(loadConfig(kafkaEnvSchema), {
-      clientId: 'infra-kafka-it',
-      logger: createLogger({ service: 'infra-kafka-it', level: 'error', sink: () => undefined }),
-    });
-    admin = kafka.admin();
-    await admin.connect();
+beforeAll(async () => {
+  kafka = createKafka(loadConfig(kafkaEnvSchema), {
+    clientId: 'infra-kafka-it',
+    logger: createLogger({ service: 'infra-kafka-it', level: 'error', sink: () => undefined }),
   });
-  afterAll(async () => {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
+  admin = kafka.admin();
+  await admin.connect();
+});
+afterAll(async () => {
+  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.disconnect();
+});
+
+describe('Kafka through the project client (real broker)', () => {
+  const topic = `it.kafka.roundtrip.${randomUUID()}`;
+  topics.push(topic);
 
   it('creates a topic with the partitions asked for', async () => {
     await createTopicsAndWait(admin, { topics: [{ topic, numPartitions: 3 }] });
@@ -67,23 +70,6 @@ describe('Kafka through the project client (real broker)', () => {
 });
 
 describe('an idempotent producer shared by concurrent callers (real broker)', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const topics: string[] = [];
-
-  beforeAll(async () => {
-    kafka = createKafka(loadConfig(kafkaEnvSchema), {
-      clientId: 'infra-kafka-concurrent-it',
-      logger: createLogger({ service: 'infra-kafka-it', level: 'error', sink: () => undefined }),
-    });
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.disconnect();
-  });
-
   // Shaped like a backfill and a change streamer sharing one producer, with a trickle of single
   // sends beside them: on kafkajs's own producer this fails with OUT_OF_ORDER_SEQUENCE_NUMBER
   // within a few rounds, and failed batches are partly written.
