@@ -57,4 +57,27 @@ describe('createTestDatabase (real PostgreSQL)', () => {
     await expect(straggler.query('SELECT 1')).rejects.toThrow();
     await straggler.end().catch(() => undefined);
   });
+
+  it('waits out a session it may not terminate (as an autovacuum worker in the database is) and then drops', async () => {
+    const db = await createTestDatabase('testing_stack_it');
+    const role = `it_other_${Date.now()}`;
+    const password = `pw-${Math.random().toString(36).slice(2)}`;
+    await db.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    const other = new Client({ ...stackPgConfig(), user: role, password, database: db.name });
+    other.on('error', () => undefined);
+    await other.connect();
+    try {
+      // FORCE refuses while this session lives (42501); it leaves after a second.
+      const leaving = new Promise((resolve) => setTimeout(resolve, 1_000)).then(() => other.end());
+      await db.drop();
+      await leaving;
+      expect(await databaseOwner(db.name)).toBeNull();
+    } finally {
+      await other.end().catch(() => undefined);
+      const admin = new Client(stackPgConfig());
+      await admin.connect();
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
+    }
+  });
 });

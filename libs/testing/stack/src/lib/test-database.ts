@@ -46,6 +46,23 @@ async function withMaintenanceClient<T>(
 }
 
 /**
+ * DROP DATABASE ... WITH (FORCE) refuses (42501) when a session in the database belongs to no role
+ * the caller may signal: one still authenticating, or an autovacuum worker, has none yet. Those
+ * are gone within moments, so the drop is retried rather than failing the suite that owned it.
+ */
+async function dropForced(client: Client, name: string, attempts = 40): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501' || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+/**
  * A fresh, uniquely named database owned by the connecting role, so each test file owns its
  * schema and data and parallel runs never see each other's rows.
  */
@@ -81,7 +98,7 @@ export async function createTestDatabase(
           [name],
         );
         await client.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1`, [name]);
-        await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+        await dropForced(client, name);
       });
     },
   };
