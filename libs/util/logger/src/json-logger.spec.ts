@@ -44,6 +44,14 @@ describe('createLogger', () => {
     expect(JSON.stringify(lines[0])).not.toMatch(/"p"|"k"|"x"/);
   });
 
+  it('redacts secret-named keys only: passed, bypass and passthrough are kept', () => {
+    const { logger, lines } = capture();
+    const secrets = { PGPASSWORD: 's1', apiKey: 's2', 'x-api-key': 's3', accessToken: 's4', client_secret: 's5', passwd: 's6', Authorization: 's7', pass: 's8' };
+    logger.info('check', { passed: true, bypass: 'rls', passthrough: 'yes', tokenizer: 'words', ...secrets });
+    expect(lines[0]).toMatchObject({ passed: true, bypass: 'rls', passthrough: 'yes' });
+    for (const key of Object.keys(secrets)) expect(lines[0]).toHaveProperty([key], '[redacted]');
+  });
+
   it('serialises errors with their code', () => {
     const { logger, lines } = capture();
     const error = Object.assign(new Error('boom'), { code: 'STORE_UNAVAILABLE' });

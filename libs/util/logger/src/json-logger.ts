@@ -20,8 +20,21 @@ export interface LoggerOptions {
 }
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-// A value under a key like these is never written, whoever passed it.
-const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|authorization|credential/i;
+// A value under a secret-named key is never written, whoever passed it. Names are matched by
+// their words, not by substrings: `passed`, `bypass` and `passthrough` are ordinary fields (a
+// check's `"passed": true` used to be redacted), while `PGPASSWORD`, `apiKey`, `x-api-key`,
+// `accessToken` and `client_secret` are secrets.
+const SECRET_WORD = /^(pass|pwd|token|tokens|secret|secrets|auth|authorization|credential|credentials|cookie)$/;
+const SECRET_JOINED = /password|passwd|passphrase|secret|apikey|accesskey|privatekey|credential|authorization|bearer/;
+
+export function isSecretKey(key: string): boolean {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  return words.some((w) => SECRET_WORD.test(w)) || SECRET_JOINED.test(words.join(''));
+}
 
 function serialise(value: unknown, depth = 0): unknown {
   if (value instanceof Error) {
@@ -38,7 +51,7 @@ function serialise(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 5) return value;
   if (Array.isArray(value)) return value.map((v) => serialise(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) ? '[redacted]' : serialise(v, depth + 1);
+  for (const [key, v] of Object.entries(value)) out[key] = isSecretKey(key) ? '[redacted]' : serialise(v, depth + 1);
   return out;
 }
 
