@@ -19,6 +19,8 @@ source "$HERE/versions.env"
 
 CACHE="${MCH_CACHE_DIR:-$HOME/.cache/medcontracthub}"
 NODE="${MCH_NODE:-node}"
+# The official Go tarball's location, when it is not on PATH.
+command -v go >/dev/null || [[ ! -x /usr/local/go/bin/go ]] || PATH="$PATH:/usr/local/go/bin"
 KUBECONFORM_DIR="$CACHE/kubeconform-$KUBECONFORM_VERSION"
 KUBECONFORM="$KUBECONFORM_DIR/kubeconform"
 
