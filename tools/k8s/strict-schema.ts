@@ -51,6 +51,27 @@ export function definitionRef(name: string): string {
   return `#/definitions/${name}`;
 }
 
+/**
+ * The API server decodes `null` in an optional field as "not set". Definitions accept null (see
+ * convertClosure), so a ref needs nothing here; an inline schema gets null added to its types.
+ */
+export function allowNull(schema: Schema): Schema {
+  if (schema.$ref !== undefined) return schema;
+  if (typeof schema.type === 'string') return { ...schema, type: [schema.type, 'null'] };
+  if (Array.isArray(schema.type))
+    return schema.type.includes('null') ? schema : { ...schema, type: [...schema.type, 'null'] };
+  for (const combinator of ['anyOf', 'oneOf']) {
+    const list = schema[combinator];
+    if (Array.isArray(list)) return { ...schema, [combinator]: [...list, { type: 'null' }] };
+  }
+  return schema;
+}
+
+/** A required field (or a list item) must not be null; refs point at nullable definitions. */
+function forbidNull(schema: Schema): Schema {
+  return schema.$ref === undefined ? schema : { allOf: [schema], not: { type: 'null' } };
+}
+
 export function toStrictSchema(node: Schema, options: ConvertOptions): Schema {
   if (typeof node.$ref === 'string') {
     if (!node.$ref.startsWith(COMPONENT_REF)) throw new Error(`unsupported $ref ${node.$ref}`);
@@ -79,13 +100,15 @@ export function toStrictSchema(node: Schema, options: ConvertOptions): Schema {
   }
   if (properties) {
     const converted: Schema = {};
+    const required = Array.isArray(node.required) ? node.required : [];
     for (const [name, child] of Object.entries(properties)) {
       if (!isSchema(child)) throw new Error(`property ${name} is not a schema`);
-      converted[name] = toStrictSchema(child, options);
+      const schema = toStrictSchema(child, options);
+      converted[name] = required.includes(name) ? forbidNull(schema) : allowNull(schema);
     }
     out.properties = converted;
   }
-  if (isSchema(node.items)) out.items = toStrictSchema(node.items, options);
+  if (isSchema(node.items)) out.items = forbidNull(toStrictSchema(node.items, options));
   if (isSchema(node.additionalProperties))
     out.additionalProperties = toStrictSchema(node.additionalProperties, options);
   else if (typeof node.additionalProperties === 'boolean')
@@ -120,7 +143,7 @@ export function convertClosure(components: Schema, rootNames: Iterable<string>):
     const source = components[name];
     if (!isSchema(source)) throw new Error(`schema ${name} is referenced but not defined`);
     const refs = new Set<string>();
-    definitions[name] = toStrictSchema(source, { refs, structural: false });
+    definitions[name] = allowNull(toStrictSchema(source, { refs, structural: false }));
     for (const ref of refs) if (definitions[ref] === undefined) pending.push(ref);
   }
   return Object.fromEntries(Object.entries(definitions).sort(([a], [b]) => a.localeCompare(b)));

@@ -126,7 +126,8 @@ describe('rendered manifests against the pinned Kubernetes and Argo Rollouts sch
         job,
         (copy) => Object.assign(copy.spec as Obj, { backoffLimit: 'three' }),
         '/spec/backoffLimit',
-        /got string, want integer/,
+        // The field is optional, so null (unset) is the other accepted value.
+        /got string, want null or integer/,
       );
     });
 
@@ -147,6 +148,16 @@ describe('rendered manifests against the pinned Kubernetes and Argo Rollouts sch
         (copy) => delete (podSpec(copy as ManifestObject).containers as Obj[])[0].name,
         '/spec/template/spec/containers/0',
         /missing property 'name'/,
+      );
+    });
+
+    it('a required field set to null', () => {
+      const job = find(production, (o) => o.kind === 'Job', 'Job');
+      expectRejected(
+        job,
+        (copy) => Object.assign((podSpec(copy as ManifestObject).containers as Obj[])[0], { name: null }),
+        '/spec/template/spec/containers/0/name',
+        /got null, want string/,
       );
     });
 
@@ -221,7 +232,7 @@ describe('rendered manifests against the pinned Kubernetes and Argo Rollouts sch
   });
 
   describe('the schemas accept what the API server accepts', () => {
-    it('int-or-string fields as a number or a name, quantities as numbers, server-defaulted fields left out', () => {
+    it('int-or-string fields as a number or a name, quantities as numbers, server-defaulted fields left out, optional fields set to null', () => {
       const objects: object[] = [
         {
           apiVersion: 'v1',
@@ -232,6 +243,8 @@ describe('rendered manifests against the pinned Kubernetes and Argo Rollouts sch
               { port: 80, targetPort: 'http' },
               { name: 'b', port: 81, targetPort: 3000 },
             ],
+            // "selector:" with nothing after it is null in YAML; the server reads null as unset.
+            selector: null,
           },
         },
         {
@@ -246,6 +259,7 @@ describe('rendered manifests against the pinned Kubernetes and Argo Rollouts sch
             template: {
               spec: {
                 restartPolicy: 'Never',
+                nodeSelector: null,
                 containers: [
                   { name: 'c', image: 'busybox', resources: { limits: { cpu: 1, memory: '64Mi' } } },
                 ],
