@@ -3,7 +3,7 @@
 #
 #   k8s-tools.sh install           build kubeconform and generate the strict schemas (cached);
 #                                  prints the path of toolchain.json (binary, schema locations, kinds)
-#   k8s-tools.sh validate [dir...] render each kustomization (default: k8s/base and both overlays)
+#   k8s-tools.sh validate [dir...] render each kustomization (default: every one under k8s/)
 #                                  with kubectl kustomize and validate every object; exit 1 on any error
 #
 # Everything comes from the Go module proxy through `go` (k8s.io/kubernetes for the API's OpenAPI
@@ -100,7 +100,13 @@ cmd_validate() {
   local toolchain dir rc=0
   toolchain=$(cmd_install)
   dir=$(dirname "$toolchain")
-  (($# > 0)) || set -- k8s/base k8s/overlays/staging k8s/overlays/production
+  if (($# == 0)); then
+    # Every Kustomization under k8s/ (Components are rendered through the overlays that include them).
+    local file
+    while IFS= read -r file; do
+      grep -qE '^kind:[[:space:]]*Component' "$ROOT/$file" || set -- "$@" "$(dirname "$file")"
+    done < <(cd "$ROOT" && find k8s -name kustomization.yaml | sort)
+  fi
   command -v kubectl >/dev/null || die "kubectl (with its built-in kustomize) is required to render the manifests"
   for kustomization in "$@"; do
     log "$kustomization"

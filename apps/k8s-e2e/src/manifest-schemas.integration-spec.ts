@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import {
   argoCreatedObjects,
   describeFailures,
+  findKustomizations,
   installSchemaToolchain,
   KubeconformResult,
   ManifestObject,
@@ -15,7 +16,9 @@ import {
   validateYaml,
 } from './manifest-schemas.validator';
 
-const KUSTOMIZATIONS = ['k8s/base', 'k8s/overlays/staging', 'k8s/overlays/production'];
+// Every Kustomization under k8s/ (a new overlay is picked up without editing this file).
+const TREE = findKustomizations('k8s');
+const KUSTOMIZATIONS = TREE.kustomizations;
 // The first run on a machine builds kubeconform and downloads the pinned sources through the Go
 // module proxy; later runs find them cached.
 const INSTALL_TIMEOUT_MS = 20 * 60_000;
@@ -52,6 +55,16 @@ describe('rendered manifests against the pinned Kubernetes and Argo Rollouts sch
   beforeAll(() => {
     toolchain = installSchemaToolchain();
   }, INSTALL_TIMEOUT_MS);
+
+  it('finds the base and both overlays, and every component is rendered by one of them', () => {
+    expect(KUSTOMIZATIONS).toEqual(
+      expect.arrayContaining(['k8s/base', 'k8s/overlays/staging', 'k8s/overlays/production']),
+    );
+    const unused = [...TREE.components].filter(([, includers]) => includers.length === 0).map(([dir]) => dir);
+    // A component no Kustomization includes is never rendered, so never validated.
+    expect(unused).toEqual([]);
+    expect(TREE.components.size).toBeGreaterThan(0);
+  });
 
   describe.each(KUSTOMIZATIONS)('%s', (kustomization) => {
     it('renders objects that all validate, each reported by kind and name', () => {
