@@ -91,8 +91,14 @@ describe('rendered manifests against the pinned Kubernetes and Argo Rollouts sch
     });
 
     it('renders nothing Argo Rollouts would turn into an invalid Job or ReplicaSet', () => {
-      const created = argoCreatedObjects(renderKustomization(kustomization).objects);
-      if (kustomization !== 'k8s/base') expect(created.length).toBeGreaterThan(0);
+      const objects = renderKustomization(kustomization).objects;
+      const created = argoCreatedObjects(objects);
+      // Counted independently: one Job per job metric of an analysis template.
+      const jobMetrics = objects
+        .filter((o) => /AnalysisTemplate$/.test(o.kind))
+        .flatMap((o) => ((o.spec as Obj).metrics ?? []) as { provider?: Obj }[])
+        .filter((m) => m.provider?.job !== undefined).length;
+      expect(created.filter((o) => o.kind === 'Job')).toHaveLength(jobMetrics);
       expect(describeFailures(validateObjects(toolchain, created))).toBe('');
     });
   });
@@ -213,6 +219,26 @@ describe('rendered manifests against the pinned Kubernetes and Argo Rollouts sch
           }),
         '/spec/metrics/0/provider',
         /additional properties 'curl' not allowed/,
+      );
+    });
+
+    it('an unknown field in a job metric volume: open in the CRD schema, caught in the Job Argo creates', () => {
+      const template = find(production, (o) => o.kind === 'AnalysisTemplate', 'AnalysisTemplate');
+      const copy = clone(template) as Obj;
+      const metric = ((copy.spec as Obj).metrics as { provider: { job?: { spec: Obj } } }[]).find(
+        (m) => m.provider.job,
+      );
+      if (!metric?.provider.job) throw new Error('the AnalysisTemplate has no job metric');
+      const pod = (metric.provider.job.spec.template as Obj).spec as Obj;
+      pod.volumes = [...((pod.volumes ?? []) as Obj[]), { name: 'scratch', emptyDirr: {} }];
+      // The Argo CRD keeps volumes free-form, so the AnalysisTemplate itself still validates...
+      expect(describeFailures([validateOne(toolchain, copy)])).toBe('');
+      // ...and only the Job Argo Rollouts would create from the metric is rejected.
+      const created = argoCreatedObjects([copy as ManifestObject]);
+      const invalid = validateObjects(toolchain, created).filter((r) => r.status !== 'statusValid');
+      expect(invalid.map((r) => r.status)).toEqual(['statusInvalid']);
+      expect(invalid[0].msg).toMatch(
+        /at '\/spec\/template\/spec\/volumes\/\d+'.*additional properties 'emptyDirr' not allowed/,
       );
     });
 
