@@ -34,7 +34,8 @@ go_env() {
     GO111MODULE=on "$@"
 }
 
-# Downloads module@version into the module cache (verified against go.sum's database) and prints
+# Downloads module@version into the module cache (checked against the Go checksum database, which
+# the go command reads through the proxy) and prints
 # its extracted directory.
 module_dir() {
   local out dir
