@@ -1,17 +1,20 @@
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { createKafka, createTopicsAndWait } from '@mch/infra-kafka';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import type { StoreName } from '@mch/infra-health';
 import { createLogger, type Logger } from '@mch/util-logger';
 import { isDomainException } from '@mch/util-errors';
+import { createApiTokenCheck } from '@mch/util-auth';
 import type { Env } from '@mch/util-config';
 import type { z } from 'zod';
+import { ApiTokenGuard } from './api-token.guard';
 import { correlationMiddleware } from './correlation.middleware';
 import { DomainExceptionHttpFilter } from './domain-exception.filter';
 import { JsonNestLogger } from './json-nest.logger';
 import { loadServiceConfig, type LoadedServiceConfig } from './service-config';
 import { ServiceRootModule } from './service-root.module';
+import { stateChangingRoutes } from './state-changing-routes';
 
 export interface ServiceDefinition {
   /** Service name: log field, Kafka client id, PostgreSQL application_name. */
@@ -52,7 +55,9 @@ function routeProcessWarnings(logger: Logger): void {
 }
 
 export async function bootstrapService(definition: ServiceDefinition, env: Env = process.env): Promise<RunningService> {
-  const config = loadServiceConfig(definition.stores, env, definition.config);
+  // A service with state-changing HTTP routes cannot start without its API token.
+  const guardedRoutes = stateChangingRoutes(definition.imports ?? []);
+  const config = loadServiceConfig(definition.stores, env, definition.config, guardedRoutes.length > 0 ? 'required' : 'optional');
   const logger = createLogger({ service: definition.name, level: config.service.LOG_LEVEL });
   routeProcessWarnings(logger);
   const app = await NestFactory.create(
@@ -62,13 +67,15 @@ export async function bootstrapService(definition: ServiceDefinition, env: Env =
   app.getHttpAdapter().getInstance().disable?.('x-powered-by');
   app.use(correlationMiddleware(logger));
   app.useGlobalFilters(new DomainExceptionHttpFilter(logger));
+  const token = config.auth.API_TOKEN;
+  app.useGlobalGuards(new ApiTokenGuard(app.get(Reflector), token ? createApiTokenCheck(token) : undefined, logger));
   app.enableShutdownHooks();
   await app.listen(config.service.HTTP_PORT, config.service.HTTP_HOST);
   const url = await app.getUrl();
   const running = { app, config, logger, url };
   if (definition.kafkaConsumer && config.kafka) void startKafkaConsumer(running, definition.name, definition.kafkaConsumer);
   await definition.afterListen?.(running);
-  logger.info('service started', { url, stores: definition.stores });
+  logger.info('service started', { url, stores: definition.stores, state_changing_routes: guardedRoutes });
   return running;
 }
 

@@ -7,6 +7,7 @@ import type { Logger } from '@mch/util-logger';
 export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.ConfigInvalid]: HttpStatus.INTERNAL_SERVER_ERROR,
   [ErrorCode.ValidationFailed]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
   [ErrorCode.NotFound]: HttpStatus.NOT_FOUND,
   [ErrorCode.ConcurrencyConflict]: HttpStatus.CONFLICT,
   [ErrorCode.StoreUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,

@@ -4,3 +4,6 @@ export * from './domain-exception.filter';
 export * from './json-nest.logger';
 export * from './service-config';
 export * from './service-root.module';
+export * from './allow-without-api-token.decorator';
+export * from './api-token.guard';
+export * from './state-changing-routes';

@@ -5,6 +5,8 @@
 export const ErrorCode = {
   ConfigInvalid: 'CONFIG_INVALID',
   ValidationFailed: 'VALIDATION_FAILED',
+  /** The request lacks a valid credential (HTTP 401). */
+  Unauthenticated: 'UNAUTHENTICATED',
   NotFound: 'NOT_FOUND',
   ConcurrencyConflict: 'CONCURRENCY_CONFLICT',
   StoreUnavailable: 'STORE_UNAVAILABLE',
