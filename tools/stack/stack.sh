@@ -44,8 +44,11 @@ ensure_credentials() {
       echo "MCH_PG_PASSWORD=$(random_secret)"
       echo "MCH_CLICKHOUSE_PASSWORD=$(random_secret)"
       echo "MCH_WEAVIATE_API_KEY=$(random_secret)"
+      echo "MCH_API_TOKEN=$(random_secret)"
     } >"$cred"
   fi
+  # A stack made before the services required API_TOKEN lacks it: add it, keep the other secrets.
+  if ! grep -q '^MCH_API_TOKEN=' "$cred"; then (umask 077; echo "MCH_API_TOKEN=$(random_secret)" >>"$cred"); fi
   # shellcheck disable=SC1090
   source "$cred"
   umask 077
@@ -66,6 +69,7 @@ export WEAVIATE_HOST=127.0.0.1
 export WEAVIATE_HTTP_PORT=$MCH_WEAVIATE_HTTP_PORT
 export WEAVIATE_GRPC_PORT=$MCH_WEAVIATE_GRPC_PORT
 export WEAVIATE_API_KEY=$MCH_WEAVIATE_API_KEY
+export API_TOKEN=$MCH_API_TOKEN
 EOF
   umask 022
 }
