@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createPostgresPool } from '@mch/infra-postgres';
-import { loadMonolith } from '@mch/monolith-fixture';
-import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
+import { applyMonolithSchema, loadMonolith } from '@mch/monolith-fixture';
+import { createTestDatabase, testPostgresConfig, type TestDatabase } from '@mch/testing-database';
 import { SCHEMA_MIGRATIONS, migrateUp, schemaMigrationDataSource } from './schema-migrations';
 
 const ROWS = Number(process.env.MCH_ONLINE_MIGRATION_ROWS ?? 1_000_000);
@@ -12,10 +12,13 @@ const ROWS = Number(process.env.MCH_ONLINE_MIGRATION_ROWS ?? 1_000_000);
  * the middle (the situation in which a plain ALTER TABLE would queue every write behind it).
  */
 describe(`schema migrations against a live monolith of ${ROWS} opportunities`, () => {
-  let db: MigratedDatabase;
+  let db: TestDatabase & { config: ReturnType<typeof testPostgresConfig> };
 
   beforeAll(async () => {
-    db = await createMigratedDatabase('online_migration', { migrations: false });
+    // Built here, not with @mch/testing-stack's createMigratedDatabase: that helper is built on this lib.
+    const database = await createTestDatabase('online_migration');
+    db = Object.assign(database, { config: testPostgresConfig(database.name) });
+    await applyMonolithSchema(db.pool);
     await loadMonolith(db.pool, { opportunities: ROWS, seed: 7 });
   }, 600_000);
   afterAll(async () => {

@@ -1,5 +1,7 @@
 import type { Pool } from 'pg';
-import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
+import { applyMonolithSchema } from '@mch/monolith-fixture';
+import { createTestDatabase, testPostgresConfig, type TestDatabase } from '@mch/testing-database';
+import type { PostgresConfig } from '@mch/util-config';
 import { SCHEMA_MIGRATIONS, migrateDown, migrateUp, schemaMigrationDataSource } from './schema-migrations';
 
 const OUR_TABLES = ['event_store', 'event_snapshots', 'event_outbox', 'service_processing_log', 'data_migration_state', 'migration_checkpoints'];
@@ -22,6 +24,23 @@ async function catalog(pool: Pool): Promise<unknown> {
   };
 }
 
+type MigratedDatabase = TestDatabase & { readonly config: PostgresConfig };
+
+/**
+ * A fresh database, with the monolith's schema when asked, and its settings in the config loader's
+ * shape. (Not @mch/testing-stack's createMigratedDatabase: that helper is built on this lib.)
+ */
+async function createDatabase(prefix: string, { monolith }: { monolith: boolean }): Promise<MigratedDatabase> {
+  const database = await createTestDatabase(prefix);
+  try {
+    if (monolith) await applyMonolithSchema(database.pool);
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  return Object.assign(database, { config: testPostgresConfig(database.name) });
+}
+
 async function withDataSource<T>(db: MigratedDatabase, work: (ds: ReturnType<typeof schemaMigrationDataSource>) => Promise<T>): Promise<T> {
   const dataSource = schemaMigrationDataSource(db.config, 'schema-migrations-it');
   await dataSource.initialize();
@@ -36,7 +55,8 @@ describe('schema migrations 016-018 on real PostgreSQL', () => {
   let db: MigratedDatabase;
 
   beforeAll(async () => {
-    db = await createMigratedDatabase('schema_migrations');
+    db = await createDatabase('schema_migrations', { monolith: true });
+    await withDataSource(db, migrateUp);
   });
   afterAll(async () => {
     await db?.drop();
@@ -96,7 +116,7 @@ describe('schema migrations on plain PostgreSQL without the auth schema', () => 
   });
 
   it('creates the event store without the auth.users reference', async () => {
-    db = await createMigratedDatabase('schema_plain', { monolith: false, migrations: false });
+    db = await createDatabase('schema_plain', { monolith: false });
     await db.pool.query(`CREATE TABLE opportunities (id uuid PRIMARY KEY, updated_at timestamptz);
                          CREATE TABLE proposals (id uuid PRIMARY KEY); CREATE TABLE contract_documents (id uuid PRIMARY KEY)`);
     expect(await withDataSource(db, migrateUp)).toHaveLength(SCHEMA_MIGRATIONS.length);
@@ -105,7 +125,7 @@ describe('schema migrations on plain PostgreSQL without the auth schema', () => 
   });
 
   it('017 refuses a database without the monolith tables, naming them', async () => {
-    const empty = await createMigratedDatabase('schema_empty', { monolith: false, migrations: false });
+    const empty = await createDatabase('schema_empty', { monolith: false });
     try {
       await expect(withDataSource(empty, migrateUp)).rejects.toThrow(
         'migration 017 needs the monolith tables; missing: opportunities, proposals, contract_documents',

@@ -1,16 +1,19 @@
+// The database helpers live in @mch/testing-database (which the specs of the libs below this one,
+// such as the schema migrations and the monolith fixture, use without a cycle); re-exported here so
+// every other spec keeps one import.
 export {
   STACK_PG_VARIABLES,
   StackConfigError,
   stackPgConfig,
   type StackPgConfig,
-} from './lib/stack-pg-config';
-export {
   createTestDatabase,
   testDatabaseName,
   type TestDatabase,
   type TestDatabaseOptions,
-} from './lib/test-database';
-export { catalogSnapshot, type CatalogSnapshotOptions } from './lib/catalog-snapshot';
-export { createMigratedDatabase, testPostgresConfig, type MigratedDatabase } from './lib/migrated-database';
+  testPostgresConfig,
+  catalogSnapshot,
+  type CatalogSnapshotOptions,
+} from '@mch/testing-database';
+export { createMigratedDatabase, type MigratedDatabase } from './lib/migrated-database';
 export { readWholeTopic, type TopicMessage } from './lib/topic-reader';
 export { freePort } from './lib/free-port';

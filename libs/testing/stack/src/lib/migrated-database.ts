@@ -1,25 +1,11 @@
 import type { PostgresConfig } from '@mch/util-config';
 import { applyMonolithSchema, loadMonolith } from '@mch/monolith-fixture';
 import { migrateUp, schemaMigrationDataSource } from '@mch/data-schema-migrations';
-import { stackPgConfig } from './stack-pg-config';
-import { createTestDatabase, type TestDatabase } from './test-database';
+import { createTestDatabase, testPostgresConfig, type TestDatabase } from '@mch/testing-database';
 
 export interface MigratedDatabase extends TestDatabase {
   /** Settings for the project's own clients (libpq names) pointing at this database. */
   readonly config: PostgresConfig;
-}
-
-/** The settings of a test database in the shape the project's config loader produces. */
-export function testPostgresConfig(database: string): PostgresConfig {
-  const stack = stackPgConfig();
-  return {
-    PGHOST: stack.host,
-    PGPORT: stack.port,
-    PGUSER: stack.user,
-    PGPASSWORD: stack.password,
-    PGDATABASE: database,
-    PG_POOL_MAX: 10,
-  };
 }
 
 /**
