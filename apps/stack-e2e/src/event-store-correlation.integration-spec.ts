@@ -4,7 +4,7 @@ import { createMigratedDatabase, freePort, readWholeTopic, type MigratedDatabase
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
 import { createKafka } from '@mch/infra-kafka';
 import { createLogger } from '@mch/util-logger';
-import { httpStatus, startService, waitFor, type ServiceProcess } from './support/service-process';
+import { TEST_API_TOKEN, bearer, httpStatus, startService, waitFor, type ServiceProcess } from './support/service-process';
 
 describe('a correlation id sent to the event-store service over HTTP', () => {
   let db: MigratedDatabase;
@@ -26,6 +26,7 @@ describe('a correlation id sent to the event-store service over HTTP', () => {
       PGDATABASE: db.name,
       EVENT_STORE_TOPIC: topic,
       OUTBOX_RELAY_POLL_MS: '50',
+      API_TOKEN: TEST_API_TOKEN,
       LOG_LEVEL: 'info',
     });
     await waitFor('event-store ready', async () => (await httpStatus(`${service.url}/health/ready`)).status === 200, 90_000);
@@ -43,7 +44,7 @@ describe('a correlation id sent to the event-store service over HTTP', () => {
     const aggregateId = randomUUID();
     const response = await fetch(`${service.url}/streams/${aggregateId}/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+      headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId, ...bearer() },
       body: JSON.stringify({
         aggregateType: 'Opportunity',
         expectedVersion: 'no_stream',

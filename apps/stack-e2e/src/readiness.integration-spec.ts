@@ -1,4 +1,4 @@
-import { httpStatus, startService, waitFor, type ServiceProcess } from './support/service-process';
+import { TEST_API_TOKEN, httpStatus, startService, waitFor, type ServiceProcess } from './support/service-process';
 import { createMigratedDatabase, freePort, type MigratedDatabase } from '@mch/testing-stack';
 import { stack, stackStatus, type Store } from './support/stack-control';
 
@@ -21,7 +21,7 @@ describe('readiness of the five services follows their stores (real stores stopp
   beforeAll(async () => {
     // The services get a database of their own: the migrator installs its change capture there.
     db = await createMigratedDatabase('readiness');
-    const env = { ...process.env, PGDATABASE: db.name, MIGRATION_RUN: 'readiness', CAPTURE_MODE: 'trigger', ENTITIES: 'usage_record' };
+    const env = { ...process.env, PGDATABASE: db.name, MIGRATION_RUN: 'readiness', CAPTURE_MODE: 'trigger', ENTITIES: 'usage_record', API_TOKEN: TEST_API_TOKEN };
     const ports = new Set<number>();
     while (ports.size < SERVICES.length) ports.add(await freePort());
     const assigned = [...ports];

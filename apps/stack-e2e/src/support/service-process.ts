@@ -1,7 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 export const WORKSPACE_ROOT = path.resolve(__dirname, '../../../..');
+
+/**
+ * The API token the services under test get (API_TOKEN) and the specs send: made per run, so no
+ * spec depends on, or could leak, the stack's own token.
+ */
+export const TEST_API_TOKEN = randomBytes(24).toString('hex');
+export const bearer = (token = TEST_API_TOKEN) => ({ authorization: `Bearer ${token}` });
 
 export interface ServiceProcess {
   name: string;

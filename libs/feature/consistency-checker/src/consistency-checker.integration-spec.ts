@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import type { WeaviateClient } from 'weaviate-client';
@@ -16,6 +17,8 @@ import { ExitCode, runConsistencyCommand } from './consistency.cli';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const logger = createLogger({ service: 'consistency-checker-it', level: 'error', sink: () => undefined });
+/** POST /consistency/runs changes state: the service requires this bearer token (API_TOKEN). */
+const API_TOKEN = randomBytes(24).toString('hex');
 
 function runCli(args: string[], env: Env): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -79,7 +82,7 @@ describe('consistency-checker service and Job (real stores)', () => {
           config: consistencyCheckerConfigSchema,
           imports: [ConsistencyCheckerModule],
         },
-        { ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', CONSISTENCY_INTERVAL_SECONDS: '0' },
+        { ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', CONSISTENCY_INTERVAL_SECONDS: '0', API_TOKEN },
       );
     }, 60_000);
     afterAll(async () => {
@@ -90,7 +93,7 @@ describe('consistency-checker service and Job (real stores)', () => {
       expect((await fetch(`${service.url}/consistency/report`)).status).toBe(404);
       const trigger = await fetch(`${service.url}/consistency/runs`, {
         method: 'POST',
-        headers: { 'x-correlation-id': '7f0e6a4c-1d2b-4c3a-9e8f-0a1b2c3d4e5f' },
+        headers: { 'x-correlation-id': '7f0e6a4c-1d2b-4c3a-9e8f-0a1b2c3d4e5f', authorization: `Bearer ${API_TOKEN}` },
       });
       expect({ status: trigger.status, body: await trigger.json() }).toEqual({
         status: 202,
