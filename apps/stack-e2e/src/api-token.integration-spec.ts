@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createMigratedDatabase, freePort, type MigratedDatabase } from '@mch/testing-stack';
-import { TEST_API_TOKEN, bearer, httpStatus, startService, waitFor, type ServiceProcess } from './support/service-process';
+import {
+  TEST_API_TOKEN,
+  bearer,
+  httpStatus,
+  startService,
+  waitFor,
+  type ServiceProcess,
+} from './support/service-process';
 
 /**
  * Who may call what, against the services as their containers run them (own process, config
@@ -13,10 +20,17 @@ describe('state-changing endpoints require the API token; health, metrics and re
   let checker: ServiceProcess;
 
   const waitReady = (service: ServiceProcess) =>
-    waitFor(`${service.name} ready`, async () => {
-      if (service.child.exitCode !== null) throw new Error(`${service.name} exited ${service.child.exitCode}:\n${service.output().slice(-3_000)}`);
-      return (await httpStatus(`${service.url}/health/ready`)).status === 200;
-    }, 180_000);
+    waitFor(
+      `${service.name} ready`,
+      async () => {
+        if (service.child.exitCode !== null)
+          throw new Error(
+            `${service.name} exited ${service.child.exitCode}:\n${service.output().slice(-3_000)}`,
+          );
+        return (await httpStatus(`${service.url}/health/ready`)).status === 200;
+      },
+      180_000,
+    );
 
   beforeAll(async () => {
     db = await createMigratedDatabase('api_token');
@@ -51,7 +65,8 @@ describe('state-changing endpoints require the API token; health, metrics and re
       }),
     });
   const rows = async (aggregateId: string) =>
-    (await db.pool.query('SELECT count(*)::int AS n FROM event_store WHERE aggregate_id = $1', [aggregateId])).rows[0].n as number;
+    (await db.pool.query('SELECT count(*)::int AS n FROM event_store WHERE aggregate_id = $1', [aggregateId]))
+      .rows[0].n as number;
 
   it.each([
     ['no token', {}, 'requires the header Authorization: Bearer <API_TOKEN>'],
@@ -59,17 +74,29 @@ describe('state-changing endpoints require the API token; health, metrics and re
     ['a token one character short', bearer(TEST_API_TOKEN.slice(0, -1)), 'not valid'],
     ['the token with a character more', bearer(`${TEST_API_TOKEN}a`), 'not valid'],
     ['the token under another scheme', { authorization: `Basic ${TEST_API_TOKEN}` }, "not 'Bearer <token>'"],
-  ])('event-store refuses an append with %s: 401 in the services error format, nothing appended', async (_, headers, words) => {
-    const aggregateId = randomUUID();
-    const correlationId = randomUUID();
-    const response = await append(aggregateId, { ...headers, 'x-correlation-id': correlationId });
-    expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
-    const body = (await response.json()) as { code: string; message: string; details: { field: string }; correlationId: string };
-    expect(body).toMatchObject({ code: 'UNAUTHENTICATED', details: { field: 'Authorization' }, correlationId });
-    expect(body.message).toContain(words);
-    expect(await rows(aggregateId)).toBe(0);
-  });
+  ])(
+    'event-store refuses an append with %s: 401 in the services error format, nothing appended',
+    async (_, headers, words) => {
+      const aggregateId = randomUUID();
+      const correlationId = randomUUID();
+      const response = await append(aggregateId, { ...headers, 'x-correlation-id': correlationId });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
+      const body = (await response.json()) as {
+        code: string;
+        message: string;
+        details: { field: string };
+        correlationId: string;
+      };
+      expect(body).toMatchObject({
+        code: 'UNAUTHENTICATED',
+        details: { field: 'Authorization' },
+        correlationId,
+      });
+      expect(body.message).toContain(words);
+      expect(await rows(aggregateId)).toBe(0);
+    },
+  );
 
   it('event-store appends with the right token, and serves reads without one', async () => {
     const aggregateId = randomUUID();
@@ -83,11 +110,19 @@ describe('state-changing endpoints require the API token; health, metrics and re
   });
 
   it('consistency-checker starts a run only with the right token; its reports, history and metrics stay open', async () => {
-    const trigger = (headers: Record<string, string>) => fetch(`${checker.url}/consistency/runs`, { method: 'POST', headers });
-    for (const headers of [{}, bearer('0'.repeat(TEST_API_TOKEN.length)), bearer(TEST_API_TOKEN.slice(0, 32))]) {
+    const trigger = (headers: Record<string, string>) =>
+      fetch(`${checker.url}/consistency/runs`, { method: 'POST', headers });
+    for (const headers of [
+      {},
+      bearer('0'.repeat(TEST_API_TOKEN.length)),
+      bearer(TEST_API_TOKEN.slice(0, 32)),
+    ]) {
       const refused = await trigger(headers);
       expect(refused.status).toBe(401);
-      expect(await refused.json()).toMatchObject({ code: 'UNAUTHENTICATED', details: { field: 'Authorization' } });
+      expect(await refused.json()).toMatchObject({
+        code: 'UNAUTHENTICATED',
+        details: { field: 'Authorization' },
+      });
     }
     const history = async () => (await (await fetch(`${checker.url}/consistency/runs`)).json()) as unknown[];
     expect(await history()).toEqual([]);
@@ -121,23 +156,30 @@ describe('state-changing endpoints require the API token; health, metrics and re
   it.each([
     ['without API_TOKEN', undefined, 'API_TOKEN is missing'],
     ['with a 31-character API_TOKEN', 'x'.repeat(31), 'API_TOKEN is invalid: must be at least 32 characters'],
-  ])('event-store refuses to start %s, with one JSON error line naming it', async (_, token, words) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PGDATABASE: db.name, OUTBOX_RELAY_ENABLED: 'false' };
-    delete env.API_TOKEN;
-    if (token) env.API_TOKEN = token;
-    const service = startService('event-store', await freePort(), env);
-    const code = await Promise.race([service.exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000))]);
-    await service.stop();
-    expect(code).toBe(1);
-    const errors = service
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { level: string; msg: string; code?: string })
-      .filter((l) => l.level === 'error');
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ code: 'CONFIG_INVALID' });
-    expect(errors[0].msg).toContain(words);
-    if (token) expect(service.output()).not.toContain(token);
-  }, 90_000);
+  ])(
+    'event-store refuses to start %s, with one JSON error line naming it',
+    async (_, token, words) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, PGDATABASE: db.name, OUTBOX_RELAY_ENABLED: 'false' };
+      delete env.API_TOKEN;
+      if (token) env.API_TOKEN = token;
+      const service = startService('event-store', await freePort(), env);
+      const code = await Promise.race([
+        service.exited,
+        new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000)),
+      ]);
+      await service.stop();
+      expect(code).toBe(1);
+      const errors = service
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: string; msg: string; code?: string })
+        .filter((l) => l.level === 'error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ code: 'CONFIG_INVALID' });
+      expect(errors[0].msg).toContain(words);
+      if (token) expect(service.output()).not.toContain(token);
+    },
+    90_000,
+  );
 });

@@ -33,7 +33,12 @@ class ThingsModule {}
 const definition = { name: 'guard-spec', stores: [] as const, imports: [ThingsModule] };
 
 async function start(env: Record<string, string>): Promise<RunningService> {
-  return bootstrapService(definition, { HTTP_PORT: String(await freePort()), HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'debug', ...env });
+  return bootstrapService(definition, {
+    HTTP_PORT: String(await freePort()),
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
 }
 
 describe('ApiTokenGuard (a real service over HTTP)', () => {
@@ -41,7 +46,10 @@ describe('ApiTokenGuard (a real service over HTTP)', () => {
   const call = (method: string, path: string, authorization?: string) =>
     fetch(`${service.url}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', ...(authorization === undefined ? {} : { authorization }) },
+      headers: {
+        'content-type': 'application/json',
+        ...(authorization === undefined ? {} : { authorization }),
+      },
       body: method === 'GET' || method === 'HEAD' ? undefined : JSON.stringify({ name: 'x' }),
     });
 
@@ -63,16 +71,19 @@ describe('ApiTokenGuard (a real service over HTTP)', () => {
     ['a shorter token', `Bearer ${TOKEN.slice(0, -1)}`, 'not valid'],
     ['a longer token', `Bearer ${TOKEN}0`, 'not valid'],
     ['another scheme', `Basic ${TOKEN}`, "not 'Bearer <token>'"],
-  ])('refuses a POST with %s: 401 in the services error format, nothing done', async (_, authorization, words) => {
-    const response = await call('POST', '/things', authorization);
-    expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ code: 'UNAUTHENTICATED', details: { field: 'Authorization' } });
-    expect(body.message).toContain(words);
-    expect(body.correlationId).toBe(response.headers.get('x-correlation-id'));
-    expect(await (await call('GET', '/things')).json()).toEqual([]);
-  });
+  ])(
+    'refuses a POST with %s: 401 in the services error format, nothing done',
+    async (_, authorization, words) => {
+      const response = await call('POST', '/things', authorization);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ code: 'UNAUTHENTICATED', details: { field: 'Authorization' } });
+      expect(body.message).toContain(words);
+      expect(body.correlationId).toBe(response.headers.get('x-correlation-id'));
+      expect(await (await call('GET', '/things')).json()).toEqual([]);
+    },
+  );
 
   it('refuses PUT and DELETE without the token too', async () => {
     expect((await call('PUT', '/things/1')).status).toBe(401);
@@ -97,7 +108,10 @@ describe('ApiTokenGuard (a real service over HTTP)', () => {
 
 describe('a service with state-changing routes and no API_TOKEN', () => {
   it('refuses to start, naming API_TOKEN as a configuration error', async () => {
-    await expect(start({})).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: 'Invalid configuration: API_TOKEN is missing' });
+    await expect(start({})).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: 'Invalid configuration: API_TOKEN is missing',
+    });
     await expect(start({ API_TOKEN: 'too-short' })).rejects.toMatchObject({
       message: 'Invalid configuration: API_TOKEN is invalid: must be at least 32 characters',
     });
@@ -111,7 +125,10 @@ describe('a route the boot could not see (a module imported as a Promise) on a s
       { HTTP_PORT: String(await freePort()), HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error' },
     );
     try {
-      const refused = await fetch(`${service.url}/things`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+      const refused = await fetch(`${service.url}/things`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
       expect(refused.status).toBe(401);
       expect(((await refused.json()) as { message: string }).message).toContain('no API_TOKEN configured');
       expect((await fetch(`${service.url}/things`)).status).toBe(200);

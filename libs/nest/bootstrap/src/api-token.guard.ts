@@ -29,7 +29,10 @@ export class ApiTokenGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<Request>();
     if (SAFE_HTTP_METHODS.has(request.method.toUpperCase())) return true;
-    const optOut = this.reflector.getAllAndOverride<string | undefined>(ALLOW_WITHOUT_API_TOKEN, [context.getHandler(), context.getClass()]);
+    const optOut = this.reflector.getAllAndOverride<string | undefined>(ALLOW_WITHOUT_API_TOKEN, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (optOut !== undefined) return true;
 
     const response = context.switchToHttp().getResponse<Response>();
@@ -37,17 +40,30 @@ export class ApiTokenGuard implements CanActivate {
       // Boot requires API_TOKEN for every route it can see; this is a route it could not (fail closed).
       if (!this.warnedUnconfigured) {
         this.warnedUnconfigured = true;
-        this.logger.warn('state-changing request refused: API_TOKEN is not configured for this service', { method: request.method, path: request.path });
+        this.logger.warn('state-changing request refused: API_TOKEN is not configured for this service', {
+          method: request.method,
+          path: request.path,
+        });
       }
       response.setHeader('WWW-Authenticate', 'Bearer');
-      throw new DomainException(ErrorCode.Unauthenticated, 'this service has no API_TOKEN configured, so it accepts no state-changing request', {
-        field: 'Authorization',
-      });
+      throw new DomainException(
+        ErrorCode.Unauthenticated,
+        'this service has no API_TOKEN configured, so it accepts no state-changing request',
+        {
+          field: 'Authorization',
+        },
+      );
     }
     const verdict = this.check(request.headers.authorization);
     if (verdict.ok) return true;
     // RFC 6750 §3: a challenge on every 401; error="invalid_token" only when a token was presented.
-    response.setHeader('WWW-Authenticate', verdict.reason === 'mismatch' ? 'Bearer error="invalid_token"' : 'Bearer');
-    throw new DomainException(ErrorCode.Unauthenticated, describeApiTokenRefusal(verdict.reason), { field: 'Authorization', reason: verdict.reason });
+    response.setHeader(
+      'WWW-Authenticate',
+      verdict.reason === 'mismatch' ? 'Bearer error="invalid_token"' : 'Bearer',
+    );
+    throw new DomainException(ErrorCode.Unauthenticated, describeApiTokenRefusal(verdict.reason), {
+      field: 'Authorization',
+      reason: verdict.reason,
+    });
   }
 }

@@ -1,4 +1,16 @@
-import { All, Controller, Delete, Get, Head, Module, Options, Patch, Post, Put, forwardRef } from '@nestjs/common';
+import {
+  All,
+  Controller,
+  Delete,
+  Get,
+  Head,
+  Module,
+  Options,
+  Patch,
+  Post,
+  Put,
+  forwardRef,
+} from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { AllowWithoutApiToken } from './allow-without-api-token.decorator';
 import { stateChangingRoutes } from './state-changing-routes';

@@ -17,7 +17,10 @@ describe('createApiTokenCheck', () => {
   });
 
   it('refuses another scheme, a bare token, an empty bearer or two values as malformed', () => {
-    expect(check(`Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}`)).toEqual({ ok: false, reason: 'malformed' });
+    expect(check(`Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}`)).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
     expect(check(TOKEN)).toEqual({ ok: false, reason: 'malformed' });
     expect(check('Bearer ')).toEqual({ ok: false, reason: 'malformed' });
     expect(check(`Bearer ${TOKEN} extra`)).toEqual({ ok: false, reason: 'malformed' });

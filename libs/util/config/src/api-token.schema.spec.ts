@@ -16,14 +16,18 @@ function messageOf(fn: () => unknown): string {
 
 describe('API_TOKEN', () => {
   it('is required where the service serves state-changing endpoints, and named with the other problems', () => {
-    const message = messageOf(() => loadConfigSections({ auth: apiTokenEnvSchema, other: optionalApiTokenEnvSchema }, { API_TOKEN: '' }));
+    const message = messageOf(() =>
+      loadConfigSections({ auth: apiTokenEnvSchema, other: optionalApiTokenEnvSchema }, { API_TOKEN: '' }),
+    );
     expect(message).toBe('Invalid configuration: API_TOKEN is missing');
   });
 
   it('accepts a token of the minimum length and base64 padding', () => {
     const min = 'x'.repeat(API_TOKEN_MIN_LENGTH);
     expect(loadConfigSections({ auth: apiTokenEnvSchema }, { API_TOKEN: min }).auth.API_TOKEN).toBe(min);
-    expect(loadConfigSections({ auth: apiTokenEnvSchema }, { API_TOKEN: `${TOKEN}+/==` }).auth.API_TOKEN).toBe(`${TOKEN}+/==`);
+    expect(
+      loadConfigSections({ auth: apiTokenEnvSchema }, { API_TOKEN: `${TOKEN}+/==` }).auth.API_TOKEN,
+    ).toBe(`${TOKEN}+/==`);
   });
 
   it('refuses a short token, naming the limit and not echoing the value', () => {
@@ -34,17 +38,21 @@ describe('API_TOKEN', () => {
   });
 
   it('refuses a token with a trailing newline or a space (it could never be sent as a bearer token)', () => {
-    expect(messageOf(() => loadConfigSections({ auth: apiTokenEnvSchema }, { API_TOKEN: `${TOKEN}\n` }))).toContain(
-      'API_TOKEN is invalid: must be one bearer token',
-    );
-    expect(messageOf(() => loadConfigSections({ auth: optionalApiTokenEnvSchema }, { API_TOKEN: `${TOKEN} x` }))).toContain(
-      'API_TOKEN is invalid: must be one bearer token',
-    );
+    expect(
+      messageOf(() => loadConfigSections({ auth: apiTokenEnvSchema }, { API_TOKEN: `${TOKEN}\n` })),
+    ).toContain('API_TOKEN is invalid: must be one bearer token');
+    expect(
+      messageOf(() => loadConfigSections({ auth: optionalApiTokenEnvSchema }, { API_TOKEN: `${TOKEN} x` })),
+    ).toContain('API_TOKEN is invalid: must be one bearer token');
   });
 
   it('is optional elsewhere: unset or empty means none', () => {
     expect(loadConfigSections({ auth: optionalApiTokenEnvSchema }, {}).auth.API_TOKEN).toBeUndefined();
-    expect(loadConfigSections({ auth: optionalApiTokenEnvSchema }, { API_TOKEN: '' }).auth.API_TOKEN).toBeUndefined();
-    expect(loadConfigSections({ auth: optionalApiTokenEnvSchema }, { API_TOKEN: TOKEN }).auth.API_TOKEN).toBe(TOKEN);
+    expect(
+      loadConfigSections({ auth: optionalApiTokenEnvSchema }, { API_TOKEN: '' }).auth.API_TOKEN,
+    ).toBeUndefined();
+    expect(loadConfigSections({ auth: optionalApiTokenEnvSchema }, { API_TOKEN: TOKEN }).auth.API_TOKEN).toBe(
+      TOKEN,
+    );
   });
 });
