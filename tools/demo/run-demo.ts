@@ -12,9 +12,10 @@ import {
   loadConfigSections,
   postgresEnvSchema,
   weaviateEnvSchema,
+  type PostgresConfig,
 } from '@mch/util-config';
 import { createLogger } from '@mch/util-logger';
-import { createPostgresPool } from '@mch/infra-postgres';
+import { createPostgresPool, postgresSslOptions } from '@mch/infra-postgres';
 import { createKafka } from '@mch/infra-kafka';
 import { createClickHouse } from '@mch/infra-clickhouse';
 import { connectWeaviate } from '@mch/infra-weaviate';
@@ -230,8 +231,8 @@ async function main(): Promise<void> {
 }
 
 /** The demo owns one database and starts it fresh each run (any capture slot on it goes too). */
-async function recreateDatabase(config: { PGHOST: string; PGPORT: number; PGUSER: string; PGPASSWORD: string; PGDATABASE: string }, name: string): Promise<void> {
-  const admin = new Pool({ host: config.PGHOST, port: config.PGPORT, user: config.PGUSER, password: config.PGPASSWORD, database: config.PGDATABASE, max: 1 });
+async function recreateDatabase(config: PostgresConfig, name: string): Promise<void> {
+  const admin = new Pool({ host: config.PGHOST, port: config.PGPORT, user: config.PGUSER, password: config.PGPASSWORD, database: config.PGDATABASE, ssl: postgresSslOptions(config), max: 1 });
   try {
     await admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active`, [name]);
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

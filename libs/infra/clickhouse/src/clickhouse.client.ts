@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createClient, ClickHouseLogLevel, type ClickHouseClient, type Logger as ChLogger, type LogParams, type ErrorLogParams } from '@clickhouse/client';
 import type { ClickHouseConfig } from '@mch/util-config';
 import type { Logger } from '@mch/util-logger';
@@ -34,6 +35,8 @@ export function createClickHouse(
     password: config.CLICKHOUSE_PASSWORD,
     database: config.CLICKHOUSE_DATABASE,
     application: options.applicationName,
+    // An https URL alone verifies against the system CAs; a private CA is given as a file.
+    ...(config.CLICKHOUSE_CA_FILE ? { tls: { ca_cert: readFileSync(config.CLICKHOUSE_CA_FILE) } } : {}),
     request_timeout: 30_000,
     // Errors are raised to the caller, which decides; the client's own error log would duplicate them.
     log: { LoggerClass: clickhouseLogger(options.logger), level: ClickHouseLogLevel.WARN },

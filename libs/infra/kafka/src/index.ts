@@ -2,3 +2,4 @@ export * from './kafka.client';
 export * from './kafka.module';
 export * from './kafka.producer';
 export * from './kafka.topics';
+export * from './kafka.security';

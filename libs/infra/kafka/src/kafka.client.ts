@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type LogEntry, type KafkaConfig as KafkaJsConfig } from 'kafkajs';
 import type { KafkaConfig } from '@mch/util-config';
 import type { Logger } from '@mch/util-logger';
+import { kafkaSecurityOptions } from './kafka.security';
 
 const LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -25,6 +26,7 @@ export function createKafka(
   return new Kafka({
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID ?? options.clientId,
+    ...kafkaSecurityOptions(config),
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 30_000 },

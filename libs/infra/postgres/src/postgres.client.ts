@@ -1,5 +1,6 @@
 import { Pool, type PoolConfig } from 'pg';
 import type { PostgresConfig } from '@mch/util-config';
+import { postgresSslOptions } from './postgres.tls';
 
 export interface PostgresClientOptions {
   /** Shows up in pg_stat_activity, so DBAs can tell which service holds a connection. */
@@ -15,6 +16,7 @@ export function postgresPoolConfig(config: PostgresConfig, options: PostgresClie
     user: config.PGUSER,
     password: config.PGPASSWORD,
     database: config.PGDATABASE,
+    ssl: postgresSslOptions(config),
     max: options.max ?? config.PG_POOL_MAX,
     application_name: options.applicationName,
     connectionTimeoutMillis: 5_000,

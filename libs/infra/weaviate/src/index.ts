@@ -1,3 +1,4 @@
 export * from './weaviate.client';
 export * from './weaviate.module';
 export * from './weaviate-rest';
+export * from './weaviate.tls';

@@ -1,12 +1,14 @@
 import weaviate, { type WeaviateClient } from 'weaviate-client';
 import type { WeaviateConfig } from '@mch/util-config';
 import { rememberRestBase } from './weaviate-rest';
+import { trustCaFile } from './weaviate.tls';
 
 /**
  * Connects without the client's start-up checks, so a service boots while Weaviate is still
  * starting and reports it through readiness instead of crash-looping.
  */
 export async function connectWeaviate(config: WeaviateConfig): Promise<WeaviateClient> {
+  if (config.WEAVIATE_CA_FILE) trustCaFile(config.WEAVIATE_CA_FILE);
   const client = await weaviate.connectToCustom({
     httpHost: config.WEAVIATE_HOST,
     httpPort: config.WEAVIATE_HTTP_PORT,

@@ -24,7 +24,9 @@ export function loadConfigSections<T extends Record<string, z.ZodType>>(sections
       const variable = issue.path.join('.') || '(environment)';
       if (problems.some((p) => p.variable === variable)) continue;
       const received = env[String(issue.path[0])];
-      const why = received === undefined || received === '' ? 'is missing' : `is invalid: ${issue.message}`;
+      const missing = received === undefined || received === '';
+      // A variable required only beside another one says which (PGSSLROOTCERT with verify-full).
+      const why = missing ? (issue.code === 'custom' ? `is missing: ${issue.message}` : 'is missing') : `is invalid: ${issue.message}`;
       problems.push({ variable, why });
     }
   }
