@@ -6,6 +6,7 @@ import type { StoreName } from '@mch/infra-health';
 import { createLogger, type Logger } from '@mch/util-logger';
 import { isDomainException } from '@mch/util-errors';
 import { createApiTokenCheck } from '@mch/util-auth';
+import { assertSchemaMigrated } from '@mch/data-schema-migrations';
 import type { Env } from '@mch/util-config';
 import type { z } from 'zod';
 import { ApiTokenGuard } from './api-token.guard';
@@ -60,6 +61,8 @@ export async function bootstrapService(definition: ServiceDefinition, env: Env =
   const config = loadServiceConfig(definition.stores, env, definition.config, guardedRoutes.length > 0 ? 'required' : 'optional');
   const logger = createLogger({ service: definition.name, level: config.service.LOG_LEVEL });
   routeProcessWarnings(logger);
+  // Never start on a schema the service would fail on later: name the missing migrations now.
+  if (config.postgres) await assertSchemaMigrated(config.postgres, definition.name);
   const app = await NestFactory.create(
     ServiceRootModule.register({ ...definition, config, logger }),
     { logger: new JsonNestLogger(logger), abortOnError: false },
