@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { runService } from '@mch/nest-bootstrap';
+import { runMigrateCli, runWhenMigrated } from '@mch/data-schema-migrations';
 import {
   KafkaMigratorModule,
   OPERATOR_COMMANDS,
@@ -10,19 +11,20 @@ import {
 } from '@mch/feature-kafka-migrator';
 
 // Reads the monolith in PostgreSQL and publishes its rows and changes to Kafka:
-//   main.js                 MIGRATOR_MODE=stream (default): change streamer with health endpoints
-//   main.js                 MIGRATOR_MODE=backfill: Kubernetes Job backfilling one shard, exit code
+//   main.js                 change streamer with health endpoints (MIGRATOR_MODE=stream, the default)
+//   main.js backfill        Job backfilling one shard, exit code (also: MIGRATOR_MODE=backfill, no argument)
 //   main.js <command>       status | pause | resume | resync | setup-capture | teardown-capture
-const command = process.argv[2];
-if (command) {
-  if (!(OPERATOR_COMMANDS as readonly string[]).includes(command)) {
-    process.stderr.write(`unknown command '${command}'; use one of ${OPERATOR_COMMANDS.join(', ')}\n`);
-    process.exitCode = 2;
-  } else {
-    void runOperatorCommand(command as OperatorCommand).then((code) => (process.exitCode = code));
-  }
-} else if (process.env.MIGRATOR_MODE === 'backfill') {
-  void runBackfillJob().then((code) => (process.exitCode = code));
+//   main.js migrate up|status|down   the schema migrations
+const [command, ...args] = process.argv.slice(2);
+if (command === 'migrate') {
+  runMigrateCli(args);
+} else if (command === 'backfill' || (command === undefined && process.env.MIGRATOR_MODE === 'backfill')) {
+  runWhenMigrated('kafka-migrator', () => runBackfillJob({ ...process.env, MIGRATOR_MODE: 'backfill' }));
+} else if (command !== undefined && (OPERATOR_COMMANDS as readonly string[]).includes(command)) {
+  runWhenMigrated('kafka-migrator', () => runOperatorCommand(command as OperatorCommand));
+} else if (command !== undefined) {
+  process.stderr.write(`unknown command '${command}'; use no argument (the streamer), backfill, migrate, or one of ${OPERATOR_COMMANDS.join(', ')}\n`);
+  process.exitCode = 2;
 } else {
   runService({ name: 'kafka-migrator', stores: ['postgres', 'kafka'], config: kafkaMigratorConfigSchema, imports: [KafkaMigratorModule] });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { resolveMigrationId } from '@mch/contracts';
 import { z } from 'zod';
 import type { MigratedEntity } from '@mch/contracts';
 import { CheckpointStore } from '@mch/data-checkpoints';
@@ -35,7 +36,7 @@ import { POPULATOR_SERVICE_NAME } from './populator.runner';
 export const CLI_USAGE = `usage: clickhouse-populator-cli <command> [options]
   create-tables                                   create the analytics tables that are missing
   historical-load [--entities a,b] [--chunk-rows N] [--max-chunks N] [--capture logical|trigger]
-                  [--migration-name NAME] [--migration-id UUID]
+                  [--migration-name NAME] [--migration-id UUID (default: MIGRATION_ID, else derived from MIGRATION_RUN)]
                                                   load PostgreSQL rows straight into ClickHouse (Job mode)
   snapshot --table T|all --name N                 copy a table (or all) to <table>__snapshot__<N>
   restore  --table T|all --name N                 atomically replace a table (or all) with its snapshot
@@ -101,7 +102,8 @@ async function historicalLoad(options: Record<string, string>, env: Env, logger:
         maxChunks: args['max-chunks'],
         captureMode: args.capture,
         migrationName: args['migration-name'],
-        migrationId: args['migration-id'] ?? null,
+        // --migration-id, else MIGRATION_ID, else the id of MIGRATION_RUN (what every app derives).
+        migrationId: args['migration-id'] ?? resolveMigrationId(env) ?? null,
         correlationId: randomUUID(),
         logger,
         onRejected: historicalDeadLetters({

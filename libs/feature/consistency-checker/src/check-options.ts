@@ -1,4 +1,4 @@
-import { ENTITY_TOPICS, type MigratedEntity } from '@mch/contracts';
+import { ENTITY_TOPICS, resolveMigrationId, type MigratedEntity } from '@mch/contracts';
 import {
   DEFAULT_CHECK_OPTIONS,
   DEFAULT_EVENT_ORDER,
@@ -23,7 +23,7 @@ export function checkOptionsFrom(
     mode: config.CONSISTENCY_MODE,
     entities: config.CONSISTENCY_ENTITIES,
     targets: config.CONSISTENCY_TARGETS,
-    migrationId: config.CONSISTENCY_MIGRATION_ID ?? null,
+    migrationId: resolveMigrationId({ MIGRATION_ID: config.CONSISTENCY_MIGRATION_ID, MIGRATION_RUN: config.MIGRATION_RUN }) ?? null,
     watermark: config.CONSISTENCY_WATERMARK ? new Date(config.CONSISTENCY_WATERMARK) : null,
     inFlightLagMs: config.CONSISTENCY_IN_FLIGHT_LAG_SECONDS * 1_000,
     thresholds: {

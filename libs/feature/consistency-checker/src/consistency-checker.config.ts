@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENTITY_TOPICS, type MigratedEntity } from '@mch/contracts';
+import { ENTITY_TOPICS, MIGRATION_RUN_PATTERN, type MigratedEntity } from '@mch/contracts';
 import { TARGET_STORES, type TargetStore } from '@mch/data-consistency';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -44,6 +44,8 @@ export const consistencyCheckerConfigSchema = z.object({
   ),
   /** Kafka counts only this migration's events; the watermark is read from its state when none is given. */
   CONSISTENCY_MIGRATION_ID: z.uuid().optional(),
+  /** The run's name (k8s overlays set it once); its id is used when CONSISTENCY_MIGRATION_ID is unset. */
+  MIGRATION_RUN: z.string().trim().regex(MIGRATION_RUN_PATTERN, 'lower-case letters, digits and dashes').optional(),
   /** Rows changed after this instant are in flight (ISO-8601). */
   CONSISTENCY_WATERMARK: z.iso.datetime({ offset: true }).optional(),
   /** Rows changed within this many seconds before a check are in flight, watermark or not. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MIGRATION_EVENT_NAMESPACE, MigratedEntity, uuidV5 } from '@mch/contracts';
+import { MIGRATION_RUN_PATTERN, MigratedEntity, resolveMigrationId } from '@mch/contracts';
 
 const ALL = Object.values(MigratedEntity);
 
@@ -8,7 +8,7 @@ export const kafkaMigratorConfigSchema = z
   .object({
     MIGRATOR_MODE: z.enum(['backfill', 'stream']).default('stream'),
     /** Stable name of the migration; checkpoints are keyed by it, so a rerun resumes. */
-    MIGRATION_RUN: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lower-case letters, digits and dashes'),
+    MIGRATION_RUN: z.string().trim().regex(MIGRATION_RUN_PATTERN, 'lower-case letters, digits and dashes'),
     MIGRATION_ID: z.uuid().optional(),
     ENTITIES: z
       .string()
@@ -43,8 +43,9 @@ export const kafkaMigratorConfigSchema = z
     return {
       ...c,
       shardIndex,
-      // Deterministic from the run name, so every pod of a run and every retry agree on it.
-      migrationId: c.MIGRATION_ID ?? uuidV5(c.MIGRATION_RUN, MIGRATION_EVENT_NAMESPACE),
+      // Deterministic from the run name (shared with the other apps), so every pod of a run and
+      // every retry agree on it; an explicit MIGRATION_ID overrides it.
+      migrationId: resolveMigrationId(c) as string,
     };
   })
   .refine((c) => c.shardIndex < c.SHARD_COUNT, { message: 'SHARD_INDEX must be below SHARD_COUNT', path: ['SHARD_INDEX'] });

@@ -1,3 +1,4 @@
+import { resolveMigrationId } from '@mch/contracts';
 import { bootstrapService, type ServiceDefinition } from '@mch/nest-bootstrap';
 import { isDomainException } from '@mch/util-errors';
 import { createLogger, type Logger } from '@mch/util-logger';
@@ -16,10 +17,10 @@ export const weaviateIndexerService: ServiceDefinition = {
 };
 
 /** The service: streaming, or Job mode when MIGRATION_ID is set. Resolves with the exit code. */
-async function runIndexer(logger: Logger): Promise<number> {
+async function runIndexer(logger: Logger, env: NodeJS.ProcessEnv): Promise<number> {
   let running;
   try {
-    running = await bootstrapService(weaviateIndexerService);
+    running = await bootstrapService(weaviateIndexerService, env);
   } catch (error) {
     logger.error(`${SERVICE_NAME} failed to start: ${error instanceof Error ? error.message : String(error)}`, {
       code: isDomainException(error) ? error.code : 'BOOT_FAILED',
@@ -46,12 +47,23 @@ export function runWeaviateIndexer(argv: string[], env: NodeJS.ProcessEnv = proc
   const [command, ...rest] = argv;
   let work: Promise<number>;
   if (command === undefined || command === 'job') {
-    if (command === 'job' && !env.MIGRATION_ID) {
-      logger.error(`job mode needs MIGRATION_ID (the migration's UUID; its consumer group is per migration)\n${USAGE}`);
+    // `job` takes the run id from MIGRATION_ID, else derives it from MIGRATION_RUN (as every app
+    // does); without an argument only an explicit MIGRATION_ID selects Job mode, so a streaming
+    // Deployment that also carries MIGRATION_RUN keeps streaming.
+    let migrationId: string | undefined;
+    try {
+      migrationId = command === 'job' ? resolveMigrationId(env) : env.MIGRATION_ID;
+    } catch (error) {
+      logger.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
       process.exitCode = 2;
       return;
     }
-    work = runIndexer(logger);
+    if (command === 'job' && !migrationId) {
+      logger.error(`job mode needs MIGRATION_RUN (or MIGRATION_ID, the migration's UUID; its consumer group is per migration)\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    work = runIndexer(logger, migrationId ? { ...env, MIGRATION_ID: migrationId } : env);
   } else if (isCliCommand(command)) {
     work = runCli(command, rest, logger, env);
   } else {

@@ -11,7 +11,7 @@ import { weaviateIndexerConfigSchema } from './weaviate-indexer.config';
 export const CLI_COMMANDS = ['backup', 'restore', 'delete-run'] as const;
 export type CliCommand = (typeof CLI_COMMANDS)[number];
 
-export const USAGE = `usage: ${SERVICE_NAME} [job]                       index (Job mode with MIGRATION_ID or 'job': up to the end offsets at start, then exit)
+export const USAGE = `usage: ${SERVICE_NAME} [job]                       index (Job mode with MIGRATION_ID, or 'job' with MIGRATION_RUN: up to the end offsets at start, then exit)
        ${SERVICE_NAME} backup --id <backup-id>       back up the index collections (backup-filesystem)
        ${SERVICE_NAME} restore --id <backup-id> [--replace]   restore them (--replace deletes the current ones first)
        ${SERVICE_NAME} delete-run (--migration-run <name> | --migration-id <uuid>) [--dry-run]
