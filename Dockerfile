@@ -2,8 +2,17 @@
 # One image per app, from the same Dockerfile:
 #   docker build --build-arg APP=event-store -t medcontracthub/event-store:dev .
 # APP is one of: event-store, kafka-migrator, clickhouse-populator, weaviate-indexer,
-# consistency-checker. The image runs `node dist/apps/$APP/main.js` from the workspace root as a
-# non-root user (uid 10001) and serves /health/live and /health/ready on HTTP_PORT (3000).
+# consistency-checker. The image's ENTRYPOINT is `node /workspace/app/main.js` (the app's build
+# output, copied to one fixed directory whatever APP is), run as a non-root user (uid 10001).
+# Arguments select the mode, so a Kubernetes container's `args` (which replace CMD) pick it and
+# `command` is never needed:
+#   (none)                   the long-running service: /health/live, /health/ready on HTTP_PORT (3000)
+#   migrate up|status|down   the schema migrations (every image; k8s Job schema-migrate)
+#   kafka-migrator: backfill | status | pause | resume | resync | setup-capture | teardown-capture
+#   clickhouse-populator: historical-load | create-tables | snapshot | restore | drop-snapshot
+#   weaviate-indexer: job | backup | restore | delete-run
+#   consistency-checker: check | event-order | lineage | history
+# See k8s/README.md.
 
 ARG NODE_IMAGE=node:24-slim
 
@@ -46,11 +55,13 @@ RUN groupadd --system --gid 10001 mch \
 # Everything is owned by root and read-only for the app user.
 COPY --from=prod-deps /workspace/node_modules ./node_modules
 COPY --from=build /workspace/package.json ./package.json
-COPY --from=build /workspace/dist/apps/${APP} ./dist/apps/${APP}
+COPY --from=build /workspace/dist/apps/${APP} ./app
 USER 10001:10001
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# Exec form cannot expand a build argument, so the shell only resolves $APP and then replaces
-# itself with node (PID 1 is node, which receives SIGTERM directly).
-CMD ["/bin/sh", "-c", "exec node \"dist/apps/${APP}/main.js\""]
+# Exec form, a fixed path: node is PID 1 (it receives SIGTERM directly) and `args` are its argv.
+# The HEALTHCHECK above only applies under Docker (Kubernetes uses the manifests' probes); the
+# one-shot modes serve no HTTP and are not run with it.
+# No CMD: setting ENTRYPOINT resets the base image's, so no argument means the service.
+ENTRYPOINT ["node", "/workspace/app/main.js"]
