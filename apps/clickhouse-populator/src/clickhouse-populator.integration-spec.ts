@@ -46,10 +46,11 @@ describe('clickhouse-populator service and CLI (real Kafka, ClickHouse and Postg
   let output = '';
   const badOpportunity = randomUUID();
 
-  function startPopulator(extra: NodeJS.ProcessEnv = {}): { exited: Promise<{ code: number | null; signal: string | null }> } {
-    const proc = spawn(process.execPath, ['-r', './tools/scripts/register.js', 'apps/clickhouse-populator/src/main.ts'], {
+  function startPopulator(pauseMarker?: string): { exited: Promise<{ code: number | null; signal: string | null }> } {
+    const preload = pauseMarker ? ['-r', './apps/clickhouse-populator/src/testing/pause-after-write.preload.ts'] : [];
+    const proc = spawn(process.execPath, ['-r', './tools/scripts/register.js', ...preload, 'apps/clickhouse-populator/src/main.ts'], {
       cwd: ROOT,
-      env: { ...env, ...extra },
+      env: { ...env, ...(pauseMarker ? { MCH_TEST_PAUSE_AFTER_WRITE_FILE: pauseMarker } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -161,7 +162,7 @@ describe('clickhouse-populator service and CLI (real Kafka, ClickHouse and Postg
 
   it('survives SIGKILL between the ClickHouse insert and the offset commit: after a restart counts and sums equal PostgreSQL', async () => {
     const marker = path.join(scratch, 'written');
-    const paused = startPopulator({ CLICKHOUSE_POPULATOR_PAUSE_AFTER_WRITE_FILE: marker });
+    const paused = startPopulator(marker);
     await waitFor('the first batch to reach ClickHouse', () => existsSync(marker), 90_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${output}`);
     });

@@ -31,11 +31,6 @@ export const clickhousePopulatorConfigSchema = z.object({
   CLICKHOUSE_POPULATOR_BATCH_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   CLICKHOUSE_POPULATOR_MAX_WRITE_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   CLICKHOUSE_POPULATOR_FROM_BEGINNING: flag.default(true),
-  /**
-   * Fault injection for the crash test only: after ClickHouse accepted a batch, write this file
-   * and hang before the offset commit, so a SIGKILL lands exactly between insert and commit.
-   */
-  CLICKHOUSE_POPULATOR_PAUSE_AFTER_WRITE_FILE: z.string().trim().min(1).optional(),
 });
 
 export type ClickHousePopulatorConfig = z.infer<typeof clickhousePopulatorConfigSchema>;

@@ -2,6 +2,5 @@ export * from './clickhouse-populator.config';
 export * from './clickhouse-populator.module';
 export * from './populator.runner';
 export * from './populator-topics';
-export * from './pause-after-write.sink';
 export * from './historical-dead-letters';
 export * from './populator.cli';

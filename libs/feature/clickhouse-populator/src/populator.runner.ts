@@ -16,7 +16,6 @@ import {
 import { SERVICE_CONFIG, SERVICE_LOGGER, type LoadedServiceConfig } from '@mch/nest-bootstrap';
 import type { Logger } from '@mch/util-logger';
 import type { ClickHousePopulatorConfig } from './clickhouse-populator.config';
-import { PauseAfterWriteSink } from './pause-after-write.sink';
 import { deadLetterTopicOf, populatorTopics } from './populator-topics';
 
 export const POPULATOR_SERVICE_NAME = 'clickhouse-populator';
@@ -69,9 +68,7 @@ export class PopulatorRunner implements OnApplicationBootstrap, OnApplicationShu
     if (missing.length > 0) await createTopicsAndWait(admin, { topics: missing });
     this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();
-    let sink: BatchSink<AnalyticsRowRecord> = new ClickHouseRowSink(this.clickhouse, caps);
-    const pauseFile = this.config.CLICKHOUSE_POPULATOR_PAUSE_AFTER_WRITE_FILE;
-    if (pauseFile) sink = new PauseAfterWriteSink(sink, pauseFile);
+    const sink: BatchSink<AnalyticsRowRecord> = new ClickHouseRowSink(this.clickhouse, caps);
     this.loop = new ConsumerLoop(
       this.kafka,
       this.producer,
