@@ -1,7 +1,11 @@
 import 'reflect-metadata';
 import { runService } from '@mch/nest-bootstrap';
 import { runMigrateCli, runWhenMigrated } from '@mch/data-schema-migrations';
-import { ClickHousePopulatorModule, clickhousePopulatorConfigSchema, runPopulatorCli } from '@mch/feature-clickhouse-populator';
+import {
+  ClickHousePopulatorModule,
+  clickhousePopulatorConfigSchema,
+  runPopulatorCli,
+} from '@mch/feature-clickhouse-populator';
 
 // Consumes Kafka into ClickHouse; checkpoints and its processing log live in PostgreSQL:
 //   main.js                       the streaming service (HTTP on HTTP_PORT)

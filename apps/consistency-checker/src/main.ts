@@ -1,7 +1,11 @@
 import 'reflect-metadata';
 import { runService } from '@mch/nest-bootstrap';
 import { runMigrateCli, runWhenMigrated } from '@mch/data-schema-migrations';
-import { ConsistencyCheckerModule, consistencyCheckerConfigSchema, runConsistencyCli } from '@mch/feature-consistency-checker';
+import {
+  ConsistencyCheckerModule,
+  consistencyCheckerConfigSchema,
+  runConsistencyCli,
+} from '@mch/feature-consistency-checker';
 
 // Compares all four stores:
 //   main.js                        the service: checks on a schedule, report over HTTP, gauges on /metrics

@@ -23,8 +23,15 @@ if (command === 'migrate') {
 } else if (command !== undefined && (OPERATOR_COMMANDS as readonly string[]).includes(command)) {
   runWhenMigrated('kafka-migrator', () => runOperatorCommand(command as OperatorCommand));
 } else if (command !== undefined) {
-  process.stderr.write(`unknown command '${command}'; use no argument (the streamer), backfill, migrate, or one of ${OPERATOR_COMMANDS.join(', ')}\n`);
+  process.stderr.write(
+    `unknown command '${command}'; use no argument (the streamer), backfill, migrate, or one of ${OPERATOR_COMMANDS.join(', ')}\n`,
+  );
   process.exitCode = 2;
 } else {
-  runService({ name: 'kafka-migrator', stores: ['postgres', 'kafka'], config: kafkaMigratorConfigSchema, imports: [KafkaMigratorModule] });
+  runService({
+    name: 'kafka-migrator',
+    stores: ['postgres', 'kafka'],
+    config: kafkaMigratorConfigSchema,
+    imports: [KafkaMigratorModule],
+  });
 }

@@ -9,7 +9,8 @@ interface LogLine {
   [field: string]: unknown;
 }
 
-const ALL_MISSING = '016_event_sourcing_infrastructure, 017_microservices_tracking, 018_migration_state, 019_consistency_check_runs';
+const ALL_MISSING =
+  '016_event_sourcing_infrastructure, 017_microservices_tracking, 018_migration_state, 019_consistency_check_runs';
 
 /**
  * Every entry-point mode that uses PostgreSQL, as the image runs it (`node main.js <args>`). The
@@ -29,19 +30,30 @@ const POSTGRES_MODES: { app: string; args: string[] }[] = [
 ];
 
 /** Runs an app's entry point to its exit; resolves with the exit code and its JSON log lines. */
-function run(app: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<{ code: number | null; lines: LogLine[]; output: string }> {
+function run(
+  app: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 90_000,
+): Promise<{ code: number | null; lines: LogLine[]; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', './tools/scripts/register.js', `apps/${app}/src/main.ts`, ...args], {
-      cwd: WORKSPACE_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', './tools/scripts/register.js', `apps/${app}/src/main.ts`, ...args],
+      {
+        cwd: WORKSPACE_ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${app} ${args.join(' ')} did not exit within ${timeoutMs} ms:\n${output.slice(-3_000)}`));
+      reject(
+        new Error(`${app} ${args.join(' ')} did not exit within ${timeoutMs} ms:\n${output.slice(-3_000)}`),
+      );
     }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -82,30 +94,47 @@ describe('every app refuses to start on a database without the schema migrations
       const batch = POSTGRES_MODES.slice(i, i + 2);
       results.push(
         ...(await Promise.all(
-          batch.map(async ({ app, args }) => ({ app, args, ...(await run(app, args, { ...env, HTTP_PORT: String(await freePort()) })) })),
+          batch.map(async ({ app, args }) => ({
+            app,
+            args,
+            ...(await run(app, args, { ...env, HTTP_PORT: String(await freePort()) })),
+          })),
         )),
       );
     }
     for (const { app, args, code, lines, output } of results) {
       const errors = lines.filter((l) => l.level === 'error');
-      expect({ mode: `${app} ${args.join(' ')}`, code, errors: errors.length, output: errors.length === 1 ? '' : output }).toEqual({
+      expect({
+        mode: `${app} ${args.join(' ')}`,
+        code,
+        errors: errors.length,
+        output: errors.length === 1 ? '' : output,
+      }).toEqual({
         mode: `${app} ${args.join(' ')}`,
         code: 1,
         errors: 1,
         output: '',
       });
-      expect(errors[0]).toMatchObject({ code: 'PRECONDITION_FAILED', msg: `${app} failed to start: schema migrations missing: ${ALL_MISSING}; run 'migrate up'` });
+      expect(errors[0]).toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        msg: `${app} failed to start: schema migrations missing: ${ALL_MISSING}; run 'migrate up'`,
+      });
     }
   }, 300_000);
 
-  it("`migrate up` from an app image applies them (idempotent, exit 0); a partial schema is refused naming only what is missing; a migrated one starts", async () => {
+  it('`migrate up` from an app image applies them (idempotent, exit 0); a partial schema is refused naming only what is missing; a migrated one starts', async () => {
     const status = await run('event-store', ['migrate', 'status'], { ...env, LOG_LEVEL: 'info' });
     expect(status.code).toBe(0);
-    expect(status.lines.find((l) => l.msg === 'schema migration status')).toMatchObject({ applied: [], pending: ALL_MISSING.split(', ') });
+    expect(status.lines.find((l) => l.msg === 'schema migration status')).toMatchObject({
+      applied: [],
+      pending: ALL_MISSING.split(', '),
+    });
 
     const up = await run('kafka-migrator', ['migrate', 'up'], { ...env, LOG_LEVEL: 'info' });
     expect({ code: up.code, output: up.code === 0 ? '' : up.output }).toEqual({ code: 0, output: '' });
-    expect(up.lines.find((l) => l.msg === 'schema migrations applied')).toMatchObject({ applied: ALL_MISSING.split(', ') });
+    expect(up.lines.find((l) => l.msg === 'schema migrations applied')).toMatchObject({
+      applied: ALL_MISSING.split(', '),
+    });
     const again = await run('event-store', ['migrate', 'up'], { ...env, LOG_LEVEL: 'info' });
     expect(again.code).toBe(0);
     expect(again.lines.find((l) => l.msg === 'schema migrations applied')).toMatchObject({ applied: [] });
@@ -121,7 +150,10 @@ describe('every app refuses to start on a database without the schema migrations
 
     // Migrated: a PostgreSQL command runs to its exit code, and the service starts and is live.
     const history = await run('consistency-checker', ['history'], env);
-    expect({ code: history.code, output: history.code === 0 ? '' : history.output }).toEqual({ code: 0, output: '' });
+    expect({ code: history.code, output: history.code === 0 ? '' : history.output }).toEqual({
+      code: 0,
+      output: '',
+    });
     const service = startService('event-store', await freePort(), env);
     try {
       const deadline = Date.now() + 90_000;
@@ -130,7 +162,10 @@ describe('every app refuses to start on a database without the schema migrations
         await new Promise((resolve) => setTimeout(resolve, 300));
         live = await httpStatus(`${service.url}/health/live`);
       }
-      expect({ status: live.status, output: live.status === 200 ? '' : service.output() }).toEqual({ status: 200, output: '' });
+      expect({ status: live.status, output: live.status === 200 ? '' : service.output() }).toEqual({
+        status: 200,
+        output: '',
+      });
     } finally {
       await service.stop();
     }

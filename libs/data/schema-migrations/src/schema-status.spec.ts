@@ -11,8 +11,8 @@ describe('schema migration names in the refusal', () => {
   });
 
   it('names the missing ones and the command that applies them', () => {
-    expect(missingMigrationsMessage(['MigrationState1764000000018', 'ConsistencyCheckRuns1764000000019'])).toBe(
-      "schema migrations missing: 018_migration_state, 019_consistency_check_runs; run 'migrate up'",
-    );
+    expect(
+      missingMigrationsMessage(['MigrationState1764000000018', 'ConsistencyCheckRuns1764000000019']),
+    ).toBe("schema migrations missing: 018_migration_state, 019_consistency_check_runs; run 'migrate up'");
   });
 });

@@ -22,7 +22,9 @@ export function schemaMigrationNames(): string[] {
 
 /** The migrations this database lacks, in order (all of them when none was ever applied). */
 export async function pendingSchemaMigrations(pool: Pool): Promise<string[]> {
-  const { rows } = await pool.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [SCHEMA_MIGRATIONS_TABLE]);
+  const { rows } = await pool.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [
+    SCHEMA_MIGRATIONS_TABLE,
+  ]);
   const applied = new Set<string>();
   if (rows[0].present) {
     const result = await pool.query<{ name: string }>(`SELECT name FROM ${SCHEMA_MIGRATIONS_TABLE}`);
