@@ -65,7 +65,10 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form, a fixed path: node is PID 1 (it receives SIGTERM directly) and `args` are its argv.
+# kafkajs 2.2 on Node 24 schedules negative timers (clamped to 1 ms, harmless); Node would print a
+# plain-text TimeoutNegativeWarning on stderr in every mode, which breaks JSON log parsing
+# (register.js drops the same warning outside the image; services also route it to debug).
 # The HEALTHCHECK above only applies under Docker (Kubernetes uses the manifests' probes); the
 # one-shot modes serve no HTTP and are not run with it.
 # No CMD: setting ENTRYPOINT resets the base image's, so no argument means the service.
-ENTRYPOINT ["node", "/workspace/app/main.js"]
+ENTRYPOINT ["node", "--disable-warning=TimeoutNegativeWarning", "/workspace/app/main.js"]
