@@ -9,6 +9,11 @@
 #   stack.sh logs <service> [n]  last n lines (default 80) of a service's log
 #   stack.sh env                 path of the env file with connection settings for clients
 #
+# MCH_STACK_TLS=1 at the first `up` of a stack directory makes it a TLS stack (remembered there):
+# a CA and a server certificate are generated, every store accepts only TLS (Kafka SASL_SSL with
+# SCRAM-SHA-512), and stack.env carries verify-full settings. tools/stack/tls-stack.sh runs one
+# beside the default stack (own directory and ports).
+#
 # Downloads and builds go to $MCH_CACHE_DIR (default ~/.cache/medcontracthub), shared by every
 # clone on the machine; data and logs to $MCH_STACK_DIR (default <repo>/.stack, git-ignored).
 set -euo pipefail
@@ -32,6 +37,36 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 random_secret() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
 
+# --- TLS mode -------------------------------------------------------------------------------
+TLS_DIR="$STATE/tls"
+tls_on() { [[ "${MCH_STACK_TLS:-0}" == 1 || -s "$TLS_DIR/ca.crt" ]]; }
+
+# A CA and one server certificate for 127.0.0.1 and localhost, made once per stack directory.
+# The CA's key is deleted once it has signed: nothing else can be issued under it.
+tls_init() {
+  tls_on || return 0
+  [[ -s "$TLS_DIR/server.crt" && -s "$TLS_DIR/server.pem" ]] && return 0
+  [[ -d "$STATE/kafka" || -d "$STATE/clickhouse" ]] \
+    && die "$STATE holds a plaintext stack; TLS needs its own stack directory (or stack.sh reset first)"
+  command -v openssl >/dev/null || die "openssl is required for the TLS stack"
+  log "tls: generating a CA and a server certificate (SAN 127.0.0.1, localhost) in $TLS_DIR"
+  mkdir -p "$TLS_DIR"; chmod 700 "$TLS_DIR"
+  (
+    umask 077; cd "$TLS_DIR"
+    openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 -days 825 -keyout ca.key -out ca.crt \
+      -subj "/CN=MedContractHub local stack CA $(random_secret | cut -c1-8)" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+    openssl req -new -newkey rsa:2048 -nodes -sha256 -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
+    printf '%s\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' 'basicConstraints=critical,CA:FALSE' \
+      'keyUsage=critical,digitalSignature,keyEncipherment' 'extendedKeyUsage=serverAuth' >server.ext
+    openssl x509 -req -sha256 -days 825 -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+      -extfile server.ext -out server.crt 2>/dev/null
+    cat server.key server.crt >server.pem   # Kafka's PEM key store: key and chain in one file
+    rm -f ca.key ca.srl server.csr server.ext
+    chmod 644 ca.crt server.crt             # certificates are public; the keys stay 600
+  ) || die "certificate generation failed"
+}
+
 # --- credentials and client env -------------------------------------------------------------
 # Generated once per stack directory, never committed, never printed.
 ensure_credentials() {
@@ -49,6 +84,10 @@ ensure_credentials() {
   fi
   # A stack made before the services required API_TOKEN lacks it: add it, keep the other secrets.
   if ! grep -q '^MCH_API_TOKEN=' "$cred"; then (umask 077; echo "MCH_API_TOKEN=$(random_secret)" >>"$cred"); fi
+  # The SCRAM passwords of the TLS stack's Kafka (its client user and the broker itself).
+  if ! grep -q '^MCH_KAFKA_PASSWORD=' "$cred"; then
+    (umask 077; { echo "MCH_KAFKA_PASSWORD=$(random_secret)"; echo "MCH_KAFKA_BROKER_PASSWORD=$(random_secret)"; } >>"$cred")
+  fi
   # shellcheck disable=SC1090
   source "$cred"
   umask 077
@@ -71,6 +110,22 @@ export WEAVIATE_GRPC_PORT=$MCH_WEAVIATE_GRPC_PORT
 export WEAVIATE_API_KEY=$MCH_WEAVIATE_API_KEY
 export API_TOKEN=$MCH_API_TOKEN
 EOF
+  if tls_on; then
+    cat >>"$STATE/stack.env" <<EOF
+# TLS stack: every store verified against this stack's CA, host names included.
+export PGSSLMODE=verify-full
+export PGSSLROOTCERT=$TLS_DIR/ca.crt
+export KAFKA_SSL=true
+export KAFKA_SSL_CA_FILE=$TLS_DIR/ca.crt
+export KAFKA_SASL_MECHANISM=scram-sha-512
+export KAFKA_SASL_USERNAME=mch
+export KAFKA_SASL_PASSWORD=$MCH_KAFKA_PASSWORD
+export CLICKHOUSE_URL=https://127.0.0.1:$MCH_CLICKHOUSE_HTTP_PORT
+export CLICKHOUSE_CA_FILE=$TLS_DIR/ca.crt
+export WEAVIATE_SECURE=true
+export WEAVIATE_CA_FILE=$TLS_DIR/ca.crt
+EOF
+  fi
   umask 022
 }
 
@@ -133,7 +188,8 @@ postgres_init() {
   log "postgres: initialising $PG_DATA"
   mkdir -p "$PG_HOME/run"
   as_root && chown -R postgres:postgres "$PG_HOME"
-  local pw; pw=$(mktemp); printf '%s\n' "$MCH_PG_SUPERUSER_PASSWORD" >"$pw"; chmod 644 "$pw"
+  # mktemp makes the file 600; as root it is handed to the postgres user, never opened to others.
+  local pw; pw=$(mktemp); printf '%s\n' "$MCH_PG_SUPERUSER_PASSWORD" >"$pw"; if as_root; then chown postgres "$pw"; fi
   pg_run "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
     --pwfile="$pw" -E UTF8 --locale=C.UTF-8 >"$PG_HOME/initdb.log" 2>&1 || { rm -f "$pw"; cat "$PG_HOME/initdb.log" >&2; die "initdb failed"; }
   rm -f "$pw"
@@ -157,13 +213,34 @@ local all all trust
 host all all 127.0.0.1/32 scram-sha-256
 host replication all 127.0.0.1/32 scram-sha-256
 EOF
+  tls_on || return 0
+  # TLS stack: TCP clients must use TLS (plaintext is rejected); the Unix socket stays for setup.
+  mkdir -p "$PG_HOME/tls"
+  cp "$TLS_DIR/server.crt" "$TLS_DIR/server.key" "$PG_HOME/tls/"
+  chmod 700 "$PG_HOME/tls"; chmod 600 "$PG_HOME/tls/server.key"
+  if as_root; then chown -R postgres:postgres "$PG_HOME/tls"; fi
+  cat >>"$PG_DATA/postgresql.conf" <<EOF
+ssl = on
+ssl_cert_file = '$PG_HOME/tls/server.crt'
+ssl_key_file = '$PG_HOME/tls/server.key'
+ssl_min_protocol_version = 'TLSv1.2'
+EOF
+  cat >"$PG_DATA/pg_hba.conf" <<EOF
+local all all trust
+hostssl all all 127.0.0.1/32 scram-sha-256
+hostssl replication all 127.0.0.1/32 scram-sha-256
+hostnossl all all 127.0.0.1/32 reject
+EOF
 }
 
 postgres_bootstrap_roles() {
   # The migration role: owns the monolith database, sees every row (BYPASSRLS) and may stream
   # changes (REPLICATION); not a superuser, like Supabase's own admin role.
-  pg_run "$PG_BIN/psql" -h "$PG_HOME/run" -p "$MCH_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
-    -v pw="$MCH_PG_PASSWORD" -v superpw="$MCH_PG_SUPERUSER_PASSWORD" >/dev/null <<'SQL'
+  # The passwords reach psql through its environment (\getenv), never its command line.
+  MCH_PG_PASSWORD="$MCH_PG_PASSWORD" MCH_PG_SUPERUSER_PASSWORD="$MCH_PG_SUPERUSER_PASSWORD" \
+    pg_run "$PG_BIN/psql" -h "$PG_HOME/run" -p "$MCH_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q >/dev/null <<'SQL'
+\getenv pw MCH_PG_PASSWORD
+\getenv superpw MCH_PG_SUPERUSER_PASSWORD
 SELECT format('CREATE ROLE mch LOGIN CREATEDB CREATEROLE BYPASSRLS REPLICATION PASSWORD %L', :'pw')
   WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mch') \gexec
 SELECT format('ALTER ROLE mch PASSWORD %L', :'pw') \gexec
@@ -191,7 +268,7 @@ postgres_stop() {
   pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
 }
 postgres_running() { [[ -f "$PG_DATA/PG_VERSION" ]] && pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; }
-postgres_where() { echo "postgresql://mch@127.0.0.1:$MCH_PG_PORT/medcontracthub"; }
+postgres_where() { echo "postgresql://mch@127.0.0.1:$MCH_PG_PORT/medcontracthub$(tls_on && echo '?sslmode=verify-full')"; }
 postgres_logfile() { echo "$PG_LOG"; }
 postgres_data() { echo "$PG_HOME"; }
 
@@ -216,13 +293,52 @@ kafka_java() { java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
 
 kafka_init() {
   mkdir -p "$KAFKA_DIR/data"
-  sed -e "s#@DATA@#$KAFKA_DIR/data#" -e "s#@PORT@#$MCH_KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$MCH_KAFKA_CONTROLLER_PORT#g" \
-    "$HERE/kafka/server.properties.template" >"$KAFKA_DIR/server.properties"
+  local props="$KAFKA_DIR/server.properties"
+  (
+    umask 077   # in TLS mode it holds the broker's own SCRAM password
+    if tls_on; then
+      sed -e "s#@DATA@#$KAFKA_DIR/data#" -e "s#@PORT@#$MCH_KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$MCH_KAFKA_CONTROLLER_PORT#g" \
+        -e '/^\(listeners\|advertised.listeners\|inter.broker.listener.name\|listener.security.protocol.map\)=/d' \
+        "$HERE/kafka/server.properties.template"
+      # Clients and the broker itself (inter-broker traffic, transaction markers) use SASL_SSL with
+      # SCRAM-SHA-512; the KRaft controller listener stays on loopback only.
+      cat <<EOF
+listeners=SASL_SSL://127.0.0.1:$MCH_KAFKA_PORT,CONTROLLER://127.0.0.1:$MCH_KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_SSL://127.0.0.1:$MCH_KAFKA_PORT
+inter.broker.listener.name=SASL_SSL
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="mch-broker" password="$MCH_KAFKA_BROKER_PASSWORD";
+ssl.keystore.type=PEM
+ssl.keystore.location=$TLS_DIR/server.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.crt
+ssl.endpoint.identification.algorithm=https
+ssl.enabled.protocols=TLSv1.3,TLSv1.2
+EOF
+    else
+      sed -e "s#@DATA@#$KAFKA_DIR/data#" -e "s#@PORT@#$MCH_KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$MCH_KAFKA_CONTROLLER_PORT#g" \
+        "$HERE/kafka/server.properties.template"
+    fi
+  ) >"$props.tmp" && mv -f "$props.tmp" "$props"
   [[ -f "$KAFKA_DIR/data/meta.properties" ]] && return 0
   log "kafka: formatting KRaft storage"
   local cluster_id; cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
-  kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_DIR/server.properties" --standalone \
-    >"$KAFKA_DIR/format.log" 2>&1 || { cat "$KAFKA_DIR/format.log" >&2; die "kafka storage format failed"; }
+  # The SCRAM credentials are bootstrapped into the metadata log at format time. They go through a
+  # java @argfile (mode 600, deleted after), so no password is on the command line.
+  local args="$KAFKA_DIR/format.args" rc=0
+  (
+    umask 077
+    echo "kafka.tools.StorageTool format -t $cluster_id -c $props --standalone"
+    if tls_on; then
+      echo "--add-scram SCRAM-SHA-512=[name=mch-broker,password=$MCH_KAFKA_BROKER_PASSWORD]"
+      echo "--add-scram SCRAM-SHA-512=[name=mch,password=$MCH_KAFKA_PASSWORD]"
+    fi
+  ) >"$args"
+  kafka_java "@$args" >"$KAFKA_DIR/format.log" 2>&1 || rc=$?
+  rm -f "$args"
+  ((rc == 0)) || { cat "$KAFKA_DIR/format.log" >&2; die "kafka storage format failed"; }
 }
 
 kafka_start() {
@@ -242,7 +358,7 @@ kafka_healthy() {
 kafka_after_healthy() { :; }
 kafka_stop() { stop_pidfile kafka "$KAFKA_DIR/kafka.pid"; }
 kafka_running() { pid_alive "$KAFKA_DIR/kafka.pid"; }
-kafka_where() { echo "127.0.0.1:$MCH_KAFKA_PORT (controller $MCH_KAFKA_CONTROLLER_PORT), Apache Kafka $KAFKA_VERSION KRaft"; }
+kafka_where() { echo "127.0.0.1:$MCH_KAFKA_PORT$(tls_on && echo ' SASL_SSL/SCRAM-SHA-512') (controller $MCH_KAFKA_CONTROLLER_PORT), Apache Kafka $KAFKA_VERSION KRaft"; }
 kafka_logfile() { echo "$KAFKA_DIR/server.log"; }
 kafka_data() { echo "$KAFKA_DIR"; }
 
@@ -262,6 +378,13 @@ clickhouse_init() {
   local hash; hash=$(printf '%s' "$MCH_CLICKHOUSE_PASSWORD" | sha256sum | cut -d' ' -f1)
   sed -e "s#@DIR@#$CH_DIR#g" -e "s#@HTTP_PORT@#$MCH_CLICKHOUSE_HTTP_PORT#" -e "s#@TCP_PORT@#$MCH_CLICKHOUSE_TCP_PORT#" \
     "$HERE/clickhouse/config.xml.template" >"$CH_DIR/config.xml"
+  if tls_on; then
+    # TLS stack: HTTPS on the HTTP port, TLS on the native port; no plaintext listener.
+    sed -i -e 's#<http_port>\(.*\)</http_port>#<https_port>\1</https_port>#' \
+      -e 's#<tcp_port>\(.*\)</tcp_port>#<tcp_port_secure>\1</tcp_port_secure>#' \
+      -e "s#</yandex>#  <openSSL><server><certificateFile>$TLS_DIR/server.crt</certificateFile><privateKeyFile>$TLS_DIR/server.key</privateKeyFile><verificationMode>none</verificationMode><loadDefaultCAFile>false</loadDefaultCAFile><cacheSessions>true</cacheSessions><disableProtocols>sslv2,sslv3,tlsv1,tlsv1_1</disableProtocols><preferServerCiphers>true</preferServerCiphers></server></openSSL>\n</yandex>#" \
+      "$CH_DIR/config.xml"
+  fi
   # Only the password's hash is written; the password itself stays in credentials.env.
   (umask 077; sed -e "s#@PASSWORD_SHA256@#$hash#" "$HERE/clickhouse/users.xml.template" >"$CH_DIR/users.xml")
 }
@@ -272,17 +395,21 @@ clickhouse_start() {
   nohup setsid "$CH_BIN" --config-file="$CH_DIR/config.xml" >"$CH_DIR/stdout.log" 2>&1 &
   echo $! >"$CH_DIR/clickhouse.pid"
 }
+# curl against a store of this stack: https with this stack's CA in TLS mode.
+stack_curl() { if tls_on; then curl --cacert "$TLS_DIR/ca.crt" "$@"; else curl "$@"; fi; }
+http_scheme() { if tls_on; then echo https; else echo http; fi; }
 clickhouse_healthy() {
   pid_alive "$CH_DIR/clickhouse.pid" || return 2
-  [[ "$(curl -fsS "http://127.0.0.1:$MCH_CLICKHOUSE_HTTP_PORT/ping" 2>/dev/null)" == "Ok." ]]
+  [[ "$(stack_curl -fsS "$(http_scheme)://127.0.0.1:$MCH_CLICKHOUSE_HTTP_PORT/ping" 2>/dev/null)" == "Ok." ]]
 }
 clickhouse_after_healthy() {
-  curl -fsS -u "mch:$MCH_CLICKHOUSE_PASSWORD" "http://127.0.0.1:$MCH_CLICKHOUSE_HTTP_PORT/" \
+  # The credentials go to curl on stdin (--config -), never on its command line.
+  printf 'user = "mch:%s"\n' "$MCH_CLICKHOUSE_PASSWORD" | stack_curl -fsS --config - "$(http_scheme)://127.0.0.1:$MCH_CLICKHOUSE_HTTP_PORT/" \
     --data-binary 'CREATE DATABASE IF NOT EXISTS medcontracthub' >/dev/null
 }
 clickhouse_stop() { stop_pidfile clickhouse "$CH_DIR/clickhouse.pid"; }
 clickhouse_running() { pid_alive "$CH_DIR/clickhouse.pid"; }
-clickhouse_where() { echo "http://127.0.0.1:$MCH_CLICKHOUSE_HTTP_PORT (native $MCH_CLICKHOUSE_TCP_PORT), ClickHouse $(dpkg-query -W -f '${Version}' clickhouse-server 2>/dev/null)"; }
+clickhouse_where() { echo "$(http_scheme)://127.0.0.1:$MCH_CLICKHOUSE_HTTP_PORT (native $MCH_CLICKHOUSE_TCP_PORT), ClickHouse $(dpkg-query -W -f '${Version}' clickhouse-server 2>/dev/null)"; }
 clickhouse_logfile() { echo "$CH_DIR/server.log"; }
 clickhouse_data() { echo "$CH_DIR"; }
 
@@ -304,13 +431,21 @@ weaviate_start() {
   weaviate_install
   mkdir -p "$WV_DIR/data" "$WV_DIR/backups"
   pid_alive "$WV_DIR/weaviate.pid" && return 0
+  local listen=(--host 127.0.0.1 --port "$MCH_WEAVIATE_HTTP_PORT" --scheme http) grpc_tls=()
+  if tls_on; then
+    # go-swagger's https listener on the REST port; gRPC TLS from GRPC_CERT_FILE/GRPC_KEY_FILE.
+    listen=(--scheme https --tls-host 127.0.0.1 --tls-port "$MCH_WEAVIATE_HTTP_PORT"
+      --tls-certificate "$TLS_DIR/server.crt" --tls-key "$TLS_DIR/server.key")
+    grpc_tls=(GRPC_CERT_FILE="$TLS_DIR/server.crt" GRPC_KEY_FILE="$TLS_DIR/server.key")
+  fi
   # REST listens on loopback only; Weaviate binds gRPC on every interface, so access needs the
   # generated API key rather than being anonymous. No module that calls out is enabled.
-  nohup setsid env \
+  # The API key is put in the environment by the shell, not as an argument of env (argv is
+  # readable by every user through /proc).
+  AUTHENTICATION_APIKEY_ALLOWED_KEYS="$MCH_WEAVIATE_API_KEY" nohup setsid env \
     PERSISTENCE_DATA_PATH="$WV_DIR/data" \
     AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED=false \
     AUTHENTICATION_APIKEY_ENABLED=true \
-    AUTHENTICATION_APIKEY_ALLOWED_KEYS="$MCH_WEAVIATE_API_KEY" \
     AUTHENTICATION_APIKEY_USERS=mch \
     AUTHORIZATION_ADMINLIST_ENABLED=true \
     AUTHORIZATION_ADMINLIST_USERS=mch \
@@ -332,18 +467,19 @@ weaviate_start() {
     QUERY_DEFAULTS_LIMIT=25 \
     LOG_FORMAT=json LOG_LEVEL=warning \
     GOMEMLIMIT=3GiB \
-    "$WV_BIN_DIR/weaviate-server" --host 127.0.0.1 --port "$MCH_WEAVIATE_HTTP_PORT" --scheme http \
+    "${grpc_tls[@]}" \
+    "$WV_BIN_DIR/weaviate-server" "${listen[@]}" \
     >"$WV_DIR/weaviate.log" 2>&1 &
   echo $! >"$WV_DIR/weaviate.pid"
 }
 weaviate_healthy() {
   pid_alive "$WV_DIR/weaviate.pid" || return 2
-  curl -fsS -o /dev/null "http://127.0.0.1:$MCH_WEAVIATE_HTTP_PORT/v1/.well-known/ready" 2>/dev/null && port_open "$MCH_WEAVIATE_GRPC_PORT"
+  stack_curl -fsS -o /dev/null "$(http_scheme)://127.0.0.1:$MCH_WEAVIATE_HTTP_PORT/v1/.well-known/ready" 2>/dev/null && port_open "$MCH_WEAVIATE_GRPC_PORT"
 }
 weaviate_after_healthy() { :; }
 weaviate_stop() { stop_pidfile weaviate "$WV_DIR/weaviate.pid"; }
 weaviate_running() { pid_alive "$WV_DIR/weaviate.pid"; }
-weaviate_where() { echo "http://127.0.0.1:$MCH_WEAVIATE_HTTP_PORT (gRPC $MCH_WEAVIATE_GRPC_PORT), Weaviate $WEAVIATE_VERSION"; }
+weaviate_where() { echo "$(http_scheme)://127.0.0.1:$MCH_WEAVIATE_HTTP_PORT (gRPC $MCH_WEAVIATE_GRPC_PORT), Weaviate $WEAVIATE_VERSION"; }
 weaviate_logfile() { echo "$WV_DIR/weaviate.log"; }
 weaviate_data() { echo "$WV_DIR"; }
 
@@ -366,6 +502,7 @@ cmd_up() {
   local services=("$@"); ((${#services[@]})) || services=("${ALL_SERVICES[@]}")
   check_service "${services[@]}"
   mkdir -p "$CACHE" "$STATE"
+  tls_init
   ensure_credentials
   local s failed=0
   for s in "${services[@]}"; do "${s}_start"; done
