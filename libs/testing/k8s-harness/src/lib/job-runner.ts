@@ -13,6 +13,7 @@ export interface JobPodResult extends PodExit {
   podName: string;
   imageArgv: string[];
   output: string;
+  stdout: string;
   seconds: number;
   /** Set when the pod never started (CreateContainerConfigError, no entry file…). */
   startError?: string;
@@ -92,14 +93,14 @@ export async function runJob(ctx: HarnessContext, job: K8sObject, options: RunJo
     } catch (error) {
       // A pod that cannot start stays Pending (CreateContainerConfigError) or fails: either way the
       // Job does not complete. Reported as a failed pod that never ran.
-      pods.push({ index, attempt, podName, imageArgv: [], output: '', seconds: 0, code: null, signal: null, startError: (error as Error).message });
+      pods.push({ index, attempt, podName, imageArgv: [], output: '', stdout: '', seconds: 0, code: null, signal: null, startError: (error as Error).message });
       return false;
     }
     const proc = startProcess(plan);
     running.add(proc);
     const exit = await proc.exited;
     running.delete(proc);
-    pods.push({ index, attempt, podName, imageArgv: plan.imageArgv, output: proc.output(), seconds: (Date.now() - t0) / 1000, ...exit });
+    pods.push({ index, attempt, podName, imageArgv: plan.imageArgv, output: proc.output(), stdout: proc.stdout(), seconds: (Date.now() - t0) / 1000, ...exit });
     if (exit.code === 0) return true;
     const action = policyAction(job, plan.container.name, exit.code);
     if (action === 'FailJob') stopReason ??= 'PodFailurePolicy';

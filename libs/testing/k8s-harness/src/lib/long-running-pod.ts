@@ -43,7 +43,12 @@ export function hostPortOf(plan: PodPlan, port: number | string): number {
 
 async function probeOnce(plan: PodPlan, probe: Probe): Promise<{ ok: boolean; detail: string }> {
   if (!probe.httpGet) return { ok: false, detail: `probe handler ${Object.keys(probe).join(',')} is not supported by the harness (httpGet only)` };
-  const port = hostPortOf(plan, probe.httpGet.port);
+  let port: number;
+  try {
+    port = hostPortOf(plan, probe.httpGet.port);
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message };
+  }
   const url = `http://127.0.0.1:${port}${probe.httpGet.path ?? '/'}`;
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout((probe.timeoutSeconds ?? 1) * 1000), redirect: 'manual' });

@@ -9,10 +9,20 @@ export interface PodExit {
   signal: NodeJS.Signals | null;
 }
 
+/** The container's exit code as Kubernetes reports it: 128 + signal number for a signal. */
+export function exitCodeOf(exit: PodExit): number {
+  if (exit.code !== null) return exit.code;
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11 };
+  return 128 + (exit.signal ? (numbers[exit.signal] ?? 0) : 0);
+}
+
 export interface PodProcess {
   plan: PodPlan;
   child: ChildProcess;
+  /** stdout and stderr interleaved, as `kubectl logs` shows them. */
   output(): string;
+  /** stdout alone (a Job's result, where the app prints one). */
+  stdout(): string;
   exited: Promise<PodExit>;
   running(): boolean;
   /**
@@ -25,6 +35,10 @@ export interface PodProcess {
 export function startProcess(plan: PodPlan): PodProcess {
   const child = spawn(plan.argv[0], plan.argv.slice(1), { cwd: plan.cwd, env: plan.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (stdout.length < 16 * 1024 * 1024) stdout += chunk.toString();
+  });
   const keep = (chunk: Buffer) => {
     output += chunk.toString();
     // Bounded: a long run keeps its last 4 MB.
@@ -44,6 +58,7 @@ export function startProcess(plan: PodPlan): PodProcess {
     plan,
     child,
     output: () => output,
+    stdout: () => stdout,
     exited,
     running,
     terminate: async (graceSeconds = plan.terminationGracePeriodSeconds) => {

@@ -1,0 +1,109 @@
+// The stores one overlay's run uses on the shared local stack, isolated per run: a fresh
+// PostgreSQL database with a small monolith fixture (no toolkit migrations: the schema-migrate Job
+// applies them), a fresh ClickHouse database, a topic prefix and a Weaviate collection prefix.
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Kafka } from 'kafkajs';
+import type { WeaviateClient } from 'weaviate-client';
+import { ENTITY_TOPICS, EVENT_STORE_TOPIC, type MigratedEntity } from '@mch/contracts';
+import { createKafka } from '@mch/infra-kafka';
+import { createClickHouse } from '@mch/infra-clickhouse';
+import { connectWeaviate } from '@mch/infra-weaviate';
+import { indexCollectionNames, type IndexCollectionNames } from '@mch/data-weaviate-index';
+import { clickhouseEnvSchema, kafkaEnvSchema, loadConfig, weaviateEnvSchema } from '@mch/util-config';
+import { createLogger } from '@mch/util-logger';
+import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
+import { localStack, type HarnessContext, type LocalStack, type RenderedOverlay } from '@mch/testing-k8s-harness';
+
+export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
+const quiet = createLogger({ service: 'k8s-e2e', level: 'error', sink: () => undefined });
+
+export interface HarnessStores {
+  db: MigratedDatabase;
+  clickhouseDatabase: string;
+  clickhouse: ClickHouseClient;
+  kafka: Kafka;
+  weaviate: WeaviateClient;
+  topicPrefix: string;
+  collections: IndexCollectionNames;
+  stack: LocalStack;
+  /** The per-run isolation settings every pod gets (HarnessContext.isolationEnv). */
+  isolationEnv: Record<string, string>;
+  context(overlay: RenderedOverlay): HarnessContext;
+  topic(entity: MigratedEntity): string;
+  drop(): Promise<void>;
+}
+
+export async function createHarnessStores(label: string, opportunities: number): Promise<HarnessStores> {
+  const tag = `${label}_${randomBytes(4).toString('hex')}`;
+  const db = await createMigratedDatabase(`k8s_${label}`, { migrations: false, load: { opportunities, seed: 1111 } });
+  const clickhouseDatabase = `it_k8s_${tag}`;
+  const admin = createClickHouse(loadConfig(clickhouseEnvSchema), { applicationName: 'k8s-e2e', logger: quiet });
+  await admin.command({ query: `CREATE DATABASE ${clickhouseDatabase}` });
+  await admin.close();
+  const clickhouse = createClickHouse({ ...loadConfig(clickhouseEnvSchema), CLICKHOUSE_DATABASE: clickhouseDatabase }, { applicationName: 'k8s-e2e', logger: quiet });
+  const kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'k8s-e2e', logger: quiet });
+  const weaviate = await connectWeaviate(loadConfig(weaviateEnvSchema));
+  const topicPrefix = `k8s-${tag.replace(/_/g, '-')}.`;
+  const weaviatePrefix = `K8s${label.replace(/[^A-Za-z0-9]/g, '')}${tag.slice(-8)}`.replace(/^K8s(.)/, (_m, c: string) => `K8s${c.toUpperCase()}`);
+  const collections = indexCollectionNames(weaviatePrefix);
+  const stack = localStack(WORKSPACE_ROOT, { PGDATABASE: db.name, CLICKHOUSE_DATABASE: clickhouseDatabase });
+  // The apps read topic names and collection prefixes from these (production leaves them at their
+  // defaults); consumer groups per run, so no other test's consumers join them.
+  const isolationEnv: Record<string, string> = {
+    TOPIC_PREFIX: topicPrefix,
+    CLICKHOUSE_POPULATOR_TOPIC_PREFIX: topicPrefix,
+    CLICKHOUSE_POPULATOR_GROUP_ID: `${topicPrefix}clickhouse-populator`,
+    INDEXER_OPPORTUNITY_TOPIC: `${topicPrefix}${ENTITY_TOPICS.opportunity.name}`,
+    INDEXER_DOCUMENT_TOPIC: `${topicPrefix}${ENTITY_TOPICS.contract_document.name}`,
+    INDEXER_GROUP_ID: `${topicPrefix}weaviate-indexer`,
+    WEAVIATE_COLLECTION_PREFIX: weaviatePrefix,
+    CONSISTENCY_TOPIC_PREFIX: topicPrefix,
+    CONSISTENCY_WEAVIATE_PREFIX: weaviatePrefix,
+    EVENT_STORE_TOPIC: `${topicPrefix}${EVENT_STORE_TOPIC.name}`,
+  };
+  return {
+    db,
+    clickhouseDatabase,
+    clickhouse,
+    kafka,
+    weaviate,
+    topicPrefix,
+    collections,
+    stack,
+    isolationEnv,
+    context: (overlay) => ({ workspace: WORKSPACE_ROOT, overlay, stack, isolationEnv }),
+    topic: (entity) => `${topicPrefix}${ENTITY_TOPICS[entity].name}`,
+    drop: async () => {
+      await db.pool
+        .query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = current_database() AND NOT active`)
+        .catch(() => undefined);
+      await db.drop();
+      await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${clickhouseDatabase}` }).catch(() => undefined);
+      await clickhouse.close();
+      for (const name of Object.values(collections)) await weaviate.collections.delete(name).catch(() => undefined);
+      await weaviate.close();
+      const kafkaAdmin = kafka.admin();
+      await kafkaAdmin.connect();
+      const own = (await kafkaAdmin.listTopics()).filter((t) => t.startsWith(topicPrefix));
+      if (own.length > 0) await kafkaAdmin.deleteTopics({ topics: own }).catch(() => undefined);
+      await kafkaAdmin.disconnect();
+    },
+  };
+}
+
+/** Messages of one migration on an entity topic: how many, and how many distinct rows. */
+export async function topicCoverage(stores: HarnessStores, entity: MigratedEntity, migrationId: string): Promise<{ messages: number; rows: number }> {
+  const admin = stores.kafka.admin();
+  await admin.connect();
+  const exists = (await admin.listTopics()).includes(stores.topic(entity));
+  await admin.disconnect();
+  if (!exists) return { messages: 0, rows: 0 };
+  const ids: string[] = [];
+  for (const message of await readWholeTopic(stores.kafka, stores.topic(entity))) {
+    const envelope = JSON.parse(String(message.value)) as { aggregateId: string; metadata: { migrationId?: string; operation?: string } };
+    if (envelope.metadata.migrationId === migrationId && envelope.metadata.operation === 'snapshot') ids.push(envelope.aggregateId);
+  }
+  return { messages: ids.length, rows: new Set(ids).size };
+}
