@@ -122,6 +122,8 @@ export KAFKA_SASL_USERNAME=mch
 export KAFKA_SASL_PASSWORD=$MCH_KAFKA_PASSWORD
 export CLICKHOUSE_URL=https://127.0.0.1:$MCH_CLICKHOUSE_HTTP_PORT
 export CLICKHOUSE_CA_FILE=$TLS_DIR/ca.crt
+# By name: grpc-js would send an IP address as TLS server name (RFC 6066 forbids it; Node warns).
+export WEAVIATE_HOST=localhost
 export WEAVIATE_SECURE=true
 export WEAVIATE_CA_FILE=$TLS_DIR/ca.crt
 EOF
