@@ -65,6 +65,8 @@ function toEvent(row: EventRow): StoredEvent {
 }
 
 const UNIQUE_VIOLATION = '23505';
+/** Class 22 (data exception) and 54001 (nested too deep): the store cannot hold a value the append carries. */
+const isDataException = (code: unknown) => typeof code === 'string' && (code.startsWith('22') || code === '54001');
 
 export class EventStore {
   private readonly options: EventStoreOptions;
@@ -119,6 +121,15 @@ export class EventStore {
           ErrorCode.ConcurrencyConflict,
           `stream ${request.aggregateType} ${request.aggregateId} was appended to concurrently; expected version ${request.expectedVersion} is stale`,
           { entity: request.aggregateType, id: request.aggregateId, field: 'expectedVersion' },
+          { cause: error },
+        );
+      }
+      const code = (error as { code?: string }).code;
+      if (isDataException(code)) {
+        throw new DomainException(
+          ErrorCode.ValidationFailed,
+          `stream ${request.aggregateType} ${request.aggregateId}: the store cannot hold a value of the events (${(error as Error).message}); nothing was appended`,
+          { entity: request.aggregateType, id: request.aggregateId, field: 'events', sqlState: code },
           { cause: error },
         );
       }

@@ -11,4 +11,9 @@ describe('read cursor', () => {
   it('rejects anything else naming the field', () => {
     expect(() => parseCursor('12;DROP')).toThrow("cursor '12;DROP' is not <transactionId>-<position>");
   });
+
+  it('rejects numbers beyond xid8 / bigint, which PostgreSQL would fail on', () => {
+    expect(() => parseCursor('1-99999999999999999999')).toThrow('is out of range');
+    expect(() => parseCursor('99999999999999999999-1')).toThrow('is out of range');
+  });
 });

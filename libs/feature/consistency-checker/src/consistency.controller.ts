@@ -1,18 +1,9 @@
-import {
-  Controller,
-  DefaultValuePipe,
-  Get,
-  HttpCode,
-  Param,
-  ParseIntPipe,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ENTITY_TOPICS, type MigratedEntity } from '@mch/contracts';
 import { renderReportTable, type ConsistencyReport } from '@mch/data-consistency';
 import { DomainException, ErrorCode } from '@mch/util-errors';
+import { IntQueryPipe } from '@mch/nest-bootstrap';
 import { ConsistencyRunService } from './consistency-run.service';
 
 @Controller()
@@ -50,8 +41,8 @@ export class ConsistencyController {
   }
 
   @Get('consistency/runs')
-  history(@Query('limit', new DefaultValuePipe(20), ParseIntPipe) limit: number) {
-    return this.runs.history(Math.min(Math.max(limit, 1), 500));
+  history(@Query('limit', new IntQueryPipe('limit', { min: 1, max: 500, default: 20 })) limit: number) {
+    return this.runs.history(limit);
   }
 
   @Get('consistency/lineage/:entity/:id')
@@ -59,12 +50,15 @@ export class ConsistencyController {
     if (!(entity in ENTITY_TOPICS)) {
       throw new DomainException(
         ErrorCode.ValidationFailed,
-        `'${entity}' is not a migrated entity (known: ${Object.keys(ENTITY_TOPICS).join(', ')})`,
-        { field: 'entity' },
+        `'${entity.slice(0, 100)}' is not a migrated entity (known: ${Object.keys(ENTITY_TOPICS).join(', ')})`,
+        { field: 'entity', limit: Object.keys(ENTITY_TOPICS) },
       );
     }
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
-      throw new DomainException(ErrorCode.ValidationFailed, `'${id}' is not a UUID`, { field: 'id' });
+      throw new DomainException(ErrorCode.ValidationFailed, `'${id.slice(0, 100)}' is not a UUID`, {
+        field: 'id',
+        limit: 'UUID',
+      });
     }
     return this.runs.lineage(entity as MigratedEntity, id);
   }

@@ -1,6 +1,10 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseIntPipe, Post, Query, DefaultValuePipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { EventStore, START_OF_STORE, formatCursor, parseCursor } from '@mch/data-event-store';
-import { parseAppendRequest, requireStreamId } from './append-request.schema';
+import { IntQueryPipe } from '@mch/nest-bootstrap';
+import { MAX_EXPECTED_VERSION, parseAppendRequest, requireStreamId } from './append-request.schema';
+
+/** The most events one GET /events page returns. */
+export const MAX_READ_ALL_LIMIT = 5_000;
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 
@@ -18,7 +22,8 @@ export class EventStoreController {
   @Get('streams/:aggregateId/events')
   readStream(
     @Param('aggregateId') aggregateId: string,
-    @Query('fromVersion', new DefaultValuePipe(1), ParseIntPipe) fromVersion: number,
+    @Query('fromVersion', new IntQueryPipe('fromVersion', { min: 1, max: MAX_EXPECTED_VERSION, default: 1 }))
+    fromVersion: number,
   ) {
     return this.store.readStream(requireStreamId(aggregateId), fromVersion);
   }
@@ -29,8 +34,15 @@ export class EventStoreController {
   }
 
   @Get('events')
-  async readAll(@Query('after') after?: string, @Query('limit', new DefaultValuePipe(500), ParseIntPipe) limit = 500) {
-    const page = await this.store.readAll(after ? parseCursor(after) : START_OF_STORE, Math.min(limit, 5_000));
+  async readAll(
+    @Query('after') after: unknown,
+    @Query('limit', new IntQueryPipe('limit', { min: 1, max: MAX_READ_ALL_LIMIT, default: 500 }))
+    limit: number,
+  ) {
+    const page = await this.store.readAll(
+      after === undefined || after === '' ? START_OF_STORE : parseCursor(String(after)),
+      limit,
+    );
     return { events: page.events, next: formatCursor(page.next) };
   }
 }

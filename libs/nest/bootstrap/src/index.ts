@@ -7,3 +7,4 @@ export * from './service-root.module';
 export * from './allow-without-api-token.decorator';
 export * from './api-token.guard';
 export * from './state-changing-routes';
+export * from './int-query.pipe';
