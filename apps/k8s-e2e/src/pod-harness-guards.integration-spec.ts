@@ -15,13 +15,14 @@ import {
   type PodTemplate,
   type RenderedOverlay,
 } from '@mch/testing-k8s-harness';
-import { createHarnessStores, WORKSPACE_ROOT, type HarnessStores } from './support/harness-stores';
+import { createHarnessStores, isolateRun, WORKSPACE_ROOT, type HarnessStores } from './support/harness-stores';
 
 let rendered: RenderedOverlay;
 let stores: HarnessStores;
 
 beforeAll(async () => {
   rendered = renderOverlay('k8s/overlays/staging', WORKSPACE_ROOT);
+  isolateRun(rendered);
   stores = await createHarnessStores('guards', 40);
   // The toolkit's migrations, as the schema-migrate Job leaves them (run through the harness too).
   const migrate = await runJob(stores.context(rendered), rendered.find('Job', 'schema-migrate') as K8sObject, { maxSeconds: 120 });

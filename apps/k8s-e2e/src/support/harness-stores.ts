@@ -93,6 +93,20 @@ export async function createHarnessStores(label: string, opportunities: number):
   };
 }
 
+/**
+ * Gives the overlay's run a per-test-run name: `<MIGRATION_RUN>-<hex>` in the rendered ConfigMap
+ * `mch-migration-run-*` (in place). The change-capture slot and publication are named after the
+ * run and replication slots are cluster-wide, so two runs of the same overlay on the shared stack
+ * would otherwise share one slot. Every workload still has to read the name from that ConfigMap.
+ */
+export function isolateRun(overlay: RenderedOverlay): string {
+  const configMap = overlay.all('ConfigMap').find((c) => /^mch-migration-run(-[a-z0-9]+)?$/.test(c.metadata.name)) as { data?: Record<string, string> } | undefined;
+  const run = configMap?.data?.MIGRATION_RUN;
+  if (!configMap?.data || !run) throw new Error(`${overlay.path}: no ConfigMap mch-migration-run with MIGRATION_RUN`);
+  configMap.data.MIGRATION_RUN = `${run}-${randomBytes(3).toString('hex')}`;
+  return configMap.data.MIGRATION_RUN;
+}
+
 /** Messages of one migration on an entity topic: how many, and how many distinct rows. */
 export async function topicCoverage(stores: HarnessStores, entity: MigratedEntity, migrationId: string): Promise<{ messages: number; rows: number }> {
   const admin = stores.kafka.admin();
