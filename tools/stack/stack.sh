@@ -296,8 +296,10 @@ kafka_java() { java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
 kafka_init() {
   mkdir -p "$KAFKA_DIR/data"
   local props="$KAFKA_DIR/server.properties"
+  # In TLS mode it holds the broker's own SCRAM password: created 600 before anything is written
+  # (a redirect is opened by this shell, whose umask is 022).
+  install -m 600 /dev/null "$props.tmp"
   (
-    umask 077   # in TLS mode it holds the broker's own SCRAM password
     if tls_on; then
       sed -e "s#@DATA@#$KAFKA_DIR/data#" -e "s#@PORT@#$MCH_KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$MCH_KAFKA_CONTROLLER_PORT#g" \
         -e '/^\(listeners\|advertised.listeners\|inter.broker.listener.name\|listener.security.protocol.map\)=/d' \
@@ -323,15 +325,16 @@ EOF
       sed -e "s#@DATA@#$KAFKA_DIR/data#" -e "s#@PORT@#$MCH_KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$MCH_KAFKA_CONTROLLER_PORT#g" \
         "$HERE/kafka/server.properties.template"
     fi
-  ) >"$props.tmp" && mv -f "$props.tmp" "$props"
+  ) >"$props.tmp"
+  mv -f "$props.tmp" "$props"
   [[ -f "$KAFKA_DIR/data/meta.properties" ]] && return 0
   log "kafka: formatting KRaft storage"
   local cluster_id; cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
   # The SCRAM credentials are bootstrapped into the metadata log at format time. They go through a
   # java @argfile (mode 600, deleted after), so no password is on the command line.
   local args="$KAFKA_DIR/format.args" rc=0
+  install -m 600 /dev/null "$args"
   (
-    umask 077
     echo "kafka.tools.StorageTool format -t $cluster_id -c $props --standalone"
     if tls_on; then
       echo "--add-scram SCRAM-SHA-512=[name=mch-broker,password=$MCH_KAFKA_BROKER_PASSWORD]"
