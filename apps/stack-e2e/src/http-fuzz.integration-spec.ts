@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { createMigratedDatabase, freePort, type MigratedDatabase } from '@mch/testing-stack';
+import { createMigratedDatabase, freePort, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
+import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
+import { createKafka } from '@mch/infra-kafka';
+import { createLogger } from '@mch/util-logger';
 import {
   TEST_API_TOKEN,
   bearer,
@@ -135,15 +138,13 @@ const rawBody = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc
-      .integer({ min: 90_000, max: 3_200_000 })
-      .map((n) =>
-        JSON.stringify({
-          aggregateType: 'Opportunity',
-          expectedVersion: 'any',
-          events: [{ eventType: 'E', data: { d: 'x'.repeat(n) } }],
-        }),
-      ),
+    arbitrary: fc.integer({ min: 90_000, max: 3_200_000 }).map((n) =>
+      JSON.stringify({
+        aggregateType: 'Opportunity',
+        expectedVersion: 'any',
+        events: [{ eventType: 'E', data: { d: 'x'.repeat(n) } }],
+      }),
+    ),
   },
 );
 
@@ -401,4 +402,62 @@ describe('no bad input gives a 5xx (property-based, against the running services
     expect(badId?.status).toBe(400);
     expect(JSON.parse(badId?.body ?? '{}')).toMatchObject({ details: { field: 'x-correlation-id' } });
   });
+
+  it('the Kafka append-requests consumer dead-letters bad commands naming entity, id, field and limit, and keeps running', async () => {
+    const kafka = createKafka(loadConfig(kafkaEnvSchema), {
+      clientId: 'http-fuzz-e2e',
+      logger: createLogger({ service: 'e2e', level: 'error', sink: () => undefined }),
+    });
+    const command = (data: string, extra = '') => {
+      const aggregateId = randomUUID();
+      return {
+        aggregateId,
+        value: `{"aggregateId":"${aggregateId}","aggregateType":"Proposal","expectedVersion":"any"${extra},"events":[{"eventType":"ProposalDrafted","data":${data}}]}`,
+      };
+    };
+    const cases = [
+      { ...command('{"title":"a\\u0000b"}'), field: 'events.0.data.title', limit: 'no \\u0000' },
+      { ...command('{"title":"\\ud800"}'), field: 'events.0.data.title', limit: 'valid Unicode' },
+      { ...command('{"amount":1e400}'), field: 'events.0.data.amount', limit: 'finite number' },
+      { ...command('{}', ',"expectedVerison":1'), field: 'expectedVerison', limit: 'no unknown fields' },
+      { ...command(`{"d":${'['.repeat(40)}${']'.repeat(40)}}`), field: 'events.0.data.d', limit: 32 },
+    ];
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'eventstore.append-requests',
+      messages: [
+        ...cases.map((c) => ({ key: c.aggregateId, value: c.value })),
+        { key: 'x', value: 'not json {' },
+      ],
+    });
+    await producer.disconnect();
+    await waitFor(
+      'every bad command dead-lettered with its field and limit',
+      async () => {
+        const letters = (await readWholeTopic(kafka, 'dlq.eventstore.append-requests')).map(
+          (m) =>
+            JSON.parse(String(m.value)) as { error: { code: string; details?: Record<string, unknown> } },
+        );
+        return cases.every((c) =>
+          letters.some(
+            (l) =>
+              l.error.code === 'VALIDATION_FAILED' &&
+              l.error.details?.entity === 'stream' &&
+              l.error.details.id === c.aggregateId &&
+              String(l.error.details.field).startsWith(c.field) &&
+              l.error.details.limit === c.limit,
+          ),
+        );
+      },
+      60_000,
+    );
+    const written = await db.pool.query(
+      'SELECT count(*)::int AS n FROM event_store WHERE aggregate_id = ANY($1::uuid[])',
+      [cases.map((c) => c.aggregateId)],
+    );
+    expect(written.rows[0].n).toBe(0);
+    expect(eventStore.child.exitCode).toBeNull();
+    expect((await httpStatus(`${eventStore.url}/health/live`)).status).toBe(200);
+  }, 90_000);
 });
