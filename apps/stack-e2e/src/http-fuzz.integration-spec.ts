@@ -167,7 +167,10 @@ const headerText = fc
   .map((s) => s.replace(/[^\x20-\x7e]/g, '').trim());
 
 /** Percent-encoding; a lone surrogate (not encodable) is sent as the invalid UTF-8 bytes it would be. */
-const encode = (s: string) => encodeURIComponent(s.toWellFormed()).replaceAll('%EF%BF%BD', '%ED%A0%80');
+const encode = (s: string) =>
+  encodeURIComponent(
+    s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'),
+  ).replaceAll('%EF%BF%BD', '%ED%A0%80');
 
 /** A path segment: anything, percent-encoded (lone surrogates become invalid UTF-8 bytes). */
 const pathSegment = fc
