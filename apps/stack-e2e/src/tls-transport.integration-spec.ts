@@ -9,7 +9,13 @@ import { createClient } from '@clickhouse/client';
 import { kafkaSecurityOptions } from '@mch/infra-kafka';
 import { createPostgresPool } from '@mch/infra-postgres';
 import { freePort } from '@mch/testing-stack';
-import { clickhouseEnvSchema, kafkaEnvSchema, loadConfig, postgresEnvSchema, type Env } from '@mch/util-config';
+import {
+  clickhouseEnvSchema,
+  kafkaEnvSchema,
+  loadConfig,
+  postgresEnvSchema,
+  type Env,
+} from '@mch/util-config';
 import { WORKSPACE_ROOT } from './support/service-process';
 import { TLS_STACK, tlsStackDir, tlsStackEnv, tlsStackIsUp, upUnderStrace } from './support/tls-stack';
 
@@ -35,8 +41,26 @@ describe('encrypted, authenticated transport to every store (TLS stack)', () => 
     traced = true;
     env = tlsStackEnv();
     // A CA nobody signed the stack's certificates with, for the wrong-CA clients.
-    execFileSync('openssl', ['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=not the stack CA',
-      '-keyout', path.join(work, 'other.key'), '-out', path.join(work, 'other-ca.crt')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-new',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=not the stack CA',
+        '-keyout',
+        path.join(work, 'other.key'),
+        '-out',
+        path.join(work, 'other-ca.crt'),
+      ],
+      { stdio: 'ignore' },
+    );
   }, 300_000);
 
   afterAll(() => {
@@ -47,13 +71,20 @@ describe('encrypted, authenticated transport to every store (TLS stack)', () => 
   const withEnv = (overrides: Env): Env => ({ ...env, ...overrides });
 
   it('runs PostgreSQL -> Kafka -> ClickHouse and Weaviate over TLS with verify-full, every store agreeing', async () => {
-    expect(env).toMatchObject({ PGSSLMODE: 'verify-full', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', WEAVIATE_SECURE: 'true' });
+    expect(env).toMatchObject({
+      PGSSLMODE: 'verify-full',
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      WEAVIATE_SECURE: 'true',
+    });
     expect(env.CLICKHOUSE_URL).toMatch(/^https:\/\//);
     const child = spawn(process.execPath, ['-r', './tools/scripts/register.js', 'tools/demo/run-demo.ts'], {
       cwd: WORKSPACE_ROOT,
       // Only the TLS stack's settings: nothing of the default stack's environment may leak in.
       env: {
-        PATH: process.env.PATH, HOME: process.env.HOME, ...env,
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...env,
         MCH_DEMO_OPPORTUNITIES: '150',
         MCH_DEMO_POPULATOR_PORT: String(await freePort()),
         MCH_DEMO_INDEXER_PORT: String(await freePort()),
@@ -74,9 +105,14 @@ describe('encrypted, authenticated transport to every store (TLS stack)', () => 
 
   it('refuses PostgreSQL clients without TLS, with a wrong CA or a wrong password', async () => {
     const attempt = async (overrides: Env) => {
-      const pool = createPostgresPool(loadConfig(postgresEnvSchema, withEnv(overrides)), { applicationName: 'tls-e2e', max: 1 });
+      const pool = createPostgresPool(loadConfig(postgresEnvSchema, withEnv(overrides)), {
+        applicationName: 'tls-e2e',
+        max: 1,
+      });
       try {
-        return (await pool.query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows[0].ssl;
+        return (
+          await pool.query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')
+        ).rows[0].ssl;
       } catch (error) {
         return (error as Error).message;
       } finally {
@@ -84,8 +120,12 @@ describe('encrypted, authenticated transport to every store (TLS stack)', () => 
       }
     };
     expect(await attempt({})).toBe(true);
-    expect(await attempt({ PGSSLMODE: 'disable', PGSSLROOTCERT: '' })).toMatch(/pg_hba.conf rejects connection .* no encryption/);
-    expect(await attempt({ PGSSLROOTCERT: otherCa() })).toMatch(/self[- ]signed certificate|unable to verify|unable to get local issuer/);
+    expect(await attempt({ PGSSLMODE: 'disable', PGSSLROOTCERT: '' })).toMatch(
+      /pg_hba.conf rejects connection .* no encryption/,
+    );
+    expect(await attempt({ PGSSLROOTCERT: otherCa() })).toMatch(
+      /self[- ]signed certificate|unable to verify|unable to get local issuer/,
+    );
     expect(await attempt({ PGPASSWORD: 'wrong-password' })).toMatch(/password authentication failed/);
   });
 
@@ -93,8 +133,12 @@ describe('encrypted, authenticated transport to every store (TLS stack)', () => 
     const attempt = async (overrides: Env) => {
       const config = loadConfig(kafkaEnvSchema, withEnv(overrides));
       const kafka = new Kafka({
-        brokers: config.KAFKA_BROKERS, clientId: 'tls-e2e', ...kafkaSecurityOptions(config),
-        connectionTimeout: 3_000, retry: { retries: 0 }, logLevel: logLevel.NOTHING,
+        brokers: config.KAFKA_BROKERS,
+        clientId: 'tls-e2e',
+        ...kafkaSecurityOptions(config),
+        connectionTimeout: 3_000,
+        retry: { retries: 0 },
+        logLevel: logLevel.NOTHING,
       });
       const admin = kafka.admin();
       try {
@@ -107,24 +151,40 @@ describe('encrypted, authenticated transport to every store (TLS stack)', () => 
       }
     };
     expect(await attempt({})).toBe(1);
-    expect(await attempt({ KAFKA_SASL_PASSWORD: 'wrong-password' })).toMatch(/SASL SCRAM SHA512 authentication failed/i);
-    expect(await attempt({ KAFKA_SSL_CA_FILE: otherCa() })).toMatch(/self[- ]signed certificate|unable to verify|unable to get local issuer/);
-    // Plaintext (and so without SASL) against the SASL_SSL listener: no answer it can read.
-    expect(await attempt({ KAFKA_SSL: 'false', KAFKA_SSL_CA_FILE: '', KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '' })).toMatch(
-      /^KafkaJS\w+: (Closed connection|Connection timeout)/,
+    expect(await attempt({ KAFKA_SASL_PASSWORD: 'wrong-password' })).toMatch(
+      /SASL SCRAM SHA512 authentication failed/i,
     );
+    expect(await attempt({ KAFKA_SSL_CA_FILE: otherCa() })).toMatch(
+      /self[- ]signed certificate|unable to verify|unable to get local issuer/,
+    );
+    // Plaintext (and so without SASL) against the SASL_SSL listener: no answer it can read.
+    expect(
+      await attempt({
+        KAFKA_SSL: 'false',
+        KAFKA_SSL_CA_FILE: '',
+        KAFKA_SASL_MECHANISM: '',
+        KAFKA_SASL_USERNAME: '',
+        KAFKA_SASL_PASSWORD: '',
+      }),
+    ).toMatch(/^KafkaJS\w+: (Closed connection|Connection timeout)/);
   });
 
   it('refuses ClickHouse clients over plain HTTP, with a wrong CA or a wrong password', async () => {
     const attempt = async (overrides: Env) => {
       const config = loadConfig(clickhouseEnvSchema, withEnv(overrides));
       const client = createClient({
-        url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD,
+        url: config.CLICKHOUSE_URL,
+        username: config.CLICKHOUSE_USER,
+        password: config.CLICKHOUSE_PASSWORD,
         ...(config.CLICKHOUSE_CA_FILE ? { tls: { ca_cert: readFileSync(config.CLICKHOUSE_CA_FILE) } } : {}),
         request_timeout: 5_000,
       });
       try {
-        return (await (await client.query({ query: 'SELECT 1 AS one', format: 'JSONEachRow' })).json<{ one: number }>())[0].one;
+        return (
+          await (
+            await client.query({ query: 'SELECT 1 AS one', format: 'JSONEachRow' })
+          ).json<{ one: number }>()
+        )[0].one;
       } catch (error) {
         return (error as Error).message;
       } finally {
@@ -132,9 +192,18 @@ describe('encrypted, authenticated transport to every store (TLS stack)', () => 
       }
     };
     expect(await attempt({})).toBe(1);
-    expect(await attempt({ CLICKHOUSE_URL: env.CLICKHOUSE_URL.replace('https:', 'http:'), CLICKHOUSE_CA_FILE: '' })).not.toBe(1);
-    expect(await attempt({ CLICKHOUSE_CA_FILE: otherCa() })).toMatch(/self[- ]signed certificate|unable to verify|unable to get local issuer/);
-    expect(await attempt({ CLICKHOUSE_PASSWORD: 'wrong-password' })).toMatch(/password is incorrect|Authentication failed|Code: 193/i);
+    expect(
+      await attempt({
+        CLICKHOUSE_URL: env.CLICKHOUSE_URL.replace('https:', 'http:'),
+        CLICKHOUSE_CA_FILE: '',
+      }),
+    ).not.toBe(1);
+    expect(await attempt({ CLICKHOUSE_CA_FILE: otherCa() })).toMatch(
+      /self[- ]signed certificate|unable to verify|unable to get local issuer/,
+    );
+    expect(await attempt({ CLICKHOUSE_PASSWORD: 'wrong-password' })).toMatch(
+      /password is incorrect|Authentication failed|Code: 193/i,
+    );
   });
 
   it('refuses Weaviate clients over plain HTTP, with a wrong CA or a wrong API key', async () => {
@@ -143,7 +212,11 @@ describe('encrypted, authenticated transport to every store (TLS stack)', () => 
       new Promise<string | number>((resolve) => {
         const request = (scheme === 'https' ? https : http).get(
           url(scheme),
-          { headers: { authorization: `Bearer ${key}` }, ...(ca ? { ca: readFileSync(ca) } : {}), timeout: 5_000 },
+          {
+            headers: { authorization: `Bearer ${key}` },
+            ...(ca ? { ca: readFileSync(ca) } : {}),
+            timeout: 5_000,
+          },
           (response) => {
             response.resume();
             resolve(response.statusCode ?? 0);
@@ -154,30 +227,54 @@ describe('encrypted, authenticated transport to every store (TLS stack)', () => 
       });
     expect(await get('https', env.WEAVIATE_CA_FILE, env.WEAVIATE_API_KEY)).toBe(200);
     expect(await get('https', env.WEAVIATE_CA_FILE, 'wrong-key')).toBe(401);
-    expect(await get('https', otherCa(), env.WEAVIATE_API_KEY)).toMatch(/self[- ]signed certificate|unable to verify|unable to get local issuer/);
+    expect(await get('https', otherCa(), env.WEAVIATE_API_KEY)).toMatch(
+      /self[- ]signed certificate|unable to verify|unable to get local issuer/,
+    );
     expect(await get('http', undefined, env.WEAVIATE_API_KEY)).not.toBe(200);
   });
 
   it('puts no secret on any command line while the stack starts, and keeps secret files mode 600', () => {
     expect(traced).toBe(true);
-    const secrets = Object.entries(Object.fromEntries(
-      readFileSync(path.join(tlsStackDir(), 'credentials.env'), 'utf8').split('\n').filter(Boolean).map((l) => l.split('=', 2) as [string, string]),
-    ));
+    const secrets = Object.entries(
+      Object.fromEntries(
+        readFileSync(path.join(tlsStackDir(), 'credentials.env'), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('=', 2) as [string, string]),
+      ),
+    );
     expect(secrets.length).toBeGreaterThanOrEqual(7);
-    const execs = readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('execve('));
+    const execs = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('execve('));
     expect(execs.length).toBeGreaterThan(10);
-    const leaks = secrets.flatMap(([name, value]) => execs.filter((l) => l.includes(value)).map((l) => `${name} in ${l.slice(0, 200)}`));
+    const leaks = secrets.flatMap(([name, value]) =>
+      execs
+        .filter((l) => l.includes(value))
+        .map((l) => `${name} in ${l.replaceAll(value, `<${name}>`).slice(0, 200)}`),
+    );
     expect(leaks).toEqual([]);
 
     const dir = tlsStackDir();
-    const mustBePrivate = ['credentials.env', 'stack.env', 'tls/server.key', 'tls/server.pem', 'kafka/server.properties', 'clickhouse/users.xml'];
-    const modes = Object.fromEntries(mustBePrivate.map((f) => [f, (statSync(path.join(dir, f)).mode & 0o777).toString(8)]));
+    const mustBePrivate = [
+      'credentials.env',
+      'stack.env',
+      'tls/server.key',
+      'tls/server.pem',
+      'kafka/server.properties',
+      'clickhouse/users.xml',
+    ];
+    const modes = Object.fromEntries(
+      mustBePrivate.map((f) => [f, (statSync(path.join(dir, f)).mode & 0o777).toString(8)]),
+    );
     expect(modes).toEqual(Object.fromEntries(mustBePrivate.map((f) => [f, '600'])));
     expect(existsSync(path.join(dir, 'kafka/format.args'))).toBe(false);
     expect(existsSync(path.join(dir, 'tls/ca.key'))).toBe(false);
     // Any other file under the stack directory holding a secret value must be private too.
     const walk = (d: string): string[] =>
-      readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'data' ? [] : walk(path.join(d, e.name))) : [path.join(d, e.name)]));
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? (e.name === 'data' ? [] : walk(path.join(d, e.name))) : [path.join(d, e.name)],
+      );
     const exposed = walk(dir).filter((file) => {
       if ((statSync(file).mode & 0o077) === 0 || statSync(file).size > 5_000_000) return false;
       const text = readFileSync(file, 'utf8');

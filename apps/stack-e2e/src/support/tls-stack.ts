@@ -30,11 +30,18 @@ export function tlsStackIsUp(): boolean {
  * strace would follow the started servers forever, so it is killed (the kernel detaches them)
  * once stack.sh reports the outcome.
  */
-export async function upUnderStrace(traceFile: string, timeoutMs: number): Promise<{ ok: boolean; output: string }> {
-  const child = spawn('strace', ['-f', '-qq', '-e', 'trace=execve', '-s', '65536', '-o', traceFile, 'bash', TLS_STACK, 'up'], {
-    cwd: WORKSPACE_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function upUnderStrace(
+  traceFile: string,
+  timeoutMs: number,
+): Promise<{ ok: boolean; output: string }> {
+  const child = spawn(
+    'strace',
+    ['-f', '-qq', '-e', 'trace=execve', '-s', '65536', '-o', traceFile, 'bash', TLS_STACK, 'up'],
+    {
+      cwd: WORKSPACE_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   let done = false;
   return new Promise((resolve) => {

@@ -14,7 +14,11 @@ export function kafkaSecurityOptions(config: KafkaConfig): Pick<KafkaJsConfig, '
     : undefined;
   const sasl: SASLOptions | undefined =
     config.KAFKA_SASL_MECHANISM && config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD
-      ? { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD }
+      ? {
+          mechanism: config.KAFKA_SASL_MECHANISM,
+          username: config.KAFKA_SASL_USERNAME,
+          password: config.KAFKA_SASL_PASSWORD,
+        }
       : undefined;
   return { ...(ssl ? { ssl } : {}), ...(sasl ? { sasl } : {}) };
 }

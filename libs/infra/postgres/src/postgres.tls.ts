@@ -13,9 +13,12 @@ export function postgresSslOptions(config: PostgresConfig): false | ConnectionOp
   const mode = config.PGSSLMODE ?? 'disable';
   if (mode === 'disable') return false;
   const clientCert =
-    config.PGSSLCERT && config.PGSSLKEY ? { cert: readFileSync(config.PGSSLCERT), key: readFileSync(config.PGSSLKEY) } : {};
+    config.PGSSLCERT && config.PGSSLKEY
+      ? { cert: readFileSync(config.PGSSLCERT), key: readFileSync(config.PGSSLKEY) }
+      : {};
   if (mode === 'require') return { rejectUnauthorized: false, ...clientCert };
   const ca = readFileSync(config.PGSSLROOTCERT as string);
-  if (mode === 'verify-ca') return { ca, rejectUnauthorized: true, checkServerIdentity: () => undefined, ...clientCert };
+  if (mode === 'verify-ca')
+    return { ca, rejectUnauthorized: true, checkServerIdentity: () => undefined, ...clientCert };
   return { ca, rejectUnauthorized: true, ...clientCert };
 }

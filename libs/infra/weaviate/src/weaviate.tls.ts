@@ -33,9 +33,15 @@ export function trustCaFile(path: string): void {
 function patchGrpcRoots(): void {
   if (grpcPatched) return;
   const fromWeaviate = createRequire(require.resolve('weaviate-client'));
-  const { ChannelCredentials } = fromWeaviate('nice-grpc') as { ChannelCredentials: { createSsl: CreateSsl } };
+  const { ChannelCredentials } = fromWeaviate('nice-grpc') as {
+    ChannelCredentials: { createSsl: CreateSsl };
+  };
   const original = ChannelCredentials.createSsl;
   ChannelCredentials.createSsl = (rootCerts, ...rest) =>
-    original.call(ChannelCredentials, rootCerts ?? Buffer.from([...tls.rootCertificates, ...privateCas].join('\n')), ...rest);
+    original.call(
+      ChannelCredentials,
+      rootCerts ?? Buffer.from([...tls.rootCertificates, ...privateCas].join('\n')),
+      ...rest,
+    );
   grpcPatched = true;
 }

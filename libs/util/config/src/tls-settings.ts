@@ -2,7 +2,10 @@ import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
 
 /** Empty counts as unset: a ConfigMap key left blank must not read as a path or a choice. */
-export const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).optional());
+export const optionalText = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.string().trim().min(1).optional(),
+);
 
 export const booleanFlag = z
   .preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('false'))
@@ -29,9 +32,15 @@ export function checkReadable(ctx: Ctx, variable: string, path: string | undefin
 
 /** A variable that only means something beside another one (say which, so the fix is obvious). */
 export function requireWith(ctx: Ctx, variable: string, value: unknown, because: string): void {
-  if (value === undefined) ctx.addIssue({ code: 'custom', path: [variable], message: `required when ${because}` });
+  if (value === undefined)
+    ctx.addIssue({ code: 'custom', path: [variable], message: `required when ${because}` });
 }
 
 export function forbidWith(ctx: Ctx, variable: string, value: unknown, because: string): void {
-  if (value !== undefined) ctx.addIssue({ code: 'custom', path: [variable], message: `has no effect when ${because}; unset it or change that` });
+  if (value !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: [variable],
+      message: `has no effect when ${because}; unset it or change that`,
+    });
 }
