@@ -151,6 +151,23 @@ describe('EventStore on real PostgreSQL', () => {
       Array.from({ length: 25 }, (_, i) => i + 1),
     );
   });
+
+  it('maps a value PostgreSQL cannot hold (\\u0000, SQLSTATE 22P05) to VALIDATION_FAILED and writes nothing', async () => {
+    const aggregateId = randomUUID();
+    await store.append({ aggregateId, aggregateType: 'Opportunity', expectedVersion: 'no_stream', events: [created('a')] });
+    const failure = await store
+      .append({ aggregateId, aggregateType: 'Opportunity', expectedVersion: 'any', events: [created('nul \u0000 inside')] })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DomainException);
+    expect((failure as DomainException).code).toBe('VALIDATION_FAILED');
+    expect((failure as DomainException).details).toMatchObject({ id: aggregateId, field: 'events', sqlState: '22P05' });
+    const counts = await db.pool.query(
+      `SELECT (SELECT count(*)::int FROM event_store WHERE aggregate_id = $1) AS events,
+              (SELECT count(*)::int FROM event_outbox WHERE aggregate_id = $1) AS outbox`,
+      [aggregateId],
+    );
+    expect(counts.rows[0]).toEqual({ events: 1, outbox: 1 });
+  });
 });
 
 async function drain(store: EventStore, from: ReadCursor, pageSize = 500): Promise<{ events: StoredEvent[]; cursor: ReadCursor }> {
