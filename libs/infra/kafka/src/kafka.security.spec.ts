@@ -1,0 +1,35 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KafkaConfig } from '@mch/util-config';
+import { kafkaSecurityOptions } from './kafka.security';
+
+const dir = mkdtempSync(join(tmpdir(), 'mch-kafka-tls-'));
+const ca = join(dir, 'ca.crt');
+writeFileSync(ca, 'CA PEM');
+const base: KafkaConfig = { KAFKA_BROKERS: ['k:9093'], KAFKA_SSL: false };
+
+describe('kafkaSecurityOptions', () => {
+  it('adds nothing for a plaintext cluster', () => {
+    expect(kafkaSecurityOptions(base)).toEqual({});
+  });
+
+  it('uses the system CAs, or the CA file, with certificate checks on', () => {
+    expect(kafkaSecurityOptions({ ...base, KAFKA_SSL: true })).toEqual({ ssl: true });
+    expect(kafkaSecurityOptions({ ...base, KAFKA_SSL: true, KAFKA_SSL_CA_FILE: ca })).toEqual({
+      ssl: { ca: [Buffer.from('CA PEM')], rejectUnauthorized: true },
+    });
+  });
+
+  it('passes the SCRAM mechanism and credentials', () => {
+    expect(
+      kafkaSecurityOptions({
+        ...base,
+        KAFKA_SSL: true,
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'mch',
+        KAFKA_SASL_PASSWORD: 'pw',
+      }),
+    ).toEqual({ ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'mch', password: 'pw' } });
+  });
+});
