@@ -147,3 +147,22 @@ describe.each(['logical', 'trigger'] as const)('zero loss while the monolith wri
     expect(rows.size).toBe(ROWS + writer.counts.inserts - writer.counts.deletes);
   }, 240_000);
 });
+
+describe('logical capture slot ownership', () => {
+  it('refuses a slot of the same run name that belongs to another database, naming both', async () => {
+    const [first, second] = await Promise.all([createMigratedDatabase('slot_owner_a'), createMigratedDatabase('slot_owner_b')]);
+    const name = `slot-owner-${randomUUID().slice(0, 8)}`;
+    const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
+    const mine = new LogicalChangeCapture(first.pool, silent, { name, entities: ['opportunity'] });
+    const theirs = new LogicalChangeCapture(second.pool, silent, { name, entities: ['opportunity'] });
+    try {
+      await mine.setup();
+      await expect(theirs.setup()).rejects.toThrow(`replication slot ${mine.slot} belongs to database ${first.name}, not ${second.name}`);
+      // Its own database's setup stays idempotent.
+      await expect(mine.setup()).resolves.toBeUndefined();
+    } finally {
+      await mine.teardown().catch(() => undefined);
+      await Promise.all([first.drop(), second.drop()]);
+    }
+  }, 60_000);
+});

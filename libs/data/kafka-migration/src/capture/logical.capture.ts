@@ -49,7 +49,21 @@ export class LogicalChangeCapture implements ChangeCapture {
     if (exists.rowCount === 0) {
       await this.pool.query(`CREATE PUBLICATION ${quoteIdent(this.publication)} FOR TABLE ${tables.map(quoteIdent).join(', ')}`);
     }
-    const slot = await this.pool.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1`, [this.slot]);
+    // Slot names are cluster-wide: a slot of this name on another database is someone else's run
+    // (another monolith database on the same server). Reading it would stream nothing of ours while
+    // looking healthy, so it is refused, naming both databases.
+    const slot = await this.pool.query<{ database: string; here: string }>(
+      `SELECT database::text AS database, current_database()::text AS here FROM pg_replication_slots WHERE slot_name = $1`,
+      [this.slot],
+    );
+    const owner = slot.rows[0];
+    if (owner && owner.database !== owner.here) {
+      throw new DomainException(
+        ErrorCode.PreconditionFailed,
+        `replication slot ${this.slot} belongs to database ${owner.database}, not ${owner.here}: another run of the same name uses this server. Give this run another MIGRATION_RUN, or drop that slot if it is abandoned.`,
+        { entity: 'pg_replication_slots', id: this.slot, field: 'database' },
+      );
+    }
     if (slot.rowCount === 0) {
       await this.pool.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [this.slot]);
       this.logger.info('replication slot created', { slot: this.slot, publication: this.publication });
