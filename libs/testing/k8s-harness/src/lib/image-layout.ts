@@ -24,7 +24,8 @@ const BUILD_CONTEXT = ['apps', 'libs', 'tsconfig.base.json', 'package.json', 'pa
 let workRoot: string | undefined;
 const built = new Map<string, ImageLayout>();
 
-function harnessDir(): string {
+/** The harness's private temp root (builds, pods' materialised volumes), removed at process exit. */
+export function harnessDir(): string {
   if (!workRoot) {
     workRoot = mkdtempSync(join(tmpdir(), 'mch-k8s-harness-'));
     const root = workRoot;

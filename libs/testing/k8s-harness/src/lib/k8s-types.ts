@@ -75,6 +75,28 @@ export interface Container {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
+  volumeMounts?: VolumeMount[];
+}
+
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  subPath?: string;
+  readOnly?: boolean;
+}
+
+export interface KeyToPath {
+  key: string;
+  path: string;
+  mode?: number;
+}
+
+/** The volume sources the harness reads; others (emptyDir…) need no files from the manifests. */
+export interface Volume {
+  name: string;
+  configMap?: { name: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  secret?: { secretName: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  [source: string]: unknown;
 }
 
 export interface PodSpec {
@@ -82,6 +104,7 @@ export interface PodSpec {
   initContainers?: Container[];
   restartPolicy?: string;
   terminationGracePeriodSeconds?: number;
+  volumes?: Volume[];
 }
 
 export interface PodTemplate {

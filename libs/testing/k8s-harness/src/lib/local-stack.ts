@@ -25,12 +25,22 @@ export interface LocalStack {
   endpoints: Record<StoreEndpointKey, string>;
   /** The Secrets the manifests reference, as an operator would create them (k8s/README.md). */
   secrets: Record<string, Record<string, string>>;
+  /** The ConfigMaps the operator creates (not rendered): mch-store-ca on the TLS instance. */
+  configMaps: Record<string, Record<string, string>>;
 }
 
-/** Reads the file `bash tools/stack/stack.sh env` names (`export K=V` lines). */
-export function readStackEnv(workspace: string): Record<string, string> {
-  const where = spawnSync('bash', ['tools/stack/stack.sh', 'env'], { cwd: workspace, encoding: 'utf8' });
-  if (where.status !== 0) throw new Error(`tools/stack/stack.sh env failed (exit ${where.status}): ${where.stderr.trim()}`);
+/** Which instance: the default (plaintext) stack or the TLS one (tools/stack/tls-stack.sh). */
+export type StackInstance = 'default' | 'tls';
+const STACK_SCRIPTS: Record<StackInstance, string> = { default: 'tools/stack/stack.sh', tls: 'tools/stack/tls-stack.sh' };
+
+/**
+ * Reads the file `bash tools/stack/stack.sh env` (or `tls-stack.sh env`) names (`export K=V`
+ * lines; a later line wins, as when the file is sourced).
+ */
+export function readStackEnv(workspace: string, instance: StackInstance = 'default'): Record<string, string> {
+  const script = STACK_SCRIPTS[instance];
+  const where = spawnSync('bash', [script, 'env'], { cwd: workspace, encoding: 'utf8' });
+  if (where.status !== 0) throw new Error(`${script} env failed (exit ${where.status}): ${where.stderr.trim()}`);
   const env: Record<string, string> = {};
   for (const line of readFileSync(where.stdout.trim(), 'utf8').split('\n')) {
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
@@ -41,10 +51,18 @@ export function readStackEnv(workspace: string): Record<string, string> {
 
 /**
  * The local stack, with a per-run API token (the stack's own is not handed to pods under test).
- * `overrides` replace endpoints (a test database, a proxy in front of a store).
+ * `overrides` replace endpoints (a test database, a proxy in front of a store). On the TLS
+ * instance the operator's TLS objects are supplied too: KAFKA_SASL_PASSWORD in
+ * mch-store-credentials and ConfigMap mch-store-ca (key ca.crt) from the stack's CA file; its TLS
+ * settings themselves (PGSSLMODE, KAFKA_SSL, KAFKA_SASL_*, WEAVIATE_SECURE, CA paths) are NOT
+ * handed to pods: those come from the rendered manifests.
  */
-export function localStack(workspace: string, overrides: Partial<Record<StoreEndpointKey, string>> = {}): LocalStack {
-  const env = readStackEnv(workspace);
+export function localStack(
+  workspace: string,
+  overrides: Partial<Record<StoreEndpointKey, string>> = {},
+  instance: StackInstance = 'default',
+): LocalStack {
+  const env = readStackEnv(workspace, instance);
   const endpoints = {} as Record<StoreEndpointKey, string>;
   for (const key of STORE_ENDPOINT_KEYS) {
     const value = overrides[key] ?? env[key];
@@ -64,9 +82,11 @@ export function localStack(workspace: string, overrides: Partial<Record<StoreEnd
         PGPASSWORD: need('PGPASSWORD'),
         CLICKHOUSE_PASSWORD: need('CLICKHOUSE_PASSWORD'),
         WEAVIATE_API_KEY: need('WEAVIATE_API_KEY'),
+        ...(instance === 'tls' ? { KAFKA_SASL_PASSWORD: need('KAFKA_SASL_PASSWORD') } : {}),
       },
       'mch-api-credentials': { API_TOKEN: randomBytes(24).toString('hex') },
     },
+    configMaps: instance === 'tls' ? { 'mch-store-ca': { 'ca.crt': readFileSync(need('PGSSLROOTCERT'), 'utf8') } } : {},
   };
 }
 

@@ -6,9 +6,11 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Container, EnvVar, K8sObject, PodTemplate } from './k8s-types';
-import { appOfImage, ImageError, imageLayout, type ImageLayout } from './image-layout';
+import { join } from 'node:path';
+import { appOfImage, harnessDir, ImageError, imageLayout, type ImageLayout } from './image-layout';
 import { pointAtStack, STORE_ENDPOINT_KEYS, type LocalStack, type StoreEndpointKey } from './local-stack';
 import { containerEnv, expandVars, type PodIdentity } from './pod-env';
+import { materializeVolumes, remapMountedPaths } from './pod-volumes';
 import type { RenderedOverlay } from './rendered-overlay';
 
 export interface HarnessContext {
@@ -103,6 +105,11 @@ export async function planPod(ctx: HarnessContext, workload: K8sObject, template
   // The image's ENV is under the container's (a container variable of the same name wins).
   let env: Record<string, string> = { ...image.config.env, ...manifestEnv };
   env = pointAtStack(env, { ...ctx.stack.endpoints, ...(options.endpoints ?? {}) });
+  // configMap/secret volumes as files under the pod's temp root; env values naming a path under a
+  // mountPath (PGSSLROOTCERT=/etc/medcontracthub/store-ca/ca.crt) follow them there.
+  const volumeSources = { overlay: ctx.overlay, configMaps: ctx.stack.configMaps, secrets: ctx.stack.secrets };
+  const mounts = materializeVolumes(container, template, volumeSources, join(harnessDir(), 'pods', podName));
+  env = remapMountedPaths(env, mounts);
 
   // Every port a process of this pod may listen on gets a free host port; env variables naming one
   // (HTTP_PORT=3000) are rewritten to it, so the process serves the declared port's traffic there.
