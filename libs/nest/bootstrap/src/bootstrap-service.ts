@@ -1,6 +1,6 @@
 import { NestFactory, Reflector } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { createKafka, createTopicsAndWait } from '@mch/infra-kafka';
+import { createKafka, createTopicsAndWait, kafkaSecurityOptions } from '@mch/infra-kafka';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import type { StoreName } from '@mch/infra-health';
 import { createLogger, type Logger } from '@mch/util-logger';
@@ -114,7 +114,9 @@ async function startKafkaConsumer(
   service.app.connectMicroservice<MicroserviceOptions>({
     transport: Transport.KAFKA,
     options: {
-      client: { clientId: name, brokers: kafkaConfig.KAFKA_BROKERS },
+      // TLS and SASL like every other Kafka client (KAFKA_SSL*, KAFKA_SASL_*): without them this
+      // consumer spoke plaintext to a SASL_SSL listener and never connected.
+      client: { clientId: name, brokers: kafkaConfig.KAFKA_BROKERS, ...kafkaSecurityOptions(kafkaConfig) },
       consumer: { groupId: consumer.groupId, allowAutoTopicCreation: false },
       subscribe: { fromBeginning: true },
       postfixId: '',
