@@ -5,6 +5,7 @@ import { createMigratedDatabase, freePort, readWholeTopic, type MigratedDatabase
 import { createKafka } from '@mch/infra-kafka';
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
 import { createLogger } from '@mch/util-logger';
+import { LogicalChangeCapture } from '@mch/data-kafka-migration';
 import { WORKSPACE_ROOT, httpStatus, startService, waitFor, type ServiceProcess } from './support/service-process';
 
 function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
@@ -84,4 +85,33 @@ describe('the kafka-migrator app: streamer service, backfill Job and operator co
     const slots = await db.pool.query(`SELECT count(*)::int AS n FROM pg_replication_slots WHERE database = current_database()`);
     expect(slots.rows[0].n).toBe(0);
   }, 240_000);
+
+  it('stays unready, with the reason, while its change capture cannot start (its slot name is taken on another database)', async () => {
+    const other = await createMigratedDatabase('migrator_app_other');
+    const taken = `e2e-taken-${randomUUID().slice(0, 8)}`;
+    const quiet = createLogger({ service: 'e2e', level: 'error', sink: () => undefined });
+    const squatter = new LogicalChangeCapture(other.pool, quiet, { name: taken, entities: ['opportunity'] });
+    let blocked: ServiceProcess | undefined;
+    try {
+      await squatter.setup();
+      blocked = startService('kafka-migrator', await freePort(), { ...env, MIGRATION_RUN: taken });
+      let last = '';
+      await waitFor('the capture failure in the readiness answer', async () => {
+        const ready = await httpStatus(`${blocked?.url}/health/ready`);
+        last = `${ready.status} ${JSON.stringify(ready.body)}`;
+        return ready.status === 503 && last.includes('belongs to database');
+      }).catch((error: Error) => {
+        throw new Error(`${error.message}; last answer: ${last}\n${blocked?.output().slice(-2000)}`);
+      });
+      const ready = await httpStatus(`${blocked.url}/health/ready`);
+      expect(ready.body).toMatchObject({ status: 'error', error: { service: { status: 'down', capture: 'failed' } } });
+      // Its stores answer: only the service itself is not ready, and the process is alive.
+      expect(ready.body).toMatchObject({ info: { postgres: { status: 'up' }, kafka: { status: 'up' } } });
+      expect((await httpStatus(`${blocked.url}/health/live`)).status).toBe(200);
+    } finally {
+      await blocked?.stop();
+      await squatter.teardown().catch(() => undefined);
+      await other.drop();
+    }
+  }, 120_000);
 });

@@ -10,6 +10,7 @@ import { CLICKHOUSE_CLIENT } from '@mch/infra-clickhouse';
 import { WEAVIATE_CLIENT } from '@mch/infra-weaviate';
 import type { StoreName } from './store-name';
 import { withTimeout } from './with-timeout';
+import { SERVICE_READINESS, type ServiceReadiness } from './service-readiness';
 
 export const HEALTH_OPTIONS = Symbol('HEALTH_OPTIONS');
 export interface HealthOptions {
@@ -32,7 +33,24 @@ export class StoreHealthIndicators {
   ) {}
 
   checks(): (() => Promise<HealthIndicatorResult>)[] {
-    return this.options.stores.map((store) => () => this.check(store));
+    const stores = this.options.stores.map((store) => () => this.check(store));
+    const service = this.serviceReadiness();
+    return service ? [...stores, async () => this.checkService(service)] : stores;
+  }
+
+  private checkService(service: ServiceReadiness): HealthIndicatorResult {
+    const session = this.indicators.check('service');
+    const state = service.readiness();
+    return state.ready ? session.up(state.details) : session.down(state.details);
+  }
+
+  /** The feature's own readiness, when its module provides one (most services have none). */
+  private serviceReadiness(): ServiceReadiness | undefined {
+    try {
+      return this.moduleRef.get<ServiceReadiness>(SERVICE_READINESS as unknown as string, { strict: false });
+    } catch {
+      return undefined;
+    }
   }
 
   async check(store: StoreName): Promise<HealthIndicatorResult> {

@@ -1,4 +1,4 @@
-import { NotFoundException, type ArgumentsHost } from '@nestjs/common';
+import { NotFoundException, ServiceUnavailableException, type ArgumentsHost } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@mch/util-errors';
 import { createLogger } from '@mch/util-logger';
 import { newCorrelationId, runWithCorrelation } from '@mch/util-correlation';
@@ -65,6 +65,19 @@ describe('DomainExceptionHttpFilter', () => {
   // Shaped as Express' body parser throws them (http-errors); the HTTP fuzz e2e sends the real ones.
   const bodyParserError = (status: number, type: string, extra: Record<string, unknown> = {}) =>
     Object.assign(new Error(type), { status, statusCode: status, expose: true, type, ...extra });
+
+  it('passes the readiness answer of a failed health check through unchanged, without an error log line', () => {
+    const health = {
+      status: 'error',
+      info: { kafka: { status: 'up' } },
+      error: { postgres: { status: 'down', message: 'connect ECONNREFUSED' } },
+      details: { kafka: { status: 'up' }, postgres: { status: 'down', message: 'connect ECONNREFUSED' } },
+    };
+    const result = respond(new ServiceUnavailableException(health));
+    expect(result.status).toBe(503);
+    expect(result.body).toEqual(health);
+    expect(result.lines).toEqual([]);
+  });
 
   it("keeps the body parser's 413 and names the limit", () => {
     const result = respond(bodyParserError(413, 'entity.too.large', { limit: 102_400, length: 3_000_000 }));

@@ -78,6 +78,12 @@ function isInputCausedStoreError(error: unknown): error is { code: string; messa
   );
 }
 
+/** Terminus' readiness answer ({status, info, error, details}), thrown as a 503 when a check is down. */
+function isHealthCheckResult(body: unknown): boolean {
+  const b = body as { status?: unknown; details?: unknown } | null;
+  return typeof b === 'object' && b !== null && typeof b.status === 'string' && typeof b.details === 'object' && b.details !== null;
+}
+
 /**
  * Maps errors to HTTP in one place: Nest's HttpExceptions and the body parser's 4xx keep their
  * status, domain exceptions map by code, a store rejecting a request's value is a 422; only a
@@ -90,6 +96,12 @@ export class DomainExceptionHttpFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const correlationId = currentCorrelation()?.correlationId ?? null;
+    if (exception instanceof HttpException && isHealthCheckResult(exception.getResponse())) {
+      // /health/ready answering 503: its body (which store or part is down, and why) is the answer
+      // probes, Argo's web metric and operators read; a store outage is no server fault to log.
+      response.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
     if (exception instanceof HttpException) {
       // Nest's own (404 route, 400 from a pipe, …): the status stays, the body takes the services' format.
       const status = exception.getStatus();
