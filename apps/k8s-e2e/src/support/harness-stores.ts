@@ -1,6 +1,8 @@
 // The stores one overlay's run uses on the shared local stack, isolated per run: a fresh
 // PostgreSQL database with a small monolith fixture (no toolkit migrations: the schema-migrate Job
 // applies them), a fresh ClickHouse database, a topic prefix and a Weaviate collection prefix.
+// On the default (plaintext) stack, or on the TLS instance (tools/stack/tls-stack.sh): then the
+// test's own clients connect with the instance's TLS settings too (verify-full, SASL_SSL, HTTPS).
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -13,7 +15,10 @@ import { connectWeaviate } from '@mch/infra-weaviate';
 import { indexCollectionNames, type IndexCollectionNames } from '@mch/data-weaviate-index';
 import { clickhouseEnvSchema, kafkaEnvSchema, loadConfig, weaviateEnvSchema } from '@mch/util-config';
 import { createLogger } from '@mch/util-logger';
-import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
+import { postgresSslOptions } from '@mch/infra-postgres';
+import { applyMonolithSchema, loadMonolith } from '@mch/monolith-fixture';
+import { postgresEnvSchema } from '@mch/util-config';
+import { createMigratedDatabase, createTestDatabase, readWholeTopic, stackPgConfig, type MigratedDatabase, type StackPgConfig } from '@mch/testing-stack';
 import { localStack, type HarnessContext, type LocalStack, type RenderedOverlay } from '@mch/testing-k8s-harness';
 
 export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
@@ -35,20 +40,43 @@ export interface HarnessStores {
   drop(): Promise<void>;
 }
 
-export async function createHarnessStores(label: string, opportunities: number): Promise<HarnessStores> {
+/** The monolith fixture in a fresh database of the TLS instance, over verify-full. */
+async function createTlsDatabase(label: string, opportunities: number, env: Record<string, string>): Promise<MigratedDatabase> {
+  const ssl = postgresSslOptions(loadConfig(postgresEnvSchema, env));
+  // createTestDatabase spreads its config into pg's Client and Pool, so `ssl` reaches both.
+  const database = await createTestDatabase(`k8s_${label}`, { config: { ...stackPgConfig(env), ssl } as StackPgConfig });
+  try {
+    await applyMonolithSchema(database.pool);
+    await loadMonolith(database.pool, { opportunities, seed: 1111, concurrency: 4 });
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  return Object.assign(database, { config: loadConfig(postgresEnvSchema, { ...env, PGDATABASE: database.name }) });
+}
+
+/**
+ * `tlsEnv`: the TLS instance's settings (support/tls-stack.ts); the pods then run against it and
+ * take their TLS settings from the rendered manifests, the harness supplying only endpoints,
+ * Secrets and the CA ConfigMap. Without it, the default stack of the test process's environment.
+ */
+export async function createHarnessStores(label: string, opportunities: number, tlsEnv?: Record<string, string>): Promise<HarnessStores> {
+  const env = tlsEnv ?? process.env;
   const tag = `${label}_${randomBytes(4).toString('hex')}`;
-  const db = await createMigratedDatabase(`k8s_${label}`, { migrations: false, load: { opportunities, seed: 1111 } });
+  const db = tlsEnv
+    ? await createTlsDatabase(label, opportunities, tlsEnv)
+    : await createMigratedDatabase(`k8s_${label}`, { migrations: false, load: { opportunities, seed: 1111 } });
   const clickhouseDatabase = `it_k8s_${tag}`;
-  const admin = createClickHouse(loadConfig(clickhouseEnvSchema), { applicationName: 'k8s-e2e', logger: quiet });
+  const admin = createClickHouse(loadConfig(clickhouseEnvSchema, env), { applicationName: 'k8s-e2e', logger: quiet });
   await admin.command({ query: `CREATE DATABASE ${clickhouseDatabase}` });
   await admin.close();
-  const clickhouse = createClickHouse({ ...loadConfig(clickhouseEnvSchema), CLICKHOUSE_DATABASE: clickhouseDatabase }, { applicationName: 'k8s-e2e', logger: quiet });
-  const kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'k8s-e2e', logger: quiet });
-  const weaviate = await connectWeaviate(loadConfig(weaviateEnvSchema));
+  const clickhouse = createClickHouse({ ...loadConfig(clickhouseEnvSchema, env), CLICKHOUSE_DATABASE: clickhouseDatabase }, { applicationName: 'k8s-e2e', logger: quiet });
+  const kafka = createKafka(loadConfig(kafkaEnvSchema, env), { clientId: 'k8s-e2e', logger: quiet });
+  const weaviate = await connectWeaviate(loadConfig(weaviateEnvSchema, env));
   const topicPrefix = `k8s-${tag.replace(/_/g, '-')}.`;
   const weaviatePrefix = `K8s${label.replace(/[^A-Za-z0-9]/g, '')}${tag.slice(-8)}`.replace(/^K8s(.)/, (_m, c: string) => `K8s${c.toUpperCase()}`);
   const collections = indexCollectionNames(weaviatePrefix);
-  const stack = localStack(WORKSPACE_ROOT, { PGDATABASE: db.name, CLICKHOUSE_DATABASE: clickhouseDatabase });
+  const stack = localStack(WORKSPACE_ROOT, { PGDATABASE: db.name, CLICKHOUSE_DATABASE: clickhouseDatabase }, tlsEnv ? 'tls' : 'default');
   // The apps read topic names and collection prefixes from these (production leaves them at their
   // defaults); consumer groups per run, so no other test's consumers join them.
   const isolationEnv: Record<string, string> = {
