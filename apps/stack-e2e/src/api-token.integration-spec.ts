@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createMigratedDatabase, freePort, type MigratedDatabase } from '@mch/testing-stack';
+import { freePort, type MigratedDatabase } from '@mch/testing-stack';
+import { startApiServices, type ApiServices } from './support/api-services';
 import {
   TEST_API_TOKEN,
   bearer,
@@ -19,39 +20,15 @@ describe('state-changing endpoints require the API token; health, metrics and re
   let eventStore: ServiceProcess;
   let checker: ServiceProcess;
 
-  const waitReady = (service: ServiceProcess) =>
-    waitFor(
-      `${service.name} ready`,
-      async () => {
-        if (service.child.exitCode !== null)
-          throw new Error(
-            `${service.name} exited ${service.child.exitCode}:\n${service.output().slice(-3_000)}`,
-          );
-        return (await httpStatus(`${service.url}/health/ready`)).status === 200;
-      },
-      180_000,
-    );
+  let services: ApiServices | undefined;
 
   beforeAll(async () => {
-    db = await createMigratedDatabase('api_token');
-    const env = { ...process.env, PGDATABASE: db.name, API_TOKEN: TEST_API_TOKEN, LOG_LEVEL: 'debug' };
-    eventStore = startService('event-store', await freePort(), { ...env, OUTBOX_RELAY_ENABLED: 'false' });
-    checker = startService('consistency-checker', await freePort(), {
-      ...env,
-      // A check on demand only, against names nothing else uses: it runs and reports, harmlessly.
-      CONSISTENCY_INTERVAL_SECONDS: '0',
-      CONSISTENCY_TARGETS: 'kafka',
-      CONSISTENCY_TOPIC_PREFIX: `it.apitoken.${randomUUID()}.`,
-      CONSISTENCY_MIGRATION_ID: randomUUID(),
-      CONSISTENCY_EVENT_STORE: 'none',
-      CONSISTENCY_KAFKA_TIMEOUT_SECONDS: '5',
-    });
-    await Promise.all([waitReady(eventStore), waitReady(checker)]);
+    services = await startApiServices('api_token', 'debug');
+    ({ db, eventStore, checker } = services);
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all([eventStore?.stop(), checker?.stop()]);
-    await db?.drop();
+    await services?.stop();
   }, 60_000);
 
   const append = (aggregateId: string, headers: Record<string, string>) =>

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { createMigratedDatabase, freePort, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
+import { readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
 import { createKafka } from '@mch/infra-kafka';
 import { createLogger } from '@mch/util-logger';
-import {
-  TEST_API_TOKEN,
-  bearer,
-  httpStatus,
-  startService,
-  waitFor,
-  type ServiceProcess,
-} from './support/service-process';
+import { startApiServices, type ApiServices } from './support/api-services';
+import { bearer, httpStatus, waitFor, type ServiceProcess } from './support/service-process';
 
 /**
  * No input gives a 5xx: property-based requests over each HTTP endpoint's schema, sent to the
@@ -227,38 +221,15 @@ describe('no bad input gives a 5xx (property-based, against the running services
   let checker: ServiceProcess;
   const stream = randomUUID();
 
-  const waitReady = (service: ServiceProcess) =>
-    waitFor(
-      `${service.name} ready`,
-      async () => {
-        if (service.child.exitCode !== null)
-          throw new Error(
-            `${service.name} exited ${service.child.exitCode}:\n${service.output().slice(-3_000)}`,
-          );
-        return (await httpStatus(`${service.url}/health/ready`)).status === 200;
-      },
-      180_000,
-    );
+  let services: ApiServices | undefined;
 
   beforeAll(async () => {
-    db = await createMigratedDatabase('http_fuzz');
-    const env = { ...process.env, PGDATABASE: db.name, API_TOKEN: TEST_API_TOKEN, LOG_LEVEL: 'warn' };
-    eventStore = startService('event-store', await freePort(), { ...env, OUTBOX_RELAY_ENABLED: 'false' });
-    checker = startService('consistency-checker', await freePort(), {
-      ...env,
-      CONSISTENCY_INTERVAL_SECONDS: '0',
-      CONSISTENCY_TARGETS: 'kafka',
-      CONSISTENCY_TOPIC_PREFIX: `it.httpfuzz.${randomUUID()}.`,
-      CONSISTENCY_MIGRATION_ID: randomUUID(),
-      CONSISTENCY_EVENT_STORE: 'none',
-      CONSISTENCY_KAFKA_TIMEOUT_SECONDS: '5',
-    });
-    await Promise.all([waitReady(eventStore), waitReady(checker)]);
+    services = await startApiServices('http_fuzz', 'warn');
+    ({ db, eventStore, checker } = services);
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all([eventStore?.stop(), checker?.stop()]);
-    await db?.drop();
+    await services?.stop();
   }, 60_000);
 
   /** Events, outbox rows and version of the fuzzed stream: all three move together or not at all. */

@@ -5,7 +5,7 @@ export { imageLayout, appOfImage, ImageError, type ImageLayout } from './lib/ima
 export { containerEnv, expandVars, fieldRefValue, serviceLinkEnv, CreateContainerConfigError, type PodIdentity, type EnvSources } from './lib/pod-env';
 export { localStack, readStackEnv, pointAtStack, STORE_ENDPOINT_KEYS, type LocalStack, type StoreEndpointKey, type StackInstance } from './lib/local-stack';
 export { volumeFiles, materializeVolumes, remapMountedPaths, type VolumeFile, type VolumeSources, type MaterializedMount } from './lib/pod-volumes';
-export { planPod, containerArgv, freeHostPort, podNameFor, type HarnessContext, type PodPlan, type PlanOptions } from './lib/pod-plan';
+export { planPod, containerArgv, podNameFor, type HarnessContext, type PodPlan, type PlanOptions } from './lib/pod-plan';
 export { startProcess, exitCodeOf, type PodProcess, type PodExit } from './lib/pod-process';
 export { runJob, type JobResult, type JobPodResult, type RunJobOptions } from './lib/job-runner';
 export { startLongRunningPod, hostPortOf, type LongRunningPod, type ProbeEvent, type ProbeKind } from './lib/long-running-pod';

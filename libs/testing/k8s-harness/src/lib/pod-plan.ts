@@ -4,7 +4,7 @@
 // namespace; here every pod shares 127.0.0.1).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '@mch/testing-stack';
 import type { Container, EnvVar, K8sObject, PodTemplate } from './k8s-types';
 import { join } from 'node:path';
 import { appOfImage, harnessDir, ImageError, imageLayout, type ImageLayout } from './image-layout';
@@ -51,18 +51,6 @@ export interface PlanOptions {
   /** Store endpoints for this pod only (a proxy in front of a store, another database). */
   endpoints?: Partial<Record<StoreEndpointKey, string>>;
   containerName?: string;
-}
-
-export async function freeHostPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const suffix = () => randomBytes(3).toString('hex').slice(0, 5);
@@ -115,7 +103,7 @@ export async function planPod(ctx: HarnessContext, workload: K8sObject, template
   // (HTTP_PORT=3000) are rewritten to it, so the process serves the declared port's traffic there.
   const ports = new Map<number, number>();
   for (const port of [...(container.ports ?? []).map((p) => p.containerPort), ...image.config.exposed]) {
-    if (!ports.has(port)) ports.set(port, await freeHostPort());
+    if (!ports.has(port)) ports.set(port, await freePort());
   }
   for (const [key, value] of Object.entries(env)) {
     if (/PORT$/.test(key) && !(STORE_ENDPOINT_KEYS as readonly string[]).includes(key) && ports.has(Number(value)) && /^\d+$/.test(value)) {
