@@ -214,8 +214,12 @@ describe('WeaviateIndexSink (real Weaviate)', () => {
       const ids = [randomUUID(), randomUUID()];
       const result = await own.write(consumedRecords([opp(ids[0], 1), opp(ids[1], 1, { title: 'POISON gloves' })]));
       expect(result.rejected).toHaveLength(1);
-      expect(result.rejected[0].error.message).toMatch(/vector lengths don't match/);
-      expect(own.stats.halfWrittenRemoved).toBe(1);
+      // Stored, then failed in the vector index: removed by the sink. Or, when the other object's
+      // vector reached the index first, refused up front (nothing stored): seen on a loaded run.
+      const message = result.rejected[0].error.message;
+      expect(message).toMatch(/vector lengths don't match|new node has a vector with length \d+\. Existing nodes have vectors with length \d+/);
+      if (/vector lengths don't match/.test(message)) expect(own.stats.halfWrittenRemoved).toBe(1);
+      else expect([0, 1]).toContain(own.stats.halfWrittenRemoved);
       const refused = result.rejected[0].record.value.aggregateId;
       const kept = ids.find((id) => id !== refused) ?? '';
       const col = client.collections.use(fresh.opportunity);
