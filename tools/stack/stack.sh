@@ -217,10 +217,7 @@ host replication all 127.0.0.1/32 scram-sha-256
 EOF
   tls_on || return 0
   # TLS stack: TCP clients must use TLS (plaintext is rejected); the Unix socket stays for setup.
-  mkdir -p "$PG_HOME/tls"
-  cp "$TLS_DIR/server.crt" "$TLS_DIR/server.key" "$PG_HOME/tls/"
-  chmod 700 "$PG_HOME/tls"; chmod 600 "$PG_HOME/tls/server.key"
-  if as_root; then chown -R postgres:postgres "$PG_HOME/tls"; fi
+  postgres_install_certs
   cat >>"$PG_DATA/postgresql.conf" <<EOF
 ssl = on
 ssl_cert_file = '$PG_HOME/tls/server.crt'
@@ -256,8 +253,23 @@ SELECT 'CREATE DATABASE medcontracthub OWNER mch'
 SQL
 }
 
+# The server certificate of this stack directory, copied on every start: as root the data lives
+# outside the checkout (by port), so another clone's stack on the same machine (CI's, after a
+# session) finds the data directory of an earlier one, signed by that one's CA.
+postgres_install_certs() {
+  mkdir -p "$PG_HOME/tls"
+  cp "$TLS_DIR/server.crt" "$TLS_DIR/server.key" "$PG_HOME/tls/"
+  chmod 700 "$PG_HOME/tls"; chmod 600 "$PG_HOME/tls/server.key"
+  if as_root; then chown -R postgres:postgres "$PG_HOME/tls"; fi
+}
+
 postgres_start() {
   postgres_install; postgres_init
+  if tls_on; then
+    postgres_install_certs
+    # A running server re-reads its certificate files on reload.
+    if pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null; fi
+  fi
   if ! pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     as_root && chown postgres:postgres "$PG_HOME" "$PG_HOME/run" 2>/dev/null || true
     pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "-p $MCH_PG_PORT" start >/dev/null || true
