@@ -5,12 +5,12 @@ import { consistencyCheckerConfigSchema } from './consistency-checker.config';
 const logger = createLogger({ service: 'test', sink: () => undefined });
 
 describe('consistency checker configuration', () => {
-  it("defaults to a content check of opportunities against every target with the plan's thresholds", () => {
+  it("defaults to a content check of every entity against every target with the plan's thresholds", () => {
     const config = consistencyCheckerConfigSchema.parse({});
     const options = checkOptionsFrom(config, logger, new Date('2026-03-01T00:00:00Z'));
     expect(options).toMatchObject({
       mode: 'content',
-      entities: ['opportunity'],
+      entities: ['opportunity', 'proposal', 'contract_document', 'company', 'usage_record'],
       targets: ['kafka', 'clickhouse', 'weaviate'],
       thresholds: { maxDiscrepancies: 100, maxDiscrepancyRate: 0.0001 },
       inFlightLagMs: 60_000,

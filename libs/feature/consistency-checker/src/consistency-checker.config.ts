@@ -36,9 +36,8 @@ const eventStoreScope = z
 /** The consistency checker's own settings (environment variables), validated at boot and by the CLI. */
 export const consistencyCheckerConfigSchema = z.object({
   CONSISTENCY_MODE: z.enum(['counts', 'content']).default('content'),
-  CONSISTENCY_ENTITIES: list(ENTITIES, 'a migrated entity').default(
-    () => ['opportunity'] as MigratedEntity[],
-  ),
+  /** Every migrated entity by default: each is checked against every target store that holds it. */
+  CONSISTENCY_ENTITIES: list(ENTITIES, 'a migrated entity').default(() => [...ENTITIES]),
   CONSISTENCY_TARGETS: list(TARGET_STORES, 'a target store').default(
     () => [...TARGET_STORES] as TargetStore[],
   ),

@@ -69,7 +69,7 @@ export const defaultTopicFor = (entity: MigratedEntity) => ENTITY_TOPICS[entity]
 
 export const DEFAULT_CHECK_OPTIONS: Omit<ConsistencyCheckOptions, 'logger'> = {
   mode: 'content',
-  entities: ['opportunity'],
+  entities: Object.keys(ENTITY_TOPICS) as MigratedEntity[],
   targets: ['kafka', 'clickhouse', 'weaviate'],
   migrationId: null,
   watermark: null,
