@@ -1,6 +1,6 @@
 import { NotFoundException, ServiceUnavailableException, type ArgumentsHost } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@mch/util-errors';
-import { createLogger } from '@mch/util-logger';
+import { clearSecretValues, createLogger, registerSecretValues } from '@mch/util-logger';
 import { newCorrelationId, runWithCorrelation } from '@mch/util-correlation';
 import { DomainExceptionHttpFilter } from './domain-exception.filter';
 
@@ -50,10 +50,19 @@ describe('DomainExceptionHttpFilter', () => {
     expect(result.lines.some((l) => l.includes('clickhouse down'))).toBe(true);
   });
 
-  it('hides the message of an unexpected error behind a 500', () => {
-    const result = respond(new Error('password=hunter2 leaked'));
-    expect(result.status).toBe(500);
-    expect(JSON.stringify(result.body)).not.toContain('hunter2');
+  it('hides the message of an unexpected error behind a 500, and scrubs a known secret from its log line', () => {
+    // As config loading registers it: the database password a driver error might quote.
+    registerSecretValues(['hunter2-db-password']);
+    try {
+      const result = respond(new Error('password=hunter2-db-password leaked'));
+      expect(result.status).toBe(500);
+      expect(JSON.stringify(result.body)).not.toContain('hunter2');
+      // The error is logged (message and stack), never with the secret in it.
+      expect(result.lines.join('\n')).toContain('password=[redacted] leaked');
+      expect(result.lines.join('\n')).not.toContain('hunter2-db-password');
+    } finally {
+      clearSecretValues();
+    }
   });
 
   it("keeps the status of Nest's own HTTP exceptions, in the services' error format", () => {

@@ -1,4 +1,5 @@
 import { DomainException } from '@mch/util-errors';
+import { clearSecretValues, createLogger } from '@mch/util-logger';
 import { loadConfig, loadConfigSections } from './load-config';
 import { kafkaEnvSchema, postgresEnvSchema, serviceEnvSchema } from './store-config.schemas';
 
@@ -65,4 +66,19 @@ describe('loadConfigSections', () => {
     expect(error.message).toContain('PGHOST is missing');
     expect(error.message).toContain('KAFKA_BROKERS is missing');
   });
+
+  it('registers the secret-named values it reads, so any later log line is scrubbed of them', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ service: 't', sink: (l) => lines.push(l) });
+    try {
+      loadConfigSections({ postgres: postgresEnvSchema }, { ...pgEnv, PGPASSWORD: 'pg-secret-4711', API_TOKEN: 'tok-secret-0815', PGHOST: 'db-host-name' });
+      logger.error('password authentication failed: pg-secret-4711 / tok-secret-0815 at db-host-name');
+      expect(lines[0]).not.toContain('pg-secret-4711');
+      expect(lines[0]).not.toContain('tok-secret-0815');
+      expect(lines[0]).toContain('db-host-name');
+    } finally {
+      clearSecretValues();
+    }
+  });
 });
+

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainException, ErrorCode } from '@mch/util-errors';
+import { isSecretKey, registerSecretValues } from '@mch/util-logger';
 
 export type Env = Record<string, string | undefined>;
 
@@ -12,6 +13,8 @@ type Parsed<T extends Record<string, z.ZodType>> = { [K in keyof T]: z.infer<T[K
  * never echoed: they may be secrets.
  */
 export function loadConfigSections<T extends Record<string, z.ZodType>>(sections: T, env: Env = process.env): Parsed<T> {
+  // Whatever later logs a driver error or a URL holding one of these values, the line is scrubbed.
+  registerSecretValues(Object.entries(env).filter(([key]) => isSecretKey(key)).map(([, value]) => value));
   const out: Partial<Parsed<T>> = {};
   const problems: { variable: string; why: string }[] = [];
   for (const [name, schema] of Object.entries(sections) as [keyof T, z.ZodType][]) {

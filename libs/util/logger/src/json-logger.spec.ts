@@ -1,5 +1,5 @@
 import { newCorrelationId, runWithCorrelation } from '@mch/util-correlation';
-import { createLogger } from './json-logger';
+import { clearSecretValues, createLogger, registerSecretValues } from './json-logger';
 
 function capture(level: 'debug' | 'info' = 'info') {
   const lines: Record<string, unknown>[] = [];
@@ -50,6 +50,24 @@ describe('createLogger', () => {
     logger.info('check', { passed: true, bypass: 'rls', passthrough: 'yes', tokenizer: 'words', ...secrets });
     expect(lines[0]).toMatchObject({ passed: true, bypass: 'rls', passthrough: 'yes' });
     for (const key of Object.keys(secrets)) expect(lines[0]).toHaveProperty([key], '[redacted]');
+  });
+
+  it('scrubs registered secret values from messages, stacks and any field, also JSON-escaped', () => {
+    const { logger, lines } = capture();
+    registerSecretValues(['s3cr3t-Value-1', 'quo"te\\pass', 'short']);
+    try {
+      const error = new Error('auth failed for postgres://u:s3cr3t-Value-1@db/x');
+      logger.error('connect failed: s3cr3t-Value-1 rejected', { error, url: 'x?p=quo"te\\pass', n: 'short' });
+      const line = JSON.stringify(lines[0]);
+      expect(line).not.toContain('s3cr3t-Value-1');
+      expect(line).not.toContain('quo\\"te');
+      expect(lines[0]).toMatchObject({ msg: 'connect failed: [redacted] rejected', url: 'x?p=[redacted]' });
+      expect((lines[0].error as { stack: string }).stack).toContain('postgres://u:[redacted]@db/x');
+      // Values under the minimum length are not registered: they would garble ordinary text.
+      expect(lines[0]).toHaveProperty('n', 'short');
+    } finally {
+      clearSecretValues();
+    }
   });
 
   it('serialises errors with their code', () => {

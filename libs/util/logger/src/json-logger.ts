@@ -36,6 +36,41 @@ export function isSecretKey(key: string): boolean {
   return words.some((w) => SECRET_WORD.test(w)) || SECRET_JOINED.test(words.join(''));
 }
 
+/**
+ * Secret values known to this process (registered by config loading), scrubbed from every line
+ * whatever carries them: a driver's error message, a stack, a URL with credentials. Key names alone
+ * miss those (an `Error('password=… rejected')` is logged by its message). Values shorter than
+ * SECRET_VALUE_MIN_LENGTH are not registered: scrubbing `mch` or `5432` from every line would garble
+ * logs and protect nothing.
+ */
+export const SECRET_VALUE_MIN_LENGTH = 8;
+const secretValues = new Set<string>();
+let secretPattern: RegExp | null = null;
+
+export function registerSecretValues(values: Iterable<string | undefined>): void {
+  let added = false;
+  for (const value of values) {
+    if (typeof value !== 'string' || value.length < SECRET_VALUE_MIN_LENGTH || secretValues.has(value)) continue;
+    secretValues.add(value);
+    added = true;
+  }
+  if (!added) return;
+  // A line is JSON text: a value appears there as written, or JSON-escaped if it holds " \ or controls.
+  const forms = [...secretValues].flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]);
+  const unique = [...new Set(forms)].sort((a, b) => b.length - a.length);
+  secretPattern = new RegExp(unique.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+}
+
+/** Forgets registered values (tests). */
+export function clearSecretValues(): void {
+  secretValues.clear();
+  secretPattern = null;
+}
+
+export function scrubSecretValues(line: string): string {
+  return secretPattern ? line.replace(secretPattern, '[redacted]') : line;
+}
+
 function serialise(value: unknown, depth = 0): unknown {
   if (value instanceof Error) {
     const withCode = value as Error & { code?: unknown; details?: unknown };
@@ -72,7 +107,7 @@ export function createLogger(options: LoggerOptions): Logger {
       ...(correlation?.causationId ? { causation_id: correlation.causationId } : {}),
       ...(serialise({ ...base, ...fields }) as LogFields),
     };
-    sink(JSON.stringify(record));
+    sink(scrubSecretValues(JSON.stringify(record)));
   };
 
   return {
