@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { EVENT_STORE_TOPIC } from '@mch/contracts';
+import { EVENT_STORE_TOPIC, type MigratedEntity } from '@mch/contracts';
 import { currentCorrelation, newCorrelationId } from '@mch/util-correlation';
 import { DomainException, ErrorCode } from '@mch/util-errors';
+import { writeOutbox } from '@mch/data-outbox';
 import { APPEND_SQL } from './append.sql';
 import { documentReducer } from './reducers';
+import {
+  entityEnvelope,
+  entityOfAggregateType,
+  entityTopic,
+  projectEvents,
+  type EntityProjectionOptions,
+} from './entity-projection';
 import {
   START_OF_STORE,
   type AggregateState,
@@ -19,12 +27,15 @@ export interface EventStoreOptions {
   snapshotEvery: number;
   topicFor: (aggregateType: string) => string;
   reducers: Record<string, Reducer>;
+  /** Aggregate types also relayed as entity states to the entity topics; none when null. */
+  entityProjection: EntityProjectionOptions | null;
 }
 
 export const DEFAULT_EVENT_STORE_OPTIONS: EventStoreOptions = {
   snapshotEvery: 50,
   topicFor: () => EVENT_STORE_TOPIC.name,
   reducers: {},
+  entityProjection: null,
 };
 
 interface EventRow {
@@ -65,6 +76,9 @@ function toEvent(row: EventRow): StoredEvent {
 }
 
 const UNIQUE_VIOLATION = '23505';
+const MAX_VERSION = 2_147_483_647;
+
+type AppendedRow = EventRow & { previous_version: number };
 /** Class 22 (data exception) and 54001 (nested too deep): the store cannot hold a value the append carries. */
 const isDataException = (code: unknown) => typeof code === 'string' && (code.startsWith('22') || code === '54001');
 
@@ -102,38 +116,23 @@ export class EventStore {
       data: event.data,
       metadata: event.metadata ?? {},
     }));
-    let rows: (EventRow & { previous_version: number })[];
+    const params = [
+      request.aggregateId,
+      request.aggregateType,
+      context?.correlationId ?? newCorrelationId(),
+      context?.causationId ?? null,
+      request.userId ?? null,
+      JSON.stringify(events),
+      String(request.expectedVersion),
+      this.options.topicFor(request.aggregateType),
+    ];
+    let rows: AppendedRow[];
     try {
-      const result = await this.pool.query<EventRow & { previous_version: number }>(APPEND_SQL, [
-        request.aggregateId,
-        request.aggregateType,
-        context?.correlationId ?? newCorrelationId(),
-        context?.causationId ?? null,
-        request.userId ?? null,
-        JSON.stringify(events),
-        String(request.expectedVersion),
-        this.options.topicFor(request.aggregateType),
-      ]);
-      rows = result.rows;
+      rows = entityOfAggregateType(request.aggregateType, this.options.entityProjection)
+        ? await this.appendProjected(request, params)
+        : (await this.pool.query<AppendedRow>(APPEND_SQL, params)).rows;
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
-        throw new DomainException(
-          ErrorCode.ConcurrencyConflict,
-          `stream ${request.aggregateType} ${request.aggregateId} was appended to concurrently; expected version ${request.expectedVersion} is stale`,
-          { entity: request.aggregateType, id: request.aggregateId, field: 'expectedVersion' },
-          { cause: error },
-        );
-      }
-      const code = (error as { code?: string }).code;
-      if (isDataException(code)) {
-        throw new DomainException(
-          ErrorCode.ValidationFailed,
-          `stream ${request.aggregateType} ${request.aggregateId}: the store cannot hold a value of the events (${(error as Error).message}); nothing was appended`,
-          { entity: request.aggregateType, id: request.aggregateId, field: 'events', sqlState: code },
-          { cause: error },
-        );
-      }
-      throw error;
+      throw this.appendError(request, error);
     }
     if (rows.length === 0) {
       const current = await this.currentVersion(request.aggregateId);
@@ -146,6 +145,83 @@ export class EventStore {
     const stored = rows.map(toEvent);
     await this.snapshotIfDue(request, rows[0].previous_version, stored.at(-1)?.eventVersion ?? 0);
     return stored;
+  }
+
+  /**
+   * An append of an aggregate type relayed to its entity topic: in one transaction, the append
+   * statement, the entity's state after each new event (checked to be a whole entity, or nothing is
+   * appended), and one more outbox row per event carrying that state to the entity topic.
+   *
+   * Position: the WAL insert position read after the events were written, in the same
+   * transaction, as the backfill reads its chunks' positions. A monolith change of the same id
+   * that committed before the append began has a lower position, one made after the append
+   * committed a higher one, so ClickHouse's latest version and Weaviate's object follow the order
+   * in which the two writers wrote. The n events of one append take the n positions below it.
+   */
+  private async appendProjected(request: AppendRequest, params: unknown[]): Promise<AppendedRow[]> {
+    const projection = this.options.entityProjection as EntityProjectionOptions;
+    const entity = entityOfAggregateType(request.aggregateType, projection) as MigratedEntity;
+    const topic = entityTopic(entity, projection);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const appended = (await client.query<AppendedRow>(APPEND_SQL, params)).rows;
+      if (appended.length === 0) {
+        await client.query('ROLLBACK');
+        return appended;
+      }
+      const before = await this.loadAggregate(request.aggregateId, client, appended[0].previous_version);
+      const versions = projectEvents(entity, before.state, appended.map(toEvent), this.reducerFor(request.aggregateType), topic);
+      const wal = await client.query<{ p: string }>(`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS p`);
+      const top = BigInt(wal.rows[0].p);
+      await writeOutbox(
+        client,
+        versions.map((version, i) => {
+          const { envelope, headers } = entityEnvelope(entity, version, top - BigInt(versions.length - 1 - i));
+          return {
+            aggregateId: request.aggregateId,
+            aggregateType: request.aggregateType,
+            eventType: envelope.eventType,
+            eventId: envelope.eventId,
+            topic,
+            payload: envelope as unknown as Record<string, unknown>,
+            partitionKey: request.aggregateId,
+            headers,
+            correlationId: version.event.correlationId,
+            causationId: version.event.eventId,
+          };
+        }),
+      );
+      await client.query('COMMIT');
+      return appended;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** What a failed append tells the caller: a conflict, a value the store cannot hold, or the error itself. */
+  private appendError(request: AppendRequest, error: unknown): unknown {
+    const code = (error as { code?: string }).code;
+    if (code === UNIQUE_VIOLATION) {
+      return new DomainException(
+        ErrorCode.ConcurrencyConflict,
+        `stream ${request.aggregateType} ${request.aggregateId} was appended to concurrently; expected version ${request.expectedVersion} is stale`,
+        { entity: request.aggregateType, id: request.aggregateId, field: 'expectedVersion' },
+        { cause: error },
+      );
+    }
+    if (isDataException(code)) {
+      return new DomainException(
+        ErrorCode.ValidationFailed,
+        `stream ${request.aggregateType} ${request.aggregateId}: the store cannot hold a value of the events (${(error as Error).message}); nothing was appended`,
+        { entity: request.aggregateType, id: request.aggregateId, field: 'events', sqlState: code },
+        { cause: error },
+      );
+    }
+    return error;
   }
 
   async currentVersion(aggregateId: string): Promise<number> {
@@ -186,18 +262,23 @@ export class EventStore {
   }
 
   /** Current state from the newest snapshot plus the events after it. */
-  async loadAggregate(aggregateId: string, db: Pool | PoolClient = this.pool): Promise<AggregateState> {
+  async loadAggregate(
+    aggregateId: string,
+    db: Pool | PoolClient = this.pool,
+    /** The state as of this version (the newest when absent). */
+    upTo: number = MAX_VERSION,
+  ): Promise<AggregateState> {
     const snapshot = await db.query<{ snapshot_version: number; snapshot_data: { state: Record<string, unknown> | null } }>(
       `SELECT snapshot_version, snapshot_data FROM event_snapshots
-        WHERE aggregate_id = $1 ORDER BY snapshot_version DESC LIMIT 1`,
-      [aggregateId],
+        WHERE aggregate_id = $1 AND snapshot_version <= $2 ORDER BY snapshot_version DESC LIMIT 1`,
+      [aggregateId, upTo],
     );
     const base = snapshot.rows[0];
     let state = base ? base.snapshot_data.state : null;
     let version = base ? base.snapshot_version : 0;
     const events = await db.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM event_store WHERE aggregate_id = $1 AND event_version > $2 ORDER BY event_version`,
-      [aggregateId, version],
+      `SELECT ${EVENT_COLUMNS} FROM event_store WHERE aggregate_id = $1 AND event_version > $2 AND event_version <= $3 ORDER BY event_version`,
+      [aggregateId, version, upTo],
     );
     for (const row of events.rows) {
       const event = toEvent(row);

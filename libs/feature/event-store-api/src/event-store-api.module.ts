@@ -16,7 +16,14 @@ import { EventStoreCommandsController } from './event-store-commands.controller'
       inject: [PG_POOL, SERVICE_CONFIG],
       useFactory: (pool: Pool, config: LoadedServiceConfig) => {
         const app = config.app as EventStoreApiConfig;
-        return new EventStore(pool, { snapshotEvery: app.SNAPSHOT_EVERY, topicFor: () => app.EVENT_STORE_TOPIC });
+        return new EventStore(pool, {
+          snapshotEvery: app.SNAPSHOT_EVERY,
+          topicFor: () => app.EVENT_STORE_TOPIC,
+          entityProjection:
+            app.EVENT_STORE_ENTITY_EVENTS.length > 0
+              ? { entities: app.EVENT_STORE_ENTITY_EVENTS, topicPrefix: app.EVENT_STORE_ENTITY_TOPIC_PREFIX }
+              : null,
+        });
       },
     },
     OutboxRelayRunner,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
+import { ENTITY_TOPICS } from '@mch/contracts';
 import { PG_POOL } from '@mch/infra-postgres';
 import { KAFKA_CLIENT, KafkaAdminHandle, createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 import { OutboxRelay, DEFAULT_RELAY_OPTIONS } from '@mch/data-outbox';
@@ -41,7 +42,14 @@ export class OutboxRelayRunner implements OnApplicationBootstrap, OnApplicationS
   private async startRelay(): Promise<void> {
     const admin = await this.admin.get();
     await createTopicsAndWait(admin, {
-      topics: [{ topic: this.config.EVENT_STORE_TOPIC, numPartitions: this.config.EVENT_STORE_TOPIC_PARTITIONS }],
+      topics: [
+        { topic: this.config.EVENT_STORE_TOPIC, numPartitions: this.config.EVENT_STORE_TOPIC_PARTITIONS },
+        // The entity topics it relays states to, with the partition counts the migrator creates them with.
+        ...this.config.EVENT_STORE_ENTITY_EVENTS.map((entity) => ({
+          topic: `${this.config.EVENT_STORE_ENTITY_TOPIC_PREFIX}${ENTITY_TOPICS[entity].name}`,
+          numPartitions: ENTITY_TOPICS[entity].partitions,
+        })),
+      ],
     });
     this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();
@@ -56,6 +64,9 @@ export class OutboxRelayRunner implements OnApplicationBootstrap, OnApplicationS
       this.relay?.cleanupPublished().catch((error) => this.logger.warn('outbox retention failed', { error }));
     }, 3600_000);
     this.cleanup.unref();
-    this.logger.info('outbox relay started', { topic: this.config.EVENT_STORE_TOPIC });
+    this.logger.info('outbox relay started', {
+      topic: this.config.EVENT_STORE_TOPIC,
+      entity_events: this.config.EVENT_STORE_ENTITY_EVENTS,
+    });
   }
 }
