@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { consumerDeadLetter, deadLetterHeaders, deadLetterValue } from '@mch/contracts';
 import { isDomainException } from '@mch/util-errors';
 import type { Logger } from '@mch/util-logger';
 import { CorrelationHeaders, runWithCorrelation, isValidCorrelationId } from '@mch/util-correlation';
@@ -175,6 +176,7 @@ export class ConsumerLoop<T> {
           rejected.push({
             ...record,
             rawValue: JSON.stringify(record.value),
+            rawIsOriginal: false,
             entityType: String((record.value as { aggregateType?: unknown })?.aggregateType ?? 'unknown'),
             entityId: String((record.value as { aggregateId?: unknown })?.aggregateId ?? record.key ?? 'unknown'),
             error,
@@ -218,19 +220,18 @@ export class ConsumerLoop<T> {
       acks: -1,
       topicMessages: [...byTopic.entries()].map(([topic, records]) => ({
         topic,
-        messages: records.map((r) => ({
-          key: r.key,
-          value: JSON.stringify({
-            originalTopic: r.topic,
-            partition: r.partition,
-            offset: r.offset,
-            event: r.rawValue,
-            error: r.error,
+        messages: records.map((r) => {
+          const letter = consumerDeadLetter({
+            stage: this.options.stage ?? this.options.serviceName,
             service: this.options.serviceName,
-            timestamp: new Date().toISOString(),
-          }),
-          headers: { ...r.headers, 'dlq-error-code': r.error.code },
-        })),
+            original: { topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, value: r.rawValue, headers: r.headers, exact: r.rawIsOriginal !== false },
+            entity: null,
+            id: r.entityId === 'unknown' ? null : r.entityId,
+            reason: r.error,
+          });
+          // The original headers stay (correlation, event id), beside the dead letter's own.
+          return { key: r.key, value: deadLetterValue(letter), headers: { ...r.headers, ...deadLetterHeaders(letter) } };
+        }),
       })),
     });
     await this.processingLog?.record(

@@ -17,11 +17,13 @@ export interface RejectedRecord {
   offset: string;
   key: string | null;
   rawValue: string | null;
+  /** False when rawValue is the decoded record as JSON (the store refused it), not the message itself. */
+  rawIsOriginal?: boolean;
   headers: Record<string, string>;
   /** The entity the message is about, for the processing log. */
   entityType: string;
   entityId: string;
-  error: { code: string; message: string; field?: string };
+  error: { code: string; message: string; field?: string; limit?: number };
 }
 
 export interface SinkResult<T> {
@@ -53,6 +55,8 @@ export interface ConsumerLoopOptions {
   maxWriteAttempts: number;
   deadLetterTopicFor: (topic: string) => string;
   serviceName: string;
+  /** The stage named in dead letters (DeadLetterStage); the service name when absent. */
+  stage?: string;
   /** Fetch limits (kafkajs defaults here: 32 MiB per fetch, 4 MiB per partition, 5 s wait). */
   fetchMaxBytes?: number;
   fetchMaxBytesPerPartition?: number;

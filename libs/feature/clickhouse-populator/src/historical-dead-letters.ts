@@ -1,13 +1,13 @@
 import type { Producer } from 'kafkajs';
-import { ENTITY_EVENTS, ENTITY_TOPICS } from '@mch/contracts';
+import { DeadLetterStage, ENTITY_EVENTS, ENTITY_TOPICS, deadLetterHeaders, deadLetterValue, truncateDeadLetterRow, type DeadLetterInput } from '@mch/contracts';
 import type { HistoricalRejection } from '@mch/data-clickhouse-analytics';
 import type { ProcessingLog } from '@mch/data-consumer-loop';
 import type { Logger } from '@mch/util-logger';
 import { deadLetterTopicOf } from './populator-topics';
 
 /**
- * Where the direct load sends rows it cannot store: the entity's dead-letter topic (same message
- * shape as the consumer loop's, with the source row instead of an event) and the processing log.
+ * Where the direct load sends rows it cannot store: the entity's dead-letter topic (the contract's
+ * dead letter, stage clickhouse-historical-load, with the source row) and the processing log.
  */
 export function historicalDeadLetters(options: {
   producer: Producer;
@@ -15,6 +15,8 @@ export function historicalDeadLetters(options: {
   logger: Logger;
   serviceName: string;
   topicPrefix: string;
+  /** The run the load belongs to, so the checker can tell this run's dead letters from others. */
+  migrationId: string | null;
 }): (rejections: HistoricalRejection[]) => Promise<void> {
   return async (rejections) => {
     const byTopic = new Map<string, HistoricalRejection[]>();
@@ -26,18 +28,21 @@ export function historicalDeadLetters(options: {
       acks: -1,
       topicMessages: [...byTopic].map(([topic, list]) => ({
         topic,
-        messages: list.map((r) => ({
-          key: r.id,
-          value: JSON.stringify({
-            originalTopic: null,
-            source: { table: ENTITY_TOPICS[r.entity].table, mode: 'historical-load' },
-            event: JSON.stringify(r.row),
-            error: r.error,
+        messages: list.map((r) => {
+          const letter: DeadLetterInput = {
+            stage: DeadLetterStage.ClickHouseHistoricalLoad,
             service: options.serviceName,
-            timestamp: new Date().toISOString(),
-          }),
-          headers: { 'aggregate-type': ENTITY_EVENTS[r.entity].aggregateType, 'dlq-error-code': r.error.code },
-        })),
+            entity: r.entity,
+            id: r.id.toLowerCase(),
+            migrationId: options.migrationId,
+            migrationRun: null,
+            correlationId: null,
+            reason: r.error,
+            original: null,
+            source: { table: ENTITY_TOPICS[r.entity].table, operation: 'snapshot', position: null, row: truncateDeadLetterRow(r.row), rowDigest: null },
+          };
+          return { key: r.id, value: deadLetterValue(letter), headers: deadLetterHeaders(letter) };
+        }),
       })),
     });
     await options.processingLog.record(

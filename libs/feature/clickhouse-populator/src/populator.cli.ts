@@ -107,6 +107,7 @@ async function historicalLoad(options: Record<string, string>, env: Env, logger:
         correlationId: randomUUID(),
         logger,
         onRejected: historicalDeadLetters({
+          migrationId: args['migration-id'] ?? resolveMigrationId(env) ?? null,
           producer,
           processingLog: new ProcessingLog(pool, POPULATOR_SERVICE_NAME),
           logger,

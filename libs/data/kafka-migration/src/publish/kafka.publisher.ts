@@ -1,5 +1,16 @@
 import type { Producer } from 'kafkajs';
-import { ENTITY_TOPICS, deadLetterTopic, type MigratedEntity } from '@mch/contracts';
+import { createHash } from 'node:crypto';
+import {
+  DeadLetterStage,
+  ENTITY_TOPICS,
+  deadLetterHeaders,
+  deadLetterTopic,
+  deadLetterValue,
+  truncateDeadLetterRow,
+  type DeadLetterInput,
+  type DeadLetterReason,
+  type MigratedEntity,
+} from '@mch/contracts';
 import { isDomainException } from '@mch/util-errors';
 import type { Logger } from '@mch/util-logger';
 import type { ProcessingLog } from '@mch/data-consumer-loop';
@@ -21,7 +32,7 @@ export interface PublisherOptions {
 
 interface Rejected {
   change: ChangeRecord;
-  error: { code: string; message: string; field?: string };
+  error: DeadLetterReason;
 }
 
 /**
@@ -52,6 +63,8 @@ export class KafkaPublisher {
             error: {
               code: 'MESSAGE_TOO_LARGE',
               message: `${change.entity} ${change.key}: event of ${bytes} bytes exceeds the topic's ${this.options.maxMessageBytes}-byte limit`,
+              field: '(event)',
+              limit: this.options.maxMessageBytes,
             },
           });
           continue;
@@ -64,6 +77,7 @@ export class KafkaPublisher {
             code: isDomainException(error) ? error.code : 'MAPPING_FAILED',
             message: error instanceof Error ? error.message : String(error),
             ...(isDomainException(error) && error.details.field ? { field: String(error.details.field) } : {}),
+            ...(isDomainException(error) && typeof error.details.limit === 'number' ? { limit: error.details.limit } : {}),
           },
         });
       }
@@ -87,6 +101,28 @@ export class KafkaPublisher {
     });
   }
 
+  /** Everything a replay needs: entity, id, run, the refused version's position and its row. */
+  private letterOf(r: Rejected, run: MigrationRunInfo): DeadLetterInput {
+    return {
+      stage: DeadLetterStage.KafkaMigrator,
+      service: this.options.serviceName,
+      entity: r.change.entity,
+      id: r.change.key.toLowerCase(),
+      migrationId: run.migrationId,
+      migrationRun: run.migrationRun,
+      correlationId: run.correlationId,
+      reason: r.error,
+      original: null,
+      source: {
+        table: ENTITY_TOPICS[r.change.entity].table,
+        operation: r.change.operation,
+        position: r.change.position,
+        row: truncateDeadLetterRow(r.change.row),
+        rowDigest: rowDigest(r.change.row),
+      },
+    };
+  }
+
   private async deadLetter(rejected: Rejected[], run: MigrationRunInfo): Promise<void> {
     const byEntity = new Map<MigratedEntity, Rejected[]>();
     for (const r of rejected) byEntity.set(r.change.entity, [...(byEntity.get(r.change.entity) ?? []), r]);
@@ -94,18 +130,10 @@ export class KafkaPublisher {
       acks: -1,
       topicMessages: [...byEntity.entries()].map(([entity, list]) => ({
         topic: `${run.topicPrefix ?? ''}${deadLetterTopic(entity)}`,
-        messages: list.map((r) => ({
-          key: r.change.key,
-          value: JSON.stringify({
-            originalTopic: `${run.topicPrefix ?? ''}${ENTITY_TOPICS[entity].name}`,
-            event: { entity, key: r.change.key, operation: r.change.operation, position: r.change.position, row: truncateRow(r.change.row) },
-            error: r.error,
-            service: this.options.serviceName,
-            migrationId: run.migrationId,
-            timestamp: new Date().toISOString(),
-          }),
-          headers: { 'correlation-id': run.correlationId, 'migration-id': run.migrationId, 'dlq-error-code': r.error.code },
-        })),
+        messages: list.map((r) => {
+          const letter = this.letterOf(r, run);
+          return { key: r.change.key, value: deadLetterValue(letter), headers: deadLetterHeaders(letter) };
+        }),
       })),
     });
     await this.processingLog.record(
@@ -127,13 +155,12 @@ export class KafkaPublisher {
   }
 }
 
-/** A dead letter must itself fit in a message: very long values are cut, and say so. */
-function truncateRow(row: ChangeRecord['row']): Record<string, string | null> | null {
+/** sha256 of the whole row, so a replay can tell whether the row changed since it was refused. */
+export function rowDigest(row: ChangeRecord['row']): string | null {
   if (!row) return null;
-  const out: Record<string, string | null> = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (v === undefined) continue;
-    out[k] = v !== null && v.length > 2_000 ? `${v.slice(0, 2_000)}...[${v.length} chars]` : v;
-  }
-  return out;
+  // Sorted by column: the backfill and change capture list columns in different orders.
+  const entries = Object.entries(row)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
 }
