@@ -1,14 +1,19 @@
 import { z } from 'zod';
+import { EVENT_DECIMAL, isEventTimestamp } from './exact-values';
+
+export { EVENT_DECIMAL, isEventTimestamp } from './exact-values';
 
 /**
  * The `data` of each migrated entity's events: the monolith row mapped to camelCase, with the
  * fields the plan's consumers need derived (noticeType from the SAM.gov record, requirements from
  * a document's extraction). Amounts stay decimal strings (numeric(15,2) must not pass through a
- * float); timestamps are ISO-8601 UTC; ids are UUIDs. A delete event carries `data: null`.
+ * float; NaN and ±Infinity as PostgreSQL names them); timestamps are ISO-8601 with microseconds
+ * kept, expanded years and ±infinity (exact-values.ts); ids are UUIDs. A delete event carries
+ * `data: null`.
  */
 const uuid = z.uuid();
-const ts = z.iso.datetime({ offset: true });
-const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'a decimal number');
+const ts = z.string().refine(isEventTimestamp, 'an ISO-8601 timestamp (expanded years allowed) or infinity/-infinity');
+const decimal = z.string().regex(EVENT_DECIMAL, 'a decimal number, NaN, Infinity or -Infinity');
 const text = z.string();
 
 export const opportunityDataSchema = z.object({

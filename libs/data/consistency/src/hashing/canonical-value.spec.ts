@@ -29,6 +29,28 @@ describe('canonical field text', () => {
     expect(() => canonicalText('timestamptz', 'soon')).toThrow('not a timestamp');
   });
 
+  it('gives timestamps in the exact forms: microseconds, expanded and BC years, infinity; from any offset or PostgreSQL form', () => {
+    const cases: [unknown, string][] = [
+      ['2026-01-02T03:04:05.678100Z', '2026-01-02T03:04:05.678100Z'],
+      ['2026-01-02T03:04:05.6781Z', '2026-01-02T03:04:05.678100Z'],
+      ['2026-01-02T03:04:05.678000Z', '2026-01-02T03:04:05.678Z'],
+      ['2026-01-02T05:04:05.000001+02:00', '2026-01-02T03:04:05.000001Z'],
+      ['1969-12-31 23:59:59.999999+00', '1969-12-31T23:59:59.999999Z'],
+      ['0044-03-15 00:00:00+00 BC', '-000043-03-15T00:00:00.000Z'],
+      ['-000043-03-15T00:00:00.000Z', '-000043-03-15T00:00:00.000Z'],
+      ['+010000-01-01T00:00:00Z', '+010000-01-01T00:00:00.000Z'],
+      [new Date('-000043-03-15T00:00:00.000Z'), '-000043-03-15T00:00:00.000Z'],
+      ['infinity', 'infinity'],
+      ['-infinity', '-infinity'],
+    ];
+    for (const [value, text] of cases) expect([value, canonicalText('timestamptz', value)]).toEqual([value, text]);
+    expect(() => canonicalText('timestamptz', new Date(Number.NaN))).toThrow('not a timestamp');
+  });
+
+  it('keeps NaN and ±Infinity numerics by name', () => {
+    expect(['NaN', 'Infinity', '-Infinity'].map((v) => canonicalText('numeric', v))).toEqual(['NaN', 'Infinity', '-Infinity']);
+  });
+
   it('keeps NULL apart from every text, and lists apart from their joined elements', () => {
     expect(canonicalText('text', null)).toBeNull();
     expect(canonicalText('text', undefined)).toBeNull();

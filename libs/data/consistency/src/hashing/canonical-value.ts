@@ -1,4 +1,4 @@
-import type { PgType } from '@mch/data-kafka-migration';
+import { exactTimestampText, type PgType } from '@mch/data-kafka-migration';
 
 /**
  * The type of a mapped field, as the row's canonical text is built from it. Mapped fields carry
@@ -12,7 +12,7 @@ export type CanonicalText = string | null;
 /**
  * Decimal text without insignificant trailing zeros: PostgreSQL and ClickHouse 18.16 print the
  * column's scale ('1234.50'), current ClickHouse releases do not ('1234.5'). Only the number
- * counts, so all three compare equal.
+ * counts, so all three compare equal. 'NaN', 'Infinity' and '-Infinity' pass unchanged.
  */
 export function normalizeDecimal(text: string): string {
   return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
@@ -49,8 +49,20 @@ export function encodeCanonical(text: CanonicalText): string {
   return text === null ? 'N' : `V${Buffer.byteLength(text, 'utf8')}:${text}`;
 }
 
-function isoMillis(value: unknown): string {
-  const date = value instanceof Date ? value : new Date(String(value));
+/**
+ * The event's exact timestamp text (exactTimestampText) of a Date, of any form PostgreSQL prints,
+ * or of ISO-8601 with Z or an offset. Other text Date can read (a store's zone-less form) is read
+ * as UTC milliseconds, as before exact forms existed.
+ */
+function exactTimestamp(value: unknown): string {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new TypeError('not a timestamp: an invalid Date');
+    return value.toISOString();
+  }
+  const text = String(value);
+  const exact = exactTimestampText(text);
+  if (exact !== null) return exact;
+  const date = new Date(text);
   if (Number.isNaN(date.getTime())) throw new TypeError(`not a timestamp: ${JSON.stringify(value)}`);
   return date.toISOString();
 }
@@ -58,7 +70,14 @@ function isoMillis(value: unknown): string {
 /**
  * A mapped field's value (as mapRow produces it, or as a store gives it back) in canonical text.
  * Each store's SQL builds the same text from its own representation; see postgres-canonical.sql
- * and clickhouse-canonical.sql.
+ * and clickhouse-canonical.sql. This is the one JS definition: other stores' adapters call it.
+ *
+ * The forms are the event contract's (docs/kafka-migrator.md, "Values the events carry exactly"):
+ * - timestamptz: `YYYY-MM-DDTHH:MM:SS.mmmZ`, `.ffffffZ` (6 digits) only when sub-millisecond digits
+ *   are non-zero, years outside 0000-9999 as `+YYYYYY` / `-YYYYYY` (astronomical: 1 BC is `0000`,
+ *   44 BC `-000043`), and `infinity` / `-infinity`;
+ * - numeric: the decimal without insignificant trailing zeros, and `NaN`, `Infinity`, `-Infinity`;
+ * - jsonb: PostgreSQL's jsonb::text (pgJsonbText).
  */
 export function canonicalText(type: FieldType, value: unknown): CanonicalText {
   if (value === null || value === undefined) return null;
@@ -74,7 +93,7 @@ export function canonicalText(type: FieldType, value: unknown): CanonicalText {
     case 'bool':
       return value === true || value === 'true' ? 'true' : 'false';
     case 'timestamptz':
-      return isoMillis(value);
+      return exactTimestamp(value);
     case 'jsonb':
       return pgJsonbText(value);
     case 'text[]': {

@@ -28,6 +28,19 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
+/**
+ * exactTimestampText in SQL, independent of the session's TimeZone and DateStyle: UTC fields by
+ * to_char, the astronomical year (extract gives -1 for 1 BC) as 4 digits in 0000-9999 or signed 6
+ * digits outside, 6 fraction digits only when sub-millisecond ones are non-zero, ±infinity by name.
+ */
+export function pgExactTimestamp(c: string): string {
+  const u = `(${c} AT TIME ZONE 'UTC')`;
+  const y = `(extract(year FROM ${u})::int + CASE WHEN extract(year FROM ${u}) < 0 THEN 1 ELSE 0 END)`;
+  return `CASE WHEN ${c} = 'infinity' THEN 'infinity' WHEN ${c} = '-infinity' THEN '-infinity' ELSE
+    CASE WHEN ${y} BETWEEN 0 AND 9999 THEN lpad(${y}::text, 4, '0') WHEN ${y} > 9999 THEN '+' || lpad(${y}::text, 6, '0') ELSE '-' || lpad((-${y})::text, 6, '0') END
+    || to_char(${u}, '-MM-DD"T"HH24:MI:SS.') || CASE WHEN to_char(${u}, 'US') LIKE '%000' THEN to_char(${u}, 'MS') ELSE to_char(${u}, 'US') END || 'Z' END`;
+}
+
 /** Canonical text (see canonical-value.ts) of a column of the given type, in PostgreSQL. */
 export function pgCanonicalColumn(type: FieldType, column: string): string {
   const c = `t.${quoteIdent(column)}`;
@@ -40,7 +53,7 @@ export function pgCanonicalColumn(type: FieldType, column: string): string {
     case 'numeric':
       return `trim_scale(${c})::text`;
     case 'timestamptz':
-      return `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+      return pgExactTimestamp(c);
     case 'jsonb':
       // A JSON null maps to a null field, as JSON.parse('null') does.
       return `CASE WHEN jsonb_typeof(${c}) = 'null' THEN NULL ELSE ${c}::text END`;
@@ -87,13 +100,17 @@ export function pgCanonicalField(entity: MigratedEntity, field: string, type: Fi
   return derived;
 }
 
-/** When the row last changed: the newest of its updated_at and created_at (rows with neither never count as in flight). */
+/**
+ * When the row last changed: the newest of its updated_at and created_at (rows with neither never
+ * count as in flight). ±infinity says nothing about when a row changed and is left out: an
+ * updated_at of 'infinity' would otherwise keep its row in flight forever.
+ */
 export function pgChangedAt(entity: MigratedEntity): string {
   const fields = ENTITY_SOURCES[entity].fields;
   const columns = [fields.updatedAt?.column, fields.createdAt?.column].filter((c): c is string => Boolean(c));
   return columns.length === 0
     ? 'NULL::timestamptz'
-    : `greatest(${columns.map((c) => `t.${quoteIdent(c)}`).join(', ')})`;
+    : `greatest(${columns.map((c) => `CASE WHEN isfinite(t.${quoteIdent(c)}) THEN t.${quoteIdent(c)} END`).join(', ')})`;
 }
 
 /** Name of a profile field's canonical column in the inner select. */

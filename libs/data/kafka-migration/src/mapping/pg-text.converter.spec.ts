@@ -1,5 +1,5 @@
 import { DomainException } from '@mch/util-errors';
-import { fromPgText, parsePgArray } from './pg-text.converter';
+import { exactTimestampText, fromPgText, parsePgArray } from './pg-text.converter';
 
 const ctx = { entity: 'opportunity', id: 'o1', field: 'f' };
 
@@ -18,11 +18,13 @@ describe('fromPgText', () => {
     expect(fromPgText('timestamptz', '2026-01-02T03:04:05.678+00:00', ctx)).toBe('2026-01-02T03:04:05.678Z');
   });
 
-  it('keeps numeric exact as a decimal string and refuses NaN naming entity, id and field', () => {
-    expect(fromPgText('numeric', '9999999999999.99', ctx)).toBe('9999999999999.99');
-    const error = errorOf(() => fromPgText('numeric', 'NaN', { ...ctx, field: 'awardAmount' }));
-    expect(error.message).toBe("opportunity o1: field awardAmount is not a finite decimal: 'NaN'");
+  it('keeps numeric exact as PostgreSQL prints it, NaN and ±Infinity included, and refuses anything else naming entity, id and field', () => {
+    for (const text of ['9999999999999.99', '-0.50', '12345678901234567890.123456789', 'NaN', 'Infinity', '-Infinity'])
+      expect(fromPgText('numeric', text, ctx)).toBe(text);
+    const error = errorOf(() => fromPgText('numeric', 'nan', { ...ctx, field: 'awardAmount' }));
+    expect(error.message).toBe("opportunity o1: field awardAmount is not a numeric value: 'nan'");
     expect(error.details).toEqual({ entity: 'opportunity', id: 'o1', field: 'awardAmount' });
+    expect(() => fromPgText('numeric', '1e5', ctx)).toThrow('is not a numeric value');
   });
 
   it('refuses a NUL character in text', () => {
@@ -38,6 +40,9 @@ describe('fromPgText', () => {
     expect(parsePgArray('{sdvosb,"a, \\"b\\"",NULL}', ctx)).toEqual(['sdvosb', 'a, "b"', null]);
     expect(parsePgArray('{}', ctx)).toEqual([]);
     expect(parsePgArray('["x","y"]', ctx)).toEqual(['x', 'y']);
+    expect(parsePgArray('[0:1]={a,"b c"}', ctx)).toEqual(['a', 'b c']);
+    expect(() => parsePgArray('[1, 2]', ctx)).toThrow('is not a list of strings');
+    expect(() => parsePgArray('[x', ctx)).toThrow('is not an array literal');
   });
 
   it('lower-cases UUIDs and refuses malformed ones', () => {
@@ -46,25 +51,69 @@ describe('fromPgText', () => {
   });
 });
 
-describe('fromPgText timestamptz fast path', () => {
+describe('fromPgText timestamptz: the exact forms of the event contract', () => {
   const ctx = { entity: 'opportunity', id: 'x', field: 'created_at' };
-  it('gives exactly what the Date path gives for PostgreSQL UTC output, over many random instants', () => {
+  const ts = (text: string) => fromPgText('timestamptz', text, ctx);
+
+  it('keeps milliseconds as .mmm and sub-millisecond digits as .ffffff', () => {
+    expect(ts('2026-01-02 03:04:05+00')).toBe('2026-01-02T03:04:05.000Z');
+    expect(ts('2026-01-02 03:04:05.5+00')).toBe('2026-01-02T03:04:05.500Z');
+    expect(ts('2026-01-02 03:04:05.678+00')).toBe('2026-01-02T03:04:05.678Z');
+    expect(ts('2026-01-02 03:04:05.6781+00')).toBe('2026-01-02T03:04:05.678100Z');
+    expect(ts('2026-01-02 03:04:05.000001+00')).toBe('2026-01-02T03:04:05.000001Z');
+    expect(ts('1969-12-31 23:59:59.999999+00')).toBe('1969-12-31T23:59:59.999999Z');
+    expect(ts('2026-01-02T03:04:05.678+00:00')).toBe('2026-01-02T03:04:05.678Z');
+    expect(ts('2026-01-02T03:04:05.123456+00:00')).toBe('2026-01-02T03:04:05.123456Z');
+  });
+
+  it('gives years outside 0000-9999 and BC dates in the expanded form Date#toISOString prints', () => {
+    expect(ts('0001-01-01 00:00:00+00')).toBe('0001-01-01T00:00:00.000Z');
+    expect(ts('9999-12-31 23:59:59.999999+00')).toBe('9999-12-31T23:59:59.999999Z');
+    expect(ts('10000-01-01 00:00:00+00')).toBe('+010000-01-01T00:00:00.000Z');
+    expect(ts('294276-12-31 23:59:59.999999+00')).toBe('+294276-12-31T23:59:59.999999Z');
+    expect(ts('0001-12-31 23:59:59.5+00 BC')).toBe('0000-12-31T23:59:59.500Z');
+    expect(ts('0044-03-15 00:00:00+00 BC')).toBe('-000043-03-15T00:00:00.000Z');
+    expect(ts('0044-03-15T00:00:00.000001+00:00 BC')).toBe('-000043-03-15T00:00:00.000001Z');
+    expect(ts('4713-01-01 00:00:00+00 BC')).toBe('-004712-01-01T00:00:00.000Z');
+    // Where Date can print them, they are Date's own text.
+    for (const text of ['0044-03-15 00:00:00+00 BC', '10000-01-01 00:00:00+00', '0001-01-01 00:00:00+00 BC'])
+      expect(new Date(ts(text) as string).toISOString()).toBe(ts(text));
+  });
+
+  it('carries infinity and -infinity as PostgreSQL names them', () => {
+    expect(ts('infinity')).toBe('infinity');
+    expect(ts('-infinity')).toBe('-infinity');
+  });
+
+  it('converts any session offset exactly, to the microsecond, across day, year and era boundaries', () => {
+    expect(ts('2026-01-02 03:04:05.678+02')).toBe('2026-01-02T01:04:05.678Z');
+    expect(ts('2026-06-01 17:30:00.123456+05:30')).toBe('2026-06-01T12:00:00.123456Z');
+    expect(ts('1900-01-01 00:19:32.000001+00:19:32')).toBe('1900-01-01T00:00:00.000001Z');
+    expect(ts('2025-12-31 20:00:00.000001-05')).toBe('2026-01-01T01:00:00.000001Z');
+    expect(ts('0001-01-01 00:30:00+01 BC')).toBe('-000001-12-31T23:30:00.000Z');
+    expect(ts('0044-03-15 01:02:03.5+00:19:32 BC')).toBe('-000043-03-15T00:42:31.500Z');
+  });
+
+  // The fast path trusts PostgreSQL's day of month (it checks ranges only); the other forms check it.
+  it('refuses what is no timestamp, naming entity, id and field', () => {
+    for (const text of ['2026-13-02 03:04:05+00', '2026-02-29T00:00:00+00:00', '2026-01-02 24:00:00+00', '2026-01-02 03:04:05', '0000-01-01 00:00:00+00 BC', 'Infinity', 'soon'])
+      expect(() => ts(text)).toThrow(`opportunity x: field created_at is not a timestamp: '${text}'`);
+    expect(ts('2024-02-29 00:00:00+00')).toBe('2024-02-29T00:00:00.000Z');
+  });
+
+  it('fast path and exact path agree, and both agree with Date wherever Date can hold the value', () => {
     let seed = 42;
     const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 5_000; i++) {
-      const ms = Math.floor(random() * Date.UTC(2200, 0, 1)) - Date.UTC(900, 0, 1) * (random() < 0.1 ? -1 : 0);
+      const ms = Math.floor(random() * Date.UTC(9999, 0, 1)) - Date.UTC(900, 0, 1) * (random() < 0.1 ? -1 : 0);
       const iso = new Date(ms).toISOString();
       const micros = String(Math.floor(random() * 1_000_000)).padStart(6, '0');
       const digits = [0, 1, 2, 3, 6][i % 5];
-      const text = `${iso.slice(0, 10)} ${iso.slice(11, 19)}${digits ? `.${micros.slice(0, digits)}` : ''}+00`;
-      const viaDate = new Date(text.replace(' ', 'T').replace(/\+00$/, '+00:00')).toISOString();
-      expect(fromPgText('timestamptz', text, ctx)).toBe(viaDate);
+      const fraction = digits ? `.${micros.slice(0, digits)}` : '';
+      const text = `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}+00`;
+      const expected = exactTimestampText(text.replace(' ', 'T').replace(/\+00$/, '+00:00'));
+      expect(ts(text)).toBe(expected);
+      if (digits <= 3) expect(expected).toBe(new Date(text.replace(' ', 'T').replace(/\+00$/, 'Z')).toISOString());
     }
-  });
-
-  it('leaves other forms to the Date path', () => {
-    expect(fromPgText('timestamptz', '2026-01-02 03:04:05.678+02', ctx)).toBe('2026-01-02T01:04:05.678Z');
-    expect(fromPgText('timestamptz', '0999-01-02 03:04:05+00', ctx)).toBe('0999-01-02T03:04:05.000Z');
-    expect(() => fromPgText('timestamptz', '2026-13-02 03:04:05+00', ctx)).toThrow('is not a representable timestamp');
   });
 });

@@ -1,4 +1,7 @@
 import { DomainException, ErrorCode } from '@mch/util-errors';
+import { exactTimestampText, fractionFromDigits } from './exact-timestamp';
+
+export { exactTimestampText } from './exact-timestamp';
 
 export type PgType = 'uuid' | 'text' | 'int' | 'numeric' | 'bool' | 'timestamptz' | 'jsonb' | 'text[]';
 
@@ -9,22 +12,25 @@ export interface ConversionContext {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DECIMAL = /^-?\d+(\.\d+)?$/;
+/** PostgreSQL's numeric output: a decimal, or since PostgreSQL 14 NaN and ±Infinity (unconstrained numeric). */
+const NUMERIC = /^(?:-?\d+(?:\.\d+)?|NaN|Infinity|-Infinity)$/;
 
-/** PostgreSQL's text output of a timestamptz in a UTC session, years 1000-9999. */
-const PG_UTC_TIMESTAMP = /^([1-9]\d{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])) ([01]\d|2[0-3])(:[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?\+00$/;
+/** PostgreSQL's text output of a timestamptz in a UTC session, years 0001-9999 AD. */
+const PG_UTC_TIMESTAMP = /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])) ([01]\d|2[0-3])(:[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?\+00$/;
 
 /**
- * Date#toISOString's form of the common case by slicing, with no Date: it runs for every
- * timestamp of every row. Milliseconds are truncated as Date parsing truncates them; anything
- * else (other offsets, BC, jsonb's form) takes the Date path.
+ * The event's form of the common case by slicing, with no Date and no arithmetic: it runs for
+ * every timestamp of every row. Anything else (other offsets, BC, years past 9999, jsonb's form,
+ * infinity) takes exactTimestampText.
  */
 function utcTimestampIso(text: string): string | null {
   const m = PG_UTC_TIMESTAMP.exec(text);
   if (!m) return null;
   const [, date, hour, rest, fraction = ''] = m;
-  return `${date}T${hour}${rest}.${fraction.slice(0, 3).padEnd(3, '0')}Z`;
+  return `${date}T${hour}${rest}.${fractionFromDigits(fraction)}Z`;
 }
+
+const BOUNDS = /^\[-?\d+:-?\d+\]=/;
 
 function bad(ctx: ConversionContext, why: string): DomainException {
   return new DomainException(ErrorCode.ValidationFailed, `${ctx.entity} ${ctx.id}: field ${ctx.field} ${why}`, {
@@ -35,8 +41,21 @@ function bad(ctx: ConversionContext, why: string): DomainException {
 }
 
 /** PostgreSQL array literal ('{a,"b c",NULL}') to strings; one dimension, as the monolith uses. */
-export function parsePgArray(literal: string, ctx: ConversionContext): (string | null)[] {
-  if (literal.startsWith('[')) return JSON.parse(literal) as (string | null)[];
+export function parsePgArray(text: string, ctx: ConversionContext): (string | null)[] {
+  // An array whose lower bound is not 1 is printed with its bounds first ('[0:1]={a,b}'); the
+  // elements are what the event carries.
+  const bounds = BOUNDS.exec(text);
+  const literal = bounds ? text.slice(bounds[0].length) : text;
+  if (literal.startsWith('[')) {
+    let list: unknown;
+    try {
+      list = JSON.parse(literal);
+    } catch {
+      throw bad(ctx, 'is not an array literal');
+    }
+    if (!Array.isArray(list) || list.some((e) => e !== null && typeof e !== 'string')) throw bad(ctx, 'is not a list of strings');
+    return list as (string | null)[];
+  }
   if (!literal.startsWith('{') || !literal.endsWith('}')) throw bad(ctx, `is not an array literal`);
   const body = literal.slice(1, -1);
   const out: (string | null)[] = [];
@@ -82,20 +101,16 @@ export function fromPgText(type: PgType, text: string | null, ctx: ConversionCon
       return n;
     }
     case 'numeric':
-      if (!DECIMAL.test(text)) throw bad(ctx, `is not a finite decimal: '${text.slice(0, 40)}'`);
+      if (!NUMERIC.test(text)) throw bad(ctx, `is not a numeric value: '${text.slice(0, 40)}'`);
       return text;
     case 'bool':
       if (text === 't' || text === 'true') return true;
       if (text === 'f' || text === 'false') return false;
       throw bad(ctx, `is not a boolean: '${text}'`);
     case 'timestamptz': {
-      const fast = utcTimestampIso(text);
-      if (fast) return fast;
-      // Output forms: '2026-01-02 03:04:05.678+00' (text) or '2026-01-02T03:04:05.678+00:00' (jsonb).
-      const iso = text.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00');
-      const date = new Date(iso);
-      if (Number.isNaN(date.getTime())) throw bad(ctx, `is not a representable timestamp: '${text}'`);
-      return date.toISOString();
+      const exact = utcTimestampIso(text) ?? exactTimestampText(text);
+      if (exact === null) throw bad(ctx, `is not a timestamp: '${text.slice(0, 60)}'`);
+      return exact;
     }
     case 'jsonb':
       try {
