@@ -1,4 +1,4 @@
-import { ENTITY_TOPICS, resolveMigrationId, type MigratedEntity } from '@mch/contracts';
+import { ENTITY_TOPICS, EVENT_STORE_TOPIC, resolveMigrationId, type MigratedEntity } from '@mch/contracts';
 import {
   DEFAULT_CHECK_OPTIONS,
   DEFAULT_EVENT_ORDER,
@@ -9,6 +9,11 @@ import type { ConsistencyCheckerConfig } from './consistency-checker.config';
 
 export function topicOf(config: ConsistencyCheckerConfig, entity: MigratedEntity): string {
   return `${config.CONSISTENCY_TOPIC_PREFIX}${ENTITY_TOPICS[entity].name}`;
+}
+
+/** Where a correlation id is looked for besides the topics its outbox rows name: every entity topic and the event store's. */
+export function lineageTopics(config: ConsistencyCheckerConfig): string[] {
+  return [...(Object.keys(ENTITY_TOPICS) as MigratedEntity[]).map((entity) => topicOf(config, entity)), EVENT_STORE_TOPIC.name];
 }
 
 /** The check the configuration describes, as the service and the Job both run it. */

@@ -7,8 +7,10 @@ import type { MigratedEntity } from '@mch/contracts';
 import {
   CheckRunRepository,
   ConsistencyChecker,
+  traceCorrelation,
   traceLineage,
   type CheckRunSummary,
+  type CorrelationLineageReport,
   type ConsistencyReport,
   type LineageReport,
 } from '@mch/data-consistency';
@@ -20,7 +22,7 @@ import { WEAVIATE_CLIENT } from '@mch/infra-weaviate';
 import { SERVICE_CONFIG, SERVICE_LOGGER, type LoadedServiceConfig } from '@mch/nest-bootstrap';
 import { currentCorrelation, newCorrelationId, runWithCorrelation } from '@mch/util-correlation';
 import type { Logger } from '@mch/util-logger';
-import { checkOptionsFrom, topicOf } from './check-options';
+import { checkOptionsFrom, lineageTopics, topicOf } from './check-options';
 import type { ConsistencyCheckerConfig } from './consistency-checker.config';
 import { ConsistencyMetrics } from './consistency.metrics';
 
@@ -135,6 +137,20 @@ export class ConsistencyRunService implements OnApplicationBootstrap, OnApplicat
       },
       entity,
       id,
+    );
+  }
+
+  correlationLineage(correlationId: string): Promise<CorrelationLineageReport> {
+    return traceCorrelation(
+      {
+        pool: this.pool,
+        kafka: this.kafka,
+        topics: lineageTopics(this.config),
+        clickhouse: this.clickhouse,
+        weaviate: { client: this.weaviate, names: this.names() },
+        kafkaTimeoutMs: this.config.CONSISTENCY_KAFKA_TIMEOUT_SECONDS * 1_000,
+      },
+      correlationId,
     );
   }
 }

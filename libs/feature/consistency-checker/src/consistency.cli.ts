@@ -6,6 +6,7 @@ import {
   DEFAULT_EVENT_ORDER,
   renderReportTable,
   runStatus,
+  traceCorrelation,
   traceLineage,
   validateEventOrder,
   type ConsistencyStores,
@@ -30,7 +31,7 @@ import {
 } from '@mch/util-config';
 import { DomainException, ErrorCode, isDomainException } from '@mch/util-errors';
 import { createLogger, type Logger } from '@mch/util-logger';
-import { checkOptionsFrom, topicOf } from './check-options';
+import { checkOptionsFrom, lineageTopics, topicOf } from './check-options';
 import { consistencyCheckerConfigSchema, type ConsistencyCheckerConfig } from './consistency-checker.config';
 
 export const CONSISTENCY_SERVICE_NAME = 'consistency-checker';
@@ -56,6 +57,9 @@ export const CLI_USAGE = `usage: consistency-checker-cli <command> [options]
                          check event_store stream versions and global positions only
   lineage --entity E --id UUID
                          where one row is in each store, with source positions and correlation ids
+  lineage --correlation-id UUID
+                         everything one correlation id touched: event-store and outbox rows, Kafka messages,
+                         ClickHouse rows, Weaviate objects, each with its causation id
   history [--limit N]    recorded runs, newest first`;
 
 /** CLI flag -> the variable it overrides; the config schema validates both the same way. */
@@ -203,8 +207,9 @@ async function lineage(
   options: Record<string, string>,
   env: Env,
 ): Promise<{ output: string; exitCode: number }> {
-  allowOnly(options, ['entity', 'id']);
+  allowOnly(options, ['entity', 'id', 'correlation-id']);
   const config = configFrom({}, env);
+  if (options['correlation-id'] !== undefined) return correlationLineage(options, env, config);
   if (!options.entity || !(options.entity in ENTITY_TOPICS))
     throw usageError(`--entity '${options.entity ?? ''}' is not a migrated entity`);
   const entity = options.entity as MigratedEntity;
@@ -222,6 +227,37 @@ async function lineage(
       },
       entity,
       options.id,
+    );
+    return {
+      output: JSON.stringify(report),
+      exitCode: report.errors.length > 0 ? ExitCode.Unreadable : ExitCode.Passed,
+    };
+  } finally {
+    await close();
+  }
+}
+
+async function correlationLineage(
+  options: Record<string, string>,
+  env: Env,
+  config: ConsistencyCheckerConfig,
+): Promise<{ output: string; exitCode: number }> {
+  if (options.entity !== undefined || options.id !== undefined)
+    throw usageError('--correlation-id is used alone, without --entity and --id');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(options['correlation-id']))
+    throw usageError(`--correlation-id '${options['correlation-id'].slice(0, 100)}' is not a UUID`);
+  const { stores, close } = await connect(env, config.CONSISTENCY_TARGETS, config);
+  try {
+    const report = await traceCorrelation(
+      {
+        pool: stores.pool,
+        kafka: stores.kafka,
+        topics: lineageTopics(config),
+        clickhouse: stores.clickhouse,
+        weaviate: stores.weaviate,
+        kafkaTimeoutMs: config.CONSISTENCY_KAFKA_TIMEOUT_SECONDS * 1_000,
+      },
+      options['correlation-id'],
     );
     return {
       output: JSON.stringify(report),

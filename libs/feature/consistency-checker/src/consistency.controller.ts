@@ -63,6 +63,18 @@ export class ConsistencyController {
     return this.runs.lineage(entity as MigratedEntity, id);
   }
 
+  /** Everything one correlation id touched (event store, outbox, Kafka, ClickHouse, Weaviate), with causation ids. */
+  @Get('consistency/correlations/:correlationId/lineage')
+  correlationLineage(@Param('correlationId') correlationId: string) {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(correlationId)) {
+      throw new DomainException(ErrorCode.ValidationFailed, `'${correlationId.slice(0, 100)}' is not a UUID`, {
+        field: 'correlationId',
+        limit: 'UUID',
+      });
+    }
+    return this.runs.correlationLineage(correlationId);
+  }
+
   /** Prometheus scrape endpoint. */
   @Get('metrics')
   async metrics(@Res() res: Response): Promise<void> {

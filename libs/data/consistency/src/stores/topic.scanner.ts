@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { IHeaders, Kafka } from 'kafkajs';
 
 export interface ScannedMessage {
   partition: number;
@@ -8,6 +8,7 @@ export interface ScannedMessage {
   value: Buffer | null;
   /** Broker timestamp (ms since the epoch, as text). */
   timestamp: string;
+  headers?: IHeaders;
 }
 
 export interface ScanOptions {
@@ -81,6 +82,7 @@ export async function scanTopic(
                   key: m.key,
                   value: m.value,
                   timestamp: m.timestamp,
+                  headers: m.headers,
                 });
               }
               if (BigInt(batch.lastOffset()) + 1n >= end) {
