@@ -25,3 +25,4 @@ export * from './event-order/event-order.report';
 export * from './event-order/event-order.validator';
 export * from './lineage/lineage';
 export * from './runs/check-run.repository';
+export * from './lineage/correlation-lineage';
