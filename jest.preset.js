@@ -43,6 +43,8 @@ function makeJestConfig(projectRoot, kind = 'unit') {
     testMatch: integration ? ['<rootDir>/**/*.integration-spec.ts'] : ['<rootDir>/**/*.spec.ts'],
     testTimeout: integration ? 120_000 : 10_000,
     setupFiles: [path.join(workspaceRoot, 'tools/scripts/jest-setup.js')],
+    // --forceExit would hide leaked sockets, timers and processes: they are recorded for the summary.
+    reporters: ['default', path.join(workspaceRoot, 'tools/scripts/open-handles.reporter.js')],
   };
 }
 

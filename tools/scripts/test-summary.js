@@ -5,7 +5,9 @@
 //  - a lint or typecheck task that failed counts as one failure each;
 //  - a runner that exited non-zero without reporting a failed test counts as one;
 //  - a phase cut by the overall time bound counts as one;
-//  - skipped and todo tests are counted and named on the last lines, so they cannot pile up unseen.
+//  - skipped and todo tests are counted and named on the last lines, so they cannot pile up unseen;
+//  - handles left open at the end of a run (Jest runs with --forceExit, which would hide them) are
+//    listed per project and test file, so a leaking test is visible without failing the run.
 const path = require('node:path');
 
 const MAX_LINES_PER_FAILURE = 14;
@@ -24,8 +26,9 @@ const shorten = (text) =>
  * reports: Map of report name ("<project>.unit") to its text, or undefined when the file is absent.
  * expected: report names that must be present. failedChecks: names of failed lint/typecheck tasks.
  * runners: [{ name, rc }]. timedOut: names of phases the time bound cut. cwd: for relative paths.
+ * openHandles: Map of report name to the lines of its open-handles file ("<type> <count> <file>").
  */
-function summarize({ reports, expected = [], failedChecks = [], runners = [], timedOut = [], cwd = process.cwd() }) {
+function summarize({ reports, expected = [], failedChecks = [], runners = [], timedOut = [], openHandles = new Map(), cwd = process.cwd() }) {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
@@ -93,6 +96,13 @@ function summarize({ reports, expected = [], failedChecks = [], runners = [], ti
   if (skippedTests.length > 0) {
     lines.push('', `${skippedTests.length} skipped or todo test(s):`, ...skippedTests.slice(0, MAX_SKIPPED_LISTED).map((t) => `    ${t}`));
     if (skippedTests.length > MAX_SKIPPED_LISTED) lines.push(`    ... ${skippedTests.length - MAX_SKIPPED_LISTED} more`);
+  }
+  const leaks = [...openHandles].flatMap(([name, entries]) => entries.map((entry) => {
+    const [type, count, ...file] = entry.split(' ');
+    return `    ${name}: ${count} ${type} left open by ${file.join(' ') || '(unknown file)'}`;
+  }));
+  if (leaks.length > 0) {
+    lines.push('', `${leaks.length} leak(s): handles still open when Jest was forced to exit (not counted as failures):`, ...leaks);
   }
   lines.push(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
   return { passed, failed, skipped, text: lines.join('\n') };

@@ -7,6 +7,7 @@ interface SummaryInput {
   failedChecks?: string[];
   runners?: { name: string; rc: string | number }[];
   timedOut?: string[];
+  openHandles?: Map<string, string[]>;
   cwd?: string;
 }
 interface SummaryResult {
@@ -105,5 +106,17 @@ describe('test summary', () => {
     const result = summarize({ reports: new Map([['a.unit', report([{ name: 'adds', status: 'failed' }])]]), cwd: '/repo' });
     expect(result.text).toContain('FAILED libs/x/src/x.spec.ts > adds');
     expect(result.text).toContain('expected 1, got 2');
+  });
+
+  it('lists handles left open at a forced exit on the last lines, without counting them as failures', () => {
+    const result = summarize({
+      reports: new Map([['a.integration', report([{ name: 'works', status: 'passed' }])]]),
+      expected: ['a.integration'],
+      openHandles: new Map([['a.integration', ['Timeout 2 apps/a/src/x.integration-spec.ts', 'TCPWRAP 1 apps/a/src/y.integration-spec.ts']]]),
+    });
+    expect(result.failed).toBe(0);
+    expect(result.text).toContain('a.integration: 2 Timeout left open by apps/a/src/x.integration-spec.ts');
+    expect(result.text).toContain('a.integration: 1 TCPWRAP left open by apps/a/src/y.integration-spec.ts');
+    expect(lastLine(result.text)).toBe('1 passed, 0 failed');
   });
 });

@@ -17,7 +17,7 @@ describe('a service with bad configuration refuses to start and says why', () =>
     const service = startService('kafka-migrator', await freePort(), env);
     const code = await Promise.race([
       service.exited,
-      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000)),
+      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000).unref()),
     ]);
     await service.stop();
 
