@@ -20,6 +20,7 @@ export interface WeaviateEntityView {
 const LINEAGE = {
   eventId: 'ffffffff-ffff-4fff-8fff-fffffffffff1',
   correlationId: 'ffffffff-ffff-4fff-8fff-fffffffffff3',
+  causationId: null,
   migrationRun: null,
   migrationId: null,
   timestamp: '1999-12-31T23:59:59.999Z',

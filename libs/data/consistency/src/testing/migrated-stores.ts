@@ -186,6 +186,7 @@ export async function migrateIntoStores(
               lineage: {
                 eventId: e.eventId,
                 correlationId: e.metadata.correlationId,
+                causationId: e.metadata.causationId ?? null,
                 migrationRun: e.metadata.migrationRun ?? null,
                 migrationId: e.metadata.migrationId ?? null,
                 timestamp: e.timestamp,

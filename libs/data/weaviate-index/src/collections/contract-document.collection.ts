@@ -1,5 +1,5 @@
 import { plainProperty, textProperty, type CollectionDefinition } from './collection.types';
-import { lineageProperties } from './lineage.properties';
+import { lineageProperties, lossyValueProperties } from './lineage.properties';
 
 /**
  * Requirement sources. Documents arrive on their own topic, possibly before their opportunity,
@@ -23,6 +23,7 @@ export function contractDocumentCollection(name: string): CollectionDefinition {
         searchable: false,
       }),
       plainProperty('documentCreatedAt', 'date', 'created_at of the source row (merge order)'),
+      ...lossyValueProperties(),
       ...lineageProperties(),
     ],
   };

@@ -1,4 +1,5 @@
 import { plainProperty, textProperty, type CollectionDefinition, type VectorizerSettings } from './collection.types';
+import { lossyValueProperties } from './lineage.properties';
 
 /** Text that feeds the vector, in this order; the content hash covers the same text. */
 export const OPPORTUNITY_VECTOR_SOURCES = ['title', 'description', 'requirements'] as const;
@@ -44,6 +45,8 @@ export function opportunityCollection(name: string, vectorizer: VectorizerSettin
       textProperty('migrationRun', 'Migration run that wrote this version', { tokenization: 'field', searchable: false }),
       plainProperty('migrationId', 'uuid', 'Migration id that wrote this version'),
       plainProperty('correlationId', 'uuid', 'Correlation id of that event'),
+      plainProperty('causationId', 'uuid', 'Causation id of that event, absent when none'),
+      ...lossyValueProperties(),
     ],
   };
 }

@@ -24,6 +24,8 @@ export type IndexEvent = OpportunityEvent | ContractDocumentEvent;
 export interface Lineage {
   eventId: string;
   correlationId: string;
+  /** The event that caused this one (envelope.metadata.causationId), if any. */
+  causationId: string | null;
   migrationRun: string | null;
   migrationId: string | null;
   /** The event's timestamp (ISO). */
@@ -35,6 +37,7 @@ export function lineageOf(event: Pick<EventEnvelope, 'eventId' | 'metadata' | 't
   return {
     eventId: event.eventId,
     correlationId: event.metadata.correlationId,
+    causationId: event.metadata.causationId ?? null,
     migrationRun: event.metadata.migrationRun ?? null,
     migrationId: event.metadata.migrationId ?? null,
     timestamp: event.timestamp,

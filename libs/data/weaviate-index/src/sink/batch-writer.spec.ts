@@ -1,4 +1,4 @@
-import { balancedChunks, writeObjects, type InsertManyTarget, type WriteObject } from './batch-writer';
+import { balancedChunks, GRPC_MESSAGE_LIMIT, splitBySize, writeObjects, type InsertManyTarget, type WriteObject } from './batch-writer';
 import { isTransientObjectError } from './object-errors';
 
 const objects: WriteObject[] = Array.from({ length: 7 }, (_, i) => ({ id: `id-${i}`, properties: { n: i }, vector: [i, 1] }));
@@ -31,6 +31,24 @@ describe('writeObjects', () => {
     expect(await writeObjects(t, objects, 'C', options)).toEqual(new Map());
     expect(sent).toHaveLength(7);
     expect(sent[1]).toEqual({ id: 'id-1', properties: { n: 1 }, vectors: { default: [1, 1] } });
+  });
+
+  it('keeps each request within maxRequestBytes: multi-megabyte texts go in smaller requests', async () => {
+    const big = (i: number): WriteObject => ({ id: `big-${i}`, properties: { description: `\u{1F600}${'x'.repeat(5 * 1024 * 1024)}` } });
+    const { t, calls } = target(() => undefined);
+    // Without the budget: two requests ([big-0, id-0, id-1], [big-1, big-2]), 10 MB in the second.
+    await writeObjects(t, [big(0), ...objects.slice(0, 2), big(1), big(2)], 'C', { ...options, batchSize: 10, maxRequestBytes: 8 * 1024 * 1024 });
+    expect(calls.flat().sort()).toEqual(['big-0', 'big-1', 'big-2', 'id-0', 'id-1']);
+    expect(calls).toHaveLength(3);
+    for (const call of calls) expect(call.filter((id) => id.startsWith('big'))).toHaveLength(1);
+  });
+
+  it('refuses an object no gRPC request can carry, naming its size and the limit, and writes the rest', async () => {
+    const { t, calls } = target(() => undefined);
+    const huge: WriteObject = { id: 'huge', properties: { description: 'y'.repeat(GRPC_MESSAGE_LIMIT) } };
+    const failures = await writeObjects(t, [objects[0], huge], 'C', options);
+    expect(failures).toEqual(new Map([[1, `object huge holds ${GRPC_MESSAGE_LIMIT} bytes of properties; a Weaviate gRPC request carries at most ${GRPC_MESSAGE_LIMIT} bytes`]]));
+    expect(calls).toEqual([['id-0']]);
   });
 
   it('returns permanent per-object errors by index and writes the rest', async () => {
@@ -99,4 +117,12 @@ describe('isTransientObjectError', () => {
     "insert to vector index: ... 3 vs 2: vector lengths don't match",
     'id already exists',
   ])('%s is permanent', (m) => expect(isTransientObjectError(m)).toBe(false));
+});
+
+describe('splitBySize', () => {
+  it('splits requests at the byte budget, keeping order; an object over it goes alone', () => {
+    const sizes = [5, 5, 5, 20, 1, 1];
+    expect(splitBySize([[0, 1, 2, 3, 4, 5]], (i) => sizes[i], 10)).toEqual([[0, 1], [2], [3], [4, 5]]);
+    expect(splitBySize([[0, 1], [2]], (i) => sizes[i], 100)).toEqual([[0, 1], [2]]);
+  });
 });

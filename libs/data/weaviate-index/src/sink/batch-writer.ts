@@ -22,6 +22,12 @@ export interface BatchWriteOptions {
   batchSize: number;
   /** Requests in flight at once. */
   concurrency: number;
+  /**
+   * Upper bound of one request's property bytes (UTF-8): multi-megabyte texts are legal values,
+   * and 200 of them would exceed the gRPC message limit (both weaviate-client and the server
+   * refuse more than GRPC_MESSAGE_LIMIT). Default DEFAULT_MAX_REQUEST_BYTES.
+   */
+  maxRequestBytes?: number;
   /** Attempts for objects failing with a transient error before the whole batch fails. */
   maxObjectAttempts: number;
   retryBaseDelayMs: number;
@@ -34,6 +40,46 @@ export interface BatchWriteOptions {
   vectorsFor?: (indices: readonly number[]) => Promise<readonly (number[] | undefined)[]>;
   onRetry?: (info: { attempt: number; objects: number; firstError: string }) => void;
   onRequest?: (info: { objects: number; ms: number }) => void;
+}
+
+/** weaviate-client's and Weaviate's (GRPC_MAX_MESSAGE_SIZE) default gRPC message limit. */
+export const GRPC_MESSAGE_LIMIT = 104_858_000;
+/** Leaves room for vectors, ids and protobuf framing below GRPC_MESSAGE_LIMIT. */
+export const DEFAULT_MAX_REQUEST_BYTES = 48 * 1024 * 1024;
+
+/** UTF-8 bytes of an object's text (strings and string lists); numbers and vectors are small. */
+export function propertyBytes(properties: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const value of Object.values(properties)) {
+    if (typeof value === 'string') bytes += Buffer.byteLength(value, 'utf8');
+    else if (Array.isArray(value)) for (const item of value) bytes += typeof item === 'string' ? Buffer.byteLength(item, 'utf8') : 8;
+    else bytes += 8;
+  }
+  return bytes;
+}
+
+/**
+ * Splits each request further so that its objects' bytes stay within `maxBytes` (an object larger
+ * than that alone goes alone). Order is kept.
+ */
+export function splitBySize(chunks: readonly number[][], bytesOf: (index: number) => number, maxBytes: number): number[][] {
+  const out: number[][] = [];
+  for (const chunk of chunks) {
+    let current: number[] = [];
+    let size = 0;
+    for (const index of chunk) {
+      const bytes = bytesOf(index);
+      if (current.length > 0 && size + bytes > maxBytes) {
+        out.push(current);
+        current = [];
+        size = 0;
+      }
+      current.push(index);
+      size += bytes;
+    }
+    if (current.length > 0) out.push(current);
+  }
+  return out;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -53,8 +99,7 @@ export function balancedChunks<T>(items: readonly T[], maxSize: number, concurre
   return out;
 }
 
-async function inChunks<T>(items: T[], size: number, concurrency: number, work: (chunk: T[]) => Promise<void>): Promise<void> {
-  const chunks = balancedChunks(items, size, concurrency);
+async function inChunks(chunks: number[][], concurrency: number, work: (chunk: number[]) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, chunks.length) }, async () => {
@@ -78,10 +123,20 @@ export async function writeObjects(
 ): Promise<Map<number, string>> {
   const sleep = options.sleep ?? defaultSleep;
   const permanent = new Map<number, string>();
-  let pending = objects.map((_, index) => index);
+  const bytes = objects.map((o) => propertyBytes(o.properties));
+  // An object no gRPC request can carry is refused here, naming its size and the limit, instead
+  // of failing its whole request (and the batch, forever) with RESOURCE_EXHAUSTED.
+  let pending: number[] = [];
+  objects.forEach((o, index) => {
+    if (bytes[index] > GRPC_MESSAGE_LIMIT - 1_000_000) {
+      permanent.set(index, `object ${o.id} holds ${bytes[index]} bytes of properties; a Weaviate gRPC request carries at most ${GRPC_MESSAGE_LIMIT} bytes`);
+    } else pending.push(index);
+  });
+  const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   for (let attempt = 1; pending.length > 0; attempt++) {
     const transient = new Map<number, string>();
-    await inChunks(pending, options.batchSize, options.concurrency, async (chunk) => {
+    const chunks = splitBySize(balancedChunks(pending, options.batchSize, options.concurrency), (i) => bytes[i], maxBytes);
+    await inChunks(chunks, options.concurrency, async (chunk) => {
       const vectors = options.vectorsFor ? await options.vectorsFor(chunk) : chunk.map((index) => objects[index].vector);
       const started = performance.now();
       const result = await target.insertMany(

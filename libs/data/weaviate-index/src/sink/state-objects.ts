@@ -2,6 +2,7 @@ import type { ContractDocumentData } from '@mch/contracts';
 import { OBJECT_ID_NAMESPACES } from '../collections/index-collections';
 import { uuidV5 } from '../collections/uuid-v5';
 import { lineageOf, type IndexEvent, type IndexedEntity } from '../mapping/index-event';
+import { LossyFields } from '../mapping/lossless-values';
 import { toMillisIso } from '../mapping/opportunity.mapper';
 import type { RequirementSource } from '../mapping/requirements.merge';
 import type { WriteObject } from './batch-writer';
@@ -20,20 +21,32 @@ function lineageProperties(event: IndexEvent): Record<string, unknown> {
     sourcePosition: event.position,
     eventId: lineage.eventId,
     correlationId: lineage.correlationId,
+    ...(lineage.causationId !== null ? { causationId: lineage.causationId } : {}),
     ...(lineage.migrationRun !== null ? { migrationRun: lineage.migrationRun } : {}),
     ...(lineage.migrationId !== null ? { migrationId: lineage.migrationId } : {}),
   };
 }
 
+/**
+ * A contract document's requirement-source object. Values a property cannot hold exactly are
+ * written as their nearest typed value, named in `lossyFields`, the original kept in `rawValues`.
+ */
 export function documentObject(event: IndexEvent, data: ContractDocumentData): WriteObject {
+  const lossy = new LossyFields();
+  const fileName = lossy.text('fileName', data.fileName);
+  const requirements = lossy.textList('requirements', data.requirements);
+  const createdAt = lossy.date('documentCreatedAt', data.createdAt);
+  const rawValues = lossy.rawValuesText();
   return {
     id: documentObjectId(data.id),
     properties: {
       documentId: data.id,
       opportunityId: data.opportunityId,
-      fileName: data.fileName,
-      requirements: data.requirements,
-      ...(data.createdAt !== null ? { documentCreatedAt: toMillisIso(data.createdAt) } : {}),
+      fileName,
+      requirements,
+      ...(createdAt !== null ? { documentCreatedAt: createdAt } : {}),
+      lossyFields: lossy.fields(),
+      ...(rawValues !== null ? { rawValues } : {}),
       ...lineageProperties(event),
     },
   };

@@ -82,6 +82,7 @@ describe('WeaviateIndexSink (real Weaviate)', () => {
       lineage: {
         eventId: envelope.eventId,
         correlationId: envelope.metadata.correlationId,
+        causationId: null,
         migrationRun: 'run-a',
         migrationId: null,
         timestamp: envelope.timestamp,

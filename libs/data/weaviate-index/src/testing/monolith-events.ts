@@ -59,6 +59,7 @@ export interface EnvelopeOptions {
   migrationRun?: string | null;
   migrationId?: string | null;
   correlationId?: string;
+  causationId?: string | null;
   timestamp?: string;
 }
 
@@ -79,7 +80,7 @@ export function indexEnvelope(
     data: options.operation === 'delete' ? null : (data as Record<string, unknown> | null),
     metadata: {
       correlationId: options.correlationId ?? uuidV5(`correlation|${options.migrationRun ?? 'none'}`, TEST_EVENT_NAMESPACE),
-      causationId: null,
+      causationId: options.causationId ?? null,
       source: 'postgresql',
       schemaVersion: '1.0',
       migrationId: options.migrationId ?? null,
