@@ -3,6 +3,7 @@ export * from './lib/schema/column.types';
 export * from './lib/schema/analytics-tables';
 export * from './lib/schema/analytics-tables.ddl';
 export * from './lib/rows/tsv-values';
+export * from './lib/rows/lossy-values';
 export * from './lib/rows/analytics-row.converter';
 export * from './lib/decode/entity-envelope.decoder';
 export * from './lib/decode/analytics-row.decoder';

@@ -34,10 +34,10 @@ describe('ClickHouse analytics tables (real 18.16 server)', () => {
   });
 
   it('creates the tables, and a second create is a no-op', async () => {
-    expect(await ensureAnalyticsTables(db.client, caps)).toEqual({ created: ANALYTICS_TABLES.map((t) => t.name), existing: [] });
+    expect(await ensureAnalyticsTables(db.client, caps)).toEqual({ created: ANALYTICS_TABLES.map((t) => t.name), existing: [], upgraded: [] });
     await sink.write([consumed(entityEvent('opportunity', testId('noop'), 1, 'snapshot', opportunityData(testId('noop'))))]);
     const before = await rows(`SELECT name, engine_full, metadata_modification_time FROM system.tables WHERE database = currentDatabase() ORDER BY name`);
-    expect(await ensureAnalyticsTables(db.client, caps)).toEqual({ created: [], existing: ANALYTICS_TABLES.map((t) => t.name) });
+    expect(await ensureAnalyticsTables(db.client, caps)).toEqual({ created: [], existing: ANALYTICS_TABLES.map((t) => t.name), upgraded: [] });
     expect(await rows(`SELECT name, engine_full, metadata_modification_time FROM system.tables WHERE database = currentDatabase() ORDER BY name`)).toEqual(before);
     expect(await rows(`SELECT toString(count()) AS n FROM opportunity_events`)).toEqual([{ n: '1' }]);
     await db.client.command({ query: 'TRUNCATE TABLE opportunity_events' });
@@ -69,7 +69,7 @@ describe('ClickHouse analytics tables (real 18.16 server)', () => {
     expect(await entityTotals(db.client, OPPORTUNITY_EVENTS)).toEqual({ count: 2, sums: { award_amount: '9999999999999.99', estimated_value_max: null } });
   });
 
-  it('stores type edge cases exactly or dead-letters them with entity, id, field and reason', async () => {
+  it('stores type edge cases exactly, flags what a column cannot hold, and dead-letters schema violations with entity, id, field and reason', async () => {
     const id = (l: string) => testId(`edge-${l}`);
     const longTitle = `Ø±µL°C\t"quoted"\n\\\\server\\share\\ ${'x'.repeat(300_000)} ₂ 🙂 end\\`;
     const event = (label: string, patch: Record<string, unknown>, timestamp?: string): EventEnvelope => {
@@ -101,32 +101,29 @@ describe('ClickHouse analytics tables (real 18.16 server)', () => {
     ]);
     const rejected = Object.fromEntries(result.rejected.map((r) => [r.record.value.aggregateId, r.error]));
     expect(rejected).toEqual({
-      [id('overflow')]: { code: 'UNSUPPORTED_BY_STORE', field: 'award_amount', message: `opportunity ${id('overflow')}: field award_amount 12345678901234567.00 exceeds Decimal(18, 2) (at most 16 integer digits)` },
-      [id('rounding')]: { code: 'UNSUPPORTED_BY_STORE', field: 'award_amount', message: `opportunity ${id('rounding')}: field award_amount 10.005 has more than 2 decimal places (Decimal(18, 2) would round it)` },
-      [id('pre-1970')]: {
-        code: 'UNSUPPORTED_BY_STORE',
-        field: 'posted_date',
-        message: `opportunity ${id('pre-1970')}: field posted_date 1969-07-20T20:17:40.000Z is outside the column's range 1970-01-01..2105-12-31 23:59:59 (DateTime)`,
-      },
-      [id('after-2105')]: {
-        code: 'UNSUPPORTED_BY_STORE',
-        field: 'response_deadline',
-        message: `opportunity ${id('after-2105')}: field response_deadline 2106-01-01T00:00:00.000Z is outside the column's range 1970-01-01..2105-12-31 23:59:59 (DateTime)`,
-      },
-      [id('surrogate')]: {
-        code: 'VALIDATION_FAILED',
-        field: 'title',
-        message: `opportunity ${id('surrogate')}: field title contains an unpaired UTF-16 surrogate, which UTF-8 cannot carry unchanged`,
-      },
       [id('proposal')]: { code: 'VALIDATION_FAILED', field: 'opportunity_id', message: `proposal ${id('proposal')}: field opportunity_id is not a UUID: "not-a-uuid"` },
     });
+    // Legal values the columns cannot hold: the row is there, the column NULL (nullable) or clamped, the original kept.
+    const flagged = await rows<Record<string, unknown>>(`
+      SELECT toString(opportunity_id) AS id, toString(award_amount) AS award, toString(toUInt32(posted_date)) AS posted, toString(response_deadline) AS deadline,
+             title, lossy_fields, raw_values FROM opportunity_events
+       WHERE opportunity_id IN ('${id('overflow')}', '${id('rounding')}', '${id('pre-1970')}', '${id('after-2105')}', '${id('surrogate')}') ORDER BY id`);
+    expect(Object.fromEntries(flagged.map(({ id: key, ...rest }) => [key, rest]))).toMatchObject({
+      [id('overflow')]: { award: null, lossy_fields: ['award_amount'], raw_values: '{"award_amount":"12345678901234567.00"}' },
+      [id('rounding')]: { award: '10.00', lossy_fields: ['award_amount'], raw_values: '{"award_amount":"10.005"}' },
+      [id('pre-1970')]: { posted: '0', lossy_fields: ['posted_date'], raw_values: '{"posted_date":"1969-07-20T20:17:40.000Z"}' },
+      [id('after-2105')]: { deadline: '2105-12-31 23:59:59', lossy_fields: ['response_deadline'], raw_values: '{"response_deadline":"2106-01-01T00:00:00.000Z"}' },
+      [id('surrogate')]: { title: 'bad \ufffd pair', lossy_fields: ['title'], raw_values: '{"title":"bad \\ud83d pair"}' },
+    });
 
-    const stored = await rows<Record<string, string | null>>(`
+    const stored = await rows<Record<string, string | string[] | null>>(`
       SELECT toString(opportunity_id) AS id, toString(award_amount) AS award, toString(award_date) AS award_date, naics_code, toString(created_at) AS created,
              toString(updated_at) AS updated, toString(updated_at_ms) AS updated_ms, toString(archive_date) AS archive, toString(archive_date_ms) AS archive_ms,
-             toString(estimated_value_max) AS est_max, toString(length(title)) AS title_bytes, title
+             toString(estimated_value_max) AS est_max, toString(length(title)) AS title_bytes, title,
+             lossy_fields
         FROM opportunity_events WHERE opportunity_id IN ('${id('nulls')}', '${id('max')}', '${id('millis')}', '${id('long')}', '${id('edge-2105')}') ORDER BY title_bytes, id`);
     const byId = Object.fromEntries(stored.map((r) => [r.id, r]));
+    expect(stored.map((r) => r.lossy_fields)).toEqual(stored.map(() => []));
     expect(stored).toHaveLength(5);
     expect(byId[id('nulls')]).toMatchObject({ award: null, award_date: null, naics_code: null, created: null });
     expect(byId[id('max')]).toMatchObject({ award: '9999999999999.99', est_max: '0.01' });

@@ -4,3 +4,4 @@ export * from './source-envelopes';
 export * from './postgres-totals';
 export * from './event-factory';
 export * from './chdb-runner';
+export * from './edge-values';

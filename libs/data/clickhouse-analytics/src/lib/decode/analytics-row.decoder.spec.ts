@@ -44,15 +44,23 @@ describe('analyticsRowDecoder', () => {
     expect(decoded).toMatchObject({ entityType: 'Opportunity', entityId: id });
   });
 
-  it('refuses a value no column can hold, naming entity, id and field', () => {
+  it('keeps a row whose value the column cannot hold: NULL or clamped there, original text flagged', () => {
     const id = testId('row-1965');
-    const event = entityEvent('opportunity', id, 1, 'snapshot', opportunityData(id, { postedDate: '1965-03-01T00:00:00.000Z' }));
+    const event = entityEvent('opportunity', id, 1, 'snapshot', opportunityData(id, { postedDate: '1965-03-01T00:00:00.000Z', awardAmount: 'NaN' }));
+    const decoded = decode(message(event, id), TOPIC);
+    const fields = decoded.value.line.slice(0, -1).split('\t');
+    expect(fields.slice(-2)).toEqual(['{"award_amount":"NaN","posted_date":"1965-03-01T00:00:00.000Z"}', "['award_amount','posted_date']"]);
+    // In column order. posted_date is not nullable: clamped to 18.16's first second.
+    expect(fields).toContain('1970-01-01 00:00:00');
+  });
+
+  it('refuses a value that breaks the schema, naming entity, id and field', () => {
+    const id = testId('row-bad');
+    const event = entityEvent('opportunity', id, 1, 'snapshot', opportunityData(id, { postedDate: '1965-03-01' }));
     const error = failure(() => decode(message(event, id), TOPIC));
-    expect(error.code).toBe('UNSUPPORTED_BY_STORE');
+    expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.details).toEqual({ entity: 'Opportunity', id, field: 'posted_date' });
-    expect(error.message).toBe(
-      `opportunity ${id}: field posted_date 1965-03-01T00:00:00.000Z is outside the column's range 1970-01-01..2105-12-31 23:59:59 (DateTime)`,
-    );
+    expect(error.message).toBe(`opportunity ${id}: field posted_date is not an ISO-8601 timestamp: "1965-03-01"`);
   });
 
   it('passes on envelope errors and refuses topics without a table', () => {

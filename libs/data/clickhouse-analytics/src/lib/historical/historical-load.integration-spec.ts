@@ -17,7 +17,7 @@ describe('direct historical load from PostgreSQL into ClickHouse (real stores)',
   let ch: ClickHouseTestDatabase;
   let caps: AnalyticsCapabilities;
   let checkpoints: CheckpointStore;
-  let unstorable: string;
+  let outOfRange: string;
   const rejected: HistoricalRejection[] = [];
   const options = (patch: Partial<HistoricalLoadOptions> = {}): HistoricalLoadOptions => ({
     entities: ENTITIES,
@@ -39,11 +39,11 @@ describe('direct historical load from PostgreSQL into ClickHouse (real stores)',
       createMigratedDatabase('ch_historical_it', { load: { opportunities: 800, seed: 11 } }),
       createClickHouseTestDatabase('ch_historical'),
     ]);
-    // A valid PostgreSQL value that 18.16's DateTime cannot hold: this row must be dead-lettered.
+    // A valid PostgreSQL value that 18.16's DateTime cannot hold: stored with archive_date NULL and flagged.
     const { rows } = await pg.pool.query<{ id: string }>(
       `UPDATE opportunities SET archive_date = '1960-01-01T00:00:00Z' WHERE id = (SELECT id FROM opportunities ORDER BY id OFFSET 5 LIMIT 1) RETURNING id`,
     );
-    unstorable = rows[0].id;
+    outOfRange = rows[0].id;
     caps = await detectAnalyticsCapabilities(ch.client);
     await ensureAnalyticsTables(ch.client, caps);
     checkpoints = new CheckpointStore(pg.pool);
@@ -55,36 +55,23 @@ describe('direct historical load from PostgreSQL into ClickHouse (real stores)',
   it('stops after a slice and resumes from its checkpoint to exact counts and sums', async () => {
     const first = await runHistoricalLoad(pg.pool, ch.client, caps, checkpoints, options({ maxChunks: 1 }));
     expect(first.opportunity).toMatchObject({ chunks: 1, completed: false });
-    expect(await checkpoints.get('it-historical:opportunity')).toMatchObject({ status: 'paused', totalProcessed: 299, totalFailed: 1 });
+    expect(await checkpoints.get('it-historical:opportunity')).toMatchObject({ status: 'paused', totalProcessed: 300, totalFailed: 0 });
 
     const second = await runHistoricalLoad(pg.pool, ch.client, caps, checkpoints, options());
     expect(Object.values(second).every((r) => r.completed)).toBe(true);
 
-    const expectedOpportunities = await pg.pool.query<{ count: number; award: string; est: string }>(
-      `SELECT count(*)::int AS count, sum(award_amount)::text AS award, sum(estimated_value_max)::text AS est FROM opportunities WHERE id <> $1`,
-      [unstorable],
-    );
-    expect(await entityTotals(ch.client, OPPORTUNITY_EVENTS)).toEqual({
-      count: expectedOpportunities.rows[0].count,
-      sums: { award_amount: expectedOpportunities.rows[0].award, estimated_value_max: expectedOpportunities.rows[0].est },
-    });
+    expect(await entityTotals(ch.client, OPPORTUNITY_EVENTS)).toEqual(await postgresTotals(pg.pool, OPPORTUNITY_EVENTS.name));
     expect(await entityTotals(ch.client, PROPOSAL_EVENTS)).toEqual(await postgresTotals(pg.pool, PROPOSAL_EVENTS.name));
     expect(await entityTotals(ch.client, API_USAGE_EVENTS)).toEqual(await postgresTotals(pg.pool, API_USAGE_EVENTS.name));
     expect(await entityTotals(ch.client, CONTRACT_DOCUMENT_EVENTS)).toEqual(await postgresTotals(pg.pool, CONTRACT_DOCUMENT_EVENTS.name));
   });
 
-  it('dead-letters the row the column cannot hold, naming entity, id, field and reason', () => {
-    expect(rejected).toHaveLength(1);
-    expect(rejected[0]).toMatchObject({
-      entity: 'opportunity',
-      id: unstorable,
-      error: {
-        code: 'UNSUPPORTED_BY_STORE',
-        field: 'archive_date',
-        message: `opportunity ${unstorable}: field archive_date 1960-01-01T00:00:00.000Z is outside the column's range 1970-01-01..2105-12-31 23:59:59 (DateTime)`,
-      },
-    });
-    expect(rejected[0].row.archive_date).toBe('1960-01-01 00:00:00+00');
+  it('keeps the row the column cannot hold: NULL there, the original text flagged; nothing dead-lettered', async () => {
+    expect(rejected).toEqual([]);
+    const query = `SELECT toString(archive_date) AS archive, lossy_fields, visitParamExtractString(raw_values, 'archive_date') AS original
+                     FROM opportunity_events WHERE opportunity_id = '${outOfRange}'`;
+    const stored = await (await ch.client.query({ query, format: 'JSONEachRow' })).json();
+    expect(stored).toEqual([{ archive: null, lossy_fields: ['archive_date'], original: '1960-01-01T00:00:00.000Z' }]);
   });
 
   it('reloading after a crash before the checkpoint duplicates rows on disk but changes no result', async () => {

@@ -116,7 +116,7 @@ function convertChunk(
           eventType: ENTITY_EVENTS[entity].eventTypes.snapshot,
           aggregateId: id,
           timestamp,
-          metadata: { correlationId: options.correlationId, migrationId: options.migrationId ?? null, sourcePosition: position, operation: 'snapshot' },
+          metadata: { correlationId: options.correlationId, causationId: null, migrationId: options.migrationId ?? null, sourcePosition: position, operation: 'snapshot' },
         },
         data,
       },

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { API_USAGE_EVENTS, CONTRACT_DOCUMENT_EVENTS, OPPORTUNITY_EVENTS, PROPOSAL_EVENTS, type AnalyticsTable } from '../schema/analytics-tables';
-import { decimalAtScale, latestStateSql, totalsSql } from './latest-state.sql';
+import { decimalAtScale, latestStateSql, lossyRowsSql, totalsSql } from './latest-state.sql';
 
 export interface EntityTotals {
   count: number;
@@ -57,4 +57,18 @@ export const ANALYTICS_QUERIES = {
 
 export async function runAnalyticsQuery(client: ClickHouseClient, name: keyof typeof ANALYTICS_QUERIES): Promise<Record<string, string>[]> {
   return rows<Record<string, string>>(client, ANALYTICS_QUERIES[name]);
+}
+
+export interface LossyRow {
+  id: string;
+  /** The columns whose typed value is not the source's. */
+  lossyFields: string[];
+  /** Column -> the source's original text. */
+  rawValues: Record<string, string>;
+}
+
+/** The live entities of the table with flagged columns (see lossyRowsSql). */
+export async function lossyRows(client: ClickHouseClient, table: AnalyticsTable): Promise<LossyRow[]> {
+  const list = await rows<{ id: string; lossy_fields: string[]; raw_values: string }>(client, lossyRowsSql(table));
+  return list.map((r) => ({ id: r.id, lossyFields: r.lossy_fields, rawValues: JSON.parse(r.raw_values) as Record<string, string> }));
 }

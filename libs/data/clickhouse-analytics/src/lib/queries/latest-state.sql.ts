@@ -1,5 +1,6 @@
 import type { AnalyticsTable } from '../schema/analytics-tables';
 import { quoteIdentifier } from '../schema/analytics-tables.ddl';
+import { LOSSY_COLUMNS } from '../rows/lossy-values';
 
 /**
  * The current state of every live entity of the table, as a subquery with `id` and the columns
@@ -9,7 +10,7 @@ import { quoteIdentifier } from '../schema/analytics-tables.ddl';
  * skips NULLs, which would resurrect an older non-NULL value.
  */
 export function latestStateSql(table: AnalyticsTable, columns: readonly string[], tableName: string = table.name): string {
-  const known = new Set(table.columns.map((c) => c.name));
+  const known = new Set([...table.columns.map((c) => c.name), ...LOSSY_COLUMNS.map((c) => c.name)]);
   for (const c of columns) if (!known.has(c)) throw new Error(`${table.name} has no column ${c}`);
   const projected = columns.map((c, i) => `tupleElement(latest, ${i + 2}) AS ${quoteIdentifier(c)}`);
   return [
@@ -34,4 +35,14 @@ export function decimalAtScale(text: string | null, scale: number): string | nul
   const fraction = (match[3] ?? '').replace(/0+$/, '');
   if (fraction.length > scale) throw new Error(`${text} has more than ${scale} decimal places`);
   return `${match[1]}${match[2]}${scale > 0 ? `.${fraction.padEnd(scale, '0')}` : ''}`;
+}
+
+/**
+ * The live rows whose latest version has a flagged column (a value the typed column could not
+ * hold: NULL, clamped or truncated there), with the flagged columns and their original text.
+ * Runs on 18.16 and current servers; `visitParamExtractString(raw_values, '<column>')` reads one.
+ */
+export function lossyRowsSql(table: AnalyticsTable, tableName?: string): string {
+  return `SELECT toString(id) AS id, lossy_fields, raw_values FROM (${latestStateSql(table, LOSSY_COLUMNS.map((c) => c.name), tableName)})
+WHERE notEmpty(lossy_fields) ORDER BY id`;
 }

@@ -1,6 +1,6 @@
 import { LEGACY_CAPABILITIES, capabilitiesFromProbe } from '../capabilities/analytics-capabilities';
 import { ANALYTICS_TABLES, OPPORTUNITY_EVENTS } from './analytics-tables';
-import { createTableDdl, tableColumns } from './analytics-tables.ddl';
+import { ADDED_COLUMNS, createTableDdl, tableColumns } from './analytics-tables.ddl';
 
 const modern = capabilitiesFromProbe({
   version: '25.8.2.29',
@@ -43,5 +43,23 @@ describe('analytics table DDL', () => {
     expect(ddl).toContain('`agency` LowCardinality(String)');
     expect(ddl).toContain('min_age_to_force_merge_seconds = 3600');
     expect(tableColumns(OPPORTUNITY_EVENTS, modern).some((c) => c.name.endsWith('_ms'))).toBe(false);
+  });
+});
+
+describe('lossless columns (issue 12)', () => {
+  it('gives every table causation_id after correlation_id, then raw_values and lossy_fields, on both servers', () => {
+    for (const caps of [LEGACY_CAPABILITIES, modern]) {
+      for (const table of ANALYTICS_TABLES) {
+        const names = tableColumns(table, caps).map((c) => `${c.name} ${c.type}`);
+        const at = names.indexOf('correlation_id UUID');
+        expect(names.slice(at, at + 4)).toEqual(['correlation_id UUID', 'causation_id Nullable(UUID)', 'raw_values String', 'lossy_fields Array(String)']);
+        expect(createTableDdl(table, caps)).toContain("`raw_values` String DEFAULT '{}'");
+      }
+    }
+  });
+
+  it('adds the columns to an older table in the place a new table has them', () => {
+    const names = tableColumns(OPPORTUNITY_EVENTS, LEGACY_CAPABILITIES).map((c) => c.name);
+    for (const { name, after } of ADDED_COLUMNS) expect(names.indexOf(name)).toBe(names.indexOf(after) + 1);
   });
 });

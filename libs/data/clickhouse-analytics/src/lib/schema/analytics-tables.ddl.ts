@@ -3,6 +3,7 @@ import { DomainException, ErrorCode } from '@mch/util-errors';
 import type { AnalyticsCapabilities } from '../capabilities/analytics-capabilities';
 import { ANALYTICS_TABLES, type AnalyticsTable } from './analytics-tables';
 import { epochLiteral, physicalColumns } from './column.types';
+import { LOSSY_COLUMNS } from '../rows/lossy-values';
 
 export const quoteIdentifier = (name: string) => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 
@@ -11,7 +12,27 @@ const INGESTED_AT = { name: 'ingested_at', type: `DateTime('UTC')`, ddl: `DateTi
 
 /** Every stored column of the table on this server, in DDL order, with its ClickHouse type. */
 export function tableColumns(table: AnalyticsTable, caps: AnalyticsCapabilities): { name: string; type: string }[] {
-  return [...table.columns.flatMap((c) => physicalColumns(c, caps)), { name: INGESTED_AT.name, type: INGESTED_AT.type }];
+  return [
+    ...table.columns.flatMap((c) => physicalColumns(c, caps)),
+    ...LOSSY_COLUMNS.map(({ name, type }) => ({ name, type })),
+    { name: INGESTED_AT.name, type: INGESTED_AT.type },
+  ];
+}
+
+/**
+ * Columns added after tables were first deployed (issue 12): an existing table without them gets
+ * them by ALTER TABLE ... ADD COLUMN, in the place a new table has them, so both have one shape.
+ */
+export const ADDED_COLUMNS: readonly { name: string; after: string }[] = [
+  { name: 'causation_id', after: 'correlation_id' },
+  { name: LOSSY_COLUMNS[0].name, after: 'causation_id' },
+  { name: LOSSY_COLUMNS[1].name, after: LOSSY_COLUMNS[0].name },
+];
+
+/** The DDL type of a column (with its DEFAULT where it has one). */
+function columnDdl(name: string, type: string): string {
+  if (name === INGESTED_AT.name) return INGESTED_AT.ddl;
+  return LOSSY_COLUMNS.find((c) => c.name === name)?.ddl ?? type;
 }
 
 /** The time key: NULL (a tombstone's) sorts and partitions as the epoch, as keys cannot be NULL on 18.16. */
@@ -20,9 +41,7 @@ export function timeKey(table: AnalyticsTable, caps: AnalyticsCapabilities): str
 }
 
 export function createTableDdl(table: AnalyticsTable, caps: AnalyticsCapabilities, name: string = table.name): string {
-  const columns = tableColumns(table, caps).map((c) =>
-    c.name === INGESTED_AT.name ? `  ${c.name} ${INGESTED_AT.ddl}` : `  ${quoteIdentifier(c.name)} ${c.type}`,
-  );
+  const columns = tableColumns(table, caps).map((c) => `  ${quoteIdentifier(c.name)} ${columnDdl(c.name, c.type)}`);
   const indexes = caps.skipIndexes ? table.skipIndexes.map((i) => `  INDEX ${i.name} ${i.expression} TYPE ${i.type}`) : [];
   const settings = ['index_granularity = 8192'];
   if (caps.mergeTreeSettings.includes('min_age_to_force_merge_seconds')) {
@@ -49,38 +68,77 @@ async function existingColumns(client: ClickHouseClient, name: string): Promise<
   return result.json<{ name: string; type: string }>();
 }
 
+type Column = { name: string; type: string };
+
+/** The first column whose type differs, is missing, or is not expected. */
+function shapeMismatch(expected: Column[], present: Column[]): Column | undefined {
+  const types = new Map(present.map((c) => [c.name, c.type]));
+  return expected.find((c) => types.get(c.name) !== c.type) ?? present.find((c) => !expected.some((e) => e.name === c.name));
+}
+
+/** The table is the expected one except that some ADDED_COLUMNS are not there yet. */
+function onlyAddedColumnsMissing(expected: Column[], present: Column[]): boolean {
+  const added = new Set(ADDED_COLUMNS.map((c) => c.name));
+  return shapeMismatch(expected.filter((c) => !(added.has(c.name) && !present.some((p) => p.name === c.name))), present) === undefined;
+}
+
+/**
+ * Adds the columns of ADDED_COLUMNS a table lacks. 18.16 has no ADD COLUMN IF NOT EXISTS, so the
+ * missing ones are read first; a concurrent ensure adding the same column first is not an error.
+ */
+async function addMissingColumns(client: ClickHouseClient, table: AnalyticsTable, caps: AnalyticsCapabilities, present: Set<string>): Promise<void> {
+  const types = new Map(tableColumns(table, caps).map((c) => [c.name, c.type]));
+  const missing = ADDED_COLUMNS.filter((c) => !present.has(c.name));
+  for (const column of missing) {
+    const ddl = `ALTER TABLE ${quoteIdentifier(table.name)} ADD COLUMN ${quoteIdentifier(column.name)} ${columnDdl(column.name, types.get(column.name) as string)} AFTER ${quoteIdentifier(column.after)}`;
+    try {
+      await client.command({ query: ddl });
+    } catch (error) {
+      const now = new Set((await existingColumns(client, table.name)).map((c) => c.name));
+      if (!now.has(column.name)) throw error;
+    }
+  }
+}
+
 /**
  * Creates the tables that are missing; a table that exists is left alone when its columns are the
- * expected ones, and reported (PRECONDITION_FAILED naming table and column) when they are not, rather
- * than written with rows it would misread.
+ * expected ones, gets the columns added since it was created (`upgraded`), and is reported
+ * (PRECONDITION_FAILED naming table and column) when its columns differ otherwise, rather than
+ * written with rows it would misread.
  */
 export async function ensureAnalyticsTables(
   client: ClickHouseClient,
   caps: AnalyticsCapabilities,
   tables: readonly AnalyticsTable[] = ANALYTICS_TABLES,
-): Promise<{ created: string[]; existing: string[] }> {
+): Promise<{ created: string[]; existing: string[]; upgraded: string[] }> {
   const created: string[] = [];
   const existing: string[] = [];
+  const upgraded: string[] = [];
   for (const table of tables) {
-    const present = await existingColumns(client, table.name);
+    let present = await existingColumns(client, table.name);
     if (present.length === 0) {
       await client.command({ query: createTableDdl(table, caps) });
       created.push(table.name);
       continue;
     }
     const expected = tableColumns(table, caps);
-    const types = new Map(present.map((c) => [c.name, c.type]));
-    const mismatch =
-      expected.find((c) => types.get(c.name) !== c.type) ?? present.find((c) => !expected.some((e) => e.name === c.name));
-    if (mismatch) {
-      const found = present.find((c) => c.name === mismatch.name);
+    let wrong = shapeMismatch(expected, present);
+    if (wrong && onlyAddedColumnsMissing(expected, present)) {
+      await addMissingColumns(client, table, caps, new Set(present.map((c) => c.name)));
+      upgraded.push(table.name);
+      present = await existingColumns(client, table.name);
+      wrong = shapeMismatch(expected, present);
+    }
+    if (wrong) {
+      const name = wrong.name;
+      const found = present.find((c) => c.name === name);
       throw new DomainException(
         ErrorCode.PreconditionFailed,
-        `ClickHouse table ${table.name} exists with a different shape: column ${mismatch.name} is ${found ? found.type : 'missing'}, expected ${expected.find((c) => c.name === mismatch.name)?.type ?? 'no such column'}`,
-        { entity: 'clickhouse_table', id: table.name, field: mismatch.name },
+        `ClickHouse table ${table.name} exists with a different shape: column ${name} is ${found ? found.type : 'missing'}, expected ${expected.find((c) => c.name === name)?.type ?? 'no such column'}`,
+        { entity: 'clickhouse_table', id: table.name, field: name },
       );
     }
-    existing.push(table.name);
+    if (!upgraded.includes(table.name)) existing.push(table.name);
   }
-  return { created, existing };
+  return { created, existing, upgraded };
 }

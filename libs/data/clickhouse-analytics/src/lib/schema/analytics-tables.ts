@@ -48,6 +48,7 @@ function eventColumns(): ColumnSpec[] {
     col('is_deleted', { type: 'uint8' }, false, (r) => (r.data === null ? 1 : 0)),
     col('migration_id', { type: 'uuid' }, true, (r) => r.envelope.metadata.migrationId ?? null),
     col('correlation_id', { type: 'uuid' }, false, (r) => r.envelope.metadata.correlationId),
+    col('causation_id', { type: 'uuid' }, true, (r) => r.envelope.metadata.causationId ?? null),
   ];
 }
 

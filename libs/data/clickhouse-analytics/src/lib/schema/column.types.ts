@@ -16,7 +16,7 @@ export interface RowSource {
     eventType: string;
     aggregateId: string;
     timestamp: string;
-    metadata: { correlationId: string; migrationId?: string | null; userId?: string | null; sourcePosition?: string | null; operation?: string };
+    metadata: { correlationId: string; causationId?: string | null; migrationId?: string | null; userId?: string | null; sourcePosition?: string | null; operation?: string };
   };
   data: Record<string, unknown> | null;
 }
