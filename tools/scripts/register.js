@@ -5,11 +5,5 @@ process.env.SWC_NODE_PROJECT ??= path.join(__dirname, '../../tsconfig.base.json'
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 require('@swc-node/register');
 require('reflect-metadata');
-// kafkajs 2.2 on Node 24 schedules a negative timeout in its request queue; Node clamps it to
-// 1 ms and prints a TimeoutNegativeWarning each time. Harmless, and it breaks JSON log output.
-const emitWarning = process.emitWarning;
-process.emitWarning = function (warning, ...rest) {
-  const name = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
-  if (name === 'TimeoutNegativeWarning') return;
-  return emitWarning.call(process, warning, ...rest);
-};
+// kafkajs's TimeoutNegativeWarning on Node 24 is routed into the JSON logs by createKafka
+// (routeProcessWarnings in @mch/util-logger), the same way in the built image.

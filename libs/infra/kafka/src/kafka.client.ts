@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type LogEntry, type KafkaConfig as KafkaJsConfig } from 'kafkajs';
 import type { KafkaConfig } from '@mch/util-config';
-import type { Logger } from '@mch/util-logger';
+import { routeProcessWarnings, type Logger } from '@mch/util-logger';
 import { kafkaSecurityOptions } from './kafka.security';
 
 const LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -23,6 +23,8 @@ export function createKafka(
   config: KafkaConfig,
   options: { clientId: string; logger: Logger; connectionTimeoutMs?: number },
 ): Kafka {
+  // kafkajs on Node 24 triggers a benign TimeoutNegativeWarning; Node would print it as plain text.
+  routeProcessWarnings(options.logger.child({ component: 'node' }));
   return new Kafka({
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID ?? options.clientId,
