@@ -10,6 +10,7 @@ export * from './collections/uuid-v5';
 export * from './index-definitions';
 export * from './mapping/index-event';
 export * from './mapping/index-event.decoder';
+export * from './mapping/lossless-values';
 export * from './mapping/opportunity.mapper';
 export * from './mapping/requirements.merge';
 export * from './rollback/index-backup.service';

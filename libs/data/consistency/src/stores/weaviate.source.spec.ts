@@ -1,4 +1,9 @@
-import { previousUuid, sliceBounds } from './weaviate.source';
+import type { OpportunityData } from '@mch/contracts';
+import { indexCollectionNames, opportunityProperties, toWeaviateProperties } from '@mch/data-weaviate-index';
+import { sampleOpportunity } from '@mch/data-weaviate-index/testing';
+import { canonicalFields } from '../profiles/hash-profile';
+import { weaviateViews } from '../profiles/weaviate-profile';
+import { canonicalObject, previousUuid, sliceBounds } from './weaviate.source';
 import { ClientSideRows } from './client-side.rows';
 
 describe('reading Weaviate in id slices', () => {
@@ -26,5 +31,41 @@ describe('client-side segment summaries', () => {
     expect(rows.summarize(4, ['3', '2c']).size).toBe(1);
     expect(rows.rowHashes(['2', 'ff']).size).toBe(1);
     expect(rows.rowHashes(['2d']).size).toBe(0);
+  });
+});
+
+describe('canonical text of a Weaviate object', () => {
+  const view = weaviateViews(indexCollectionNames('Spec')).opportunity;
+  const version = {
+    position: 'lsn:0000000000000001',
+    embeddingsVersion: 1,
+    lineage: { eventId: '00000000-0000-4000-8000-000000000001', correlationId: '00000000-0000-4000-8000-000000000002', causationId: null, migrationRun: null, migrationId: null, timestamp: '2026-01-01T00:00:00.000Z' },
+  };
+  /** The object as the gRPC client reads it back: dates as millisecond Dates. */
+  const storedAsRead = (data: OpportunityData): Record<string, unknown> => {
+    const sent: Record<string, unknown> = toWeaviateProperties(opportunityProperties(data, [], version));
+    for (const d of ['postedDate', 'responseDeadline', 'archiveDate', 'sourceUpdatedAt']) if (typeof sent[d] === 'string') sent[d] = new Date(String(sent[d]));
+    return sent;
+  };
+
+  it("compares a flagged property's original text, so values Weaviate cannot hold match the source", () => {
+    if (!view) throw new Error('no opportunity view');
+    const data = sampleOpportunity('1c7f1a3e-5b2d-4c8e-9f01-23456789abcd', {
+      postedDate: '0001-01-01T00:00:00.000Z',
+      responseDeadline: 'infinity',
+      archiveDate: '1969-12-31T23:59:59.999999Z',
+      updatedAt: '-000043-03-15T00:00:00.000Z',
+      title: 'NUL\u0000 kept',
+    });
+    const source = canonicalFields(view.profile, data as unknown as Record<string, unknown>);
+    expect(source).toEqual(expect.arrayContaining(['infinity', '1969-12-31T23:59:59.999999Z', '-000043-03-15T00:00:00.000Z']));
+    expect(canonicalObject(view, storedAsRead(data))).toEqual(source);
+  });
+
+  it('still reports a changed value: the typed property of an unflagged field is compared', () => {
+    if (!view) throw new Error('no opportunity view');
+    const data = sampleOpportunity('1c7f1a3e-5b2d-4c8e-9f01-23456789abcd');
+    const stored = { ...storedAsRead(data), postedDate: new Date('2026-02-01T14:00:00.001Z') };
+    expect(canonicalObject(view, stored)).not.toEqual(canonicalFields(view.profile, data as unknown as Record<string, unknown>));
   });
 });

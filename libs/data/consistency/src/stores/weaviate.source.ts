@@ -1,4 +1,5 @@
 import type { Collection, WeaviateClient } from 'weaviate-client';
+import { withRawValues } from '@mch/data-weaviate-index';
 import { listObjectsAfter } from '@mch/infra-weaviate';
 import { canonicalStored } from '../profiles/hash-profile';
 import type { WeaviateEntityView } from '../profiles/weaviate-profile';
@@ -23,6 +24,15 @@ export function sliceBounds(count: number): (string | null)[] {
 /** The id just before `id`, so a cursor "after" it starts at `id`. */
 export function previousUuid(id: string): string {
   return uuidText((BigInt(`0x${id.replace(/-/g, '')}`) - 1n).toString(16).padStart(32, '0'));
+}
+
+/**
+ * A stored object's canonical texts. A property the index flagged in `lossyFields` (a date
+ * Weaviate cannot order, sub-millisecond digits, a lone surrogate) holds a nearest value; its
+ * original is in `rawValues`, and that original is what is compared with PostgreSQL.
+ */
+export function canonicalObject(view: WeaviateEntityView, properties: Record<string, unknown>): CanonicalText[] {
+  return canonicalStored(view.profile, withRawValues(properties));
 }
 
 /**
@@ -53,6 +63,7 @@ export class WeaviateEntitySource implements ContentView {
       ...new Set([
         ...this.profile.fields.map((f) => f.stored),
         ...(this.view.keyProperty ? [this.view.keyProperty] : []),
+        'rawValues',
       ]),
     ];
   }
@@ -92,7 +103,7 @@ export class WeaviateEntitySource implements ContentView {
         if (upper !== null && object.id >= upper) return;
         hashes.set(
           this.keyOf({ uuid: object.id, properties: object.properties }),
-          rowHash(canonicalStored(this.profile, object.properties)),
+          rowHash(canonicalObject(this.view, object.properties)),
         );
       }
       if (page.length < this.pageSize) return;
@@ -132,7 +143,7 @@ export class WeaviateEntitySource implements ContentView {
       });
       for (const object of page.objects) {
         const properties = object.properties as Record<string, unknown>;
-        out.set(this.keyOf({ uuid: object.uuid, properties }), canonicalStored(this.profile, properties));
+        out.set(this.keyOf({ uuid: object.uuid, properties }), canonicalObject(this.view, properties));
       }
     }
     return out;
