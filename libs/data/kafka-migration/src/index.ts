@@ -7,7 +7,6 @@ export * from './publish/kafka.publisher';
 export * from './publish/topics.setup';
 export * from './backfill/key-range';
 export * from './backfill/chunk.reader';
-export * from './backfill/rls-guard';
 export * from './backfill/backfill.runner';
 export * from './capture/change-capture';
 export * from './capture/pgoutput.decoder';

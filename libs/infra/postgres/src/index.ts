@@ -2,3 +2,4 @@ export * from './postgres.client';
 export * from './postgres.data-source';
 export * from './postgres.module';
 export * from './postgres.tls';
+export * from './row-visibility.guard';

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { MigratedEntity } from '@mch/contracts';
 import type { CheckpointStore } from '@mch/data-checkpoints';
+import { assertReadsEveryRow } from '@mch/infra-postgres';
 import { DomainException, ErrorCode } from '@mch/util-errors';
 import type { Logger } from '@mch/util-logger';
 import { ENTITY_SOURCES } from '../mapping/entity-sources';
@@ -8,7 +9,6 @@ import type { KafkaPublisher } from '../publish/kafka.publisher';
 import type { MigrationRunInfo } from '../publish/change-record';
 import { readChunk, type CaptureMode } from './chunk.reader';
 import { shardRange } from './key-range';
-import { assertSeesEveryRow } from './rls-guard';
 
 export interface BackfillOptions {
   entity: MigratedEntity;
@@ -71,7 +71,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function runBackfill(deps: BackfillDeps, options: BackfillOptions): Promise<BackfillSummary> {
   const source = ENTITY_SOURCES[options.entity];
   const name = backfillCheckpointName(options.run, options.entity, options.shard);
-  await assertSeesEveryRow(deps.pool, [source.table]);
+  await assertReadsEveryRow(deps.pool, [source.table], 'backfill');
   const range = shardRange(options.shard.index, options.shard.count);
   const state = await deps.checkpoints.start(name, options.entity, {
     migrationId: options.run.migrationId,
