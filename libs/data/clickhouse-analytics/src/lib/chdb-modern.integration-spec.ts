@@ -1,14 +1,15 @@
 import type { ChangeOperation, EventEnvelope, MigratedEntity } from '@mch/contracts';
 import { capabilitiesFromProbe, PROBE_QUERIES, type AnalyticsCapabilities } from './capabilities/analytics-capabilities';
 import { ANALYTICS_TABLES, analyticsTableFor, OPPORTUNITY_EVENTS, PROPOSAL_EVENTS } from './schema/analytics-tables';
-import { createTableDdl } from './schema/analytics-tables.ddl';
+import { addColumnStatements, createTableDdl } from './schema/analytics-tables.ddl';
 import { insertColumnNames, toAnalyticsRow } from './rows/analytics-row.converter';
 import { partitionGroups } from './insert/partition-groups';
-import { decimalAtScale, totalsSql } from './queries/latest-state.sql';
+import { decimalAtScale, lossyRowsSql, totalsSql } from './queries/latest-state.sql';
 import { ANALYTICS_QUERIES } from './queries/analytics.queries';
 import { restoreStatements, snapshotStatements } from './snapshot/table-snapshot';
 import { runChdb, type ChdbResult, type ChdbStep } from '../testing/chdb-runner';
 import { entityEvent, opportunityData, testId } from '../testing/event-factory';
+import { EDGE_CASES, EDGE_CAUSATION_ID, edgeEvent, edgeId, edgeRowSql, expectedTyped } from '../testing/edge-values';
 
 const SETUP: ChdbStep[] = [{ sql: 'CREATE DATABASE analytics ENGINE = Atomic' }, { sql: 'USE analytics' }];
 
@@ -189,5 +190,66 @@ describe('modern DDL and exact queries on a current ClickHouse engine (chDB)', (
     expect(rowsOf(result, last)).not.toEqual(before);
     expect(rowsOf(result, last + 5)).toEqual(before);
     expect(rowsOf(result, last + 6)).toEqual([{ name: 'proposal_events' }, { name: 'proposal_events__snapshot__before_run' }]);
+  });
+
+  it('stores every edge-value row: typed column as documented, original text queryable with both JSON functions', () => {
+    const events = EDGE_CASES.map(edgeEvent);
+    const result = runChdb([
+      ...SETUP,
+      { sql: createTableDdl(OPPORTUNITY_EVENTS, caps) },
+      insertStep(caps, 'opportunity', events),
+      { sql: `SELECT toString(uniqExact(opportunity_id)) AS n FROM opportunity_events` },
+      ...EDGE_CASES.map((c) => ({ sql: edgeRowSql(c, caps.dateTime64).replace('SELECT ', `SELECT JSONExtractString(raw_values, '${c.column}') AS extracted, `) })),
+      { sql: lossyRowsSql(OPPORTUNITY_EVENTS) },
+      { sql: totalsSql(OPPORTUNITY_EVENTS, ['award_amount']) },
+    ]);
+    const base = SETUP.length + 2;
+    expect(rowsOf(result, base)).toEqual([{ n: String(EDGE_CASES.length) }]);
+    EDGE_CASES.forEach((c, i) => {
+      const [row] = rowsOf(result, base + 1 + i) as { typed: string | null; lossy_fields: string[]; original: string; extracted: string; raw_values: string; causation: string }[];
+      expect({ label: c.label, typed: row.typed, flagged: row.lossy_fields, causation: row.causation }).toEqual({
+        label: c.label,
+        typed: expectedTyped(c, true),
+        flagged: c.current.flagged ? [c.column] : [],
+        causation: EDGE_CAUSATION_ID,
+      });
+      if (c.current.flagged) {
+        expect(JSON.parse(row.raw_values)).toEqual({ [c.column]: c.value });
+        if (c.label !== 'surrogate') expect([row.original, row.extracted]).toEqual([c.value, c.value]);
+      } else {
+        expect(row.raw_values).toBe('{}');
+      }
+    });
+    const flagged = rowsOf(result, base + 1 + EDGE_CASES.length).map((r) => r.id);
+    expect(flagged.sort()).toEqual(EDGE_CASES.filter((c) => c.current.flagged).map(edgeId).sort());
+    const nullAwards = EDGE_CASES.filter((c) => c.column === 'award_amount').length;
+    const [totals] = rowsOf(result, base + 2 + EDGE_CASES.length);
+    expect(decimalAtScale(totals.award_amount as string, 2)).toBe(`${(EDGE_CASES.length - nullAwards) * 100}.00`);
+  });
+
+  it('adds the new columns to a table made before them, in the shape of a new table', () => {
+    const old = { ...OPPORTUNITY_EVENTS, name: 'opportunity_events_v1' };
+    const oldDdl = createTableDdl(old, caps)
+      .split('\n')
+      .filter((line) => !/`(causation_id|raw_values|lossy_fields)`/.test(line))
+      .join('\n');
+    const present = new Set(['correlation_id']);
+    const shape = (table: string) => ({ sql: `SELECT name, type FROM system.columns WHERE database = 'analytics' AND table = '${table}' ORDER BY position` });
+    const result = runChdb([
+      ...SETUP,
+      { sql: createTableDdl(OPPORTUNITY_EVENTS, caps) },
+      { sql: oldDdl },
+      {
+        sql: `INSERT INTO opportunity_events_v1 (event_id, event_type, action, opportunity_id, notice_id, title, agency, status, posted_date, response_deadline, updated_at, event_timestamp, source_position, correlation_id)
+              VALUES ('${testId('v1')}', 'OpportunitySnapshot', 'snapshot', '${testId('v1')}', 'N-1', 'old row', 'VA', 'active', now(), now(), now(), now(), 'lsn:0000000000000001', '${testId('v1')}')`,
+      },
+      ...addColumnStatements(old, caps, present).map((sql) => ({ sql })),
+      shape('opportunity_events'),
+      shape('opportunity_events_v1'),
+      { sql: `SELECT title, causation_id, raw_values, lossy_fields FROM opportunity_events_v1` },
+    ]);
+    const at = SETUP.length + 3 + 3;
+    expect(rowsOf(result, at + 1)).toEqual(rowsOf(result, at));
+    expect(rowsOf(result, at + 2)).toEqual([{ title: 'old row', causation_id: null, raw_values: '{}', lossy_fields: [] }]);
   });
 });

@@ -82,20 +82,25 @@ function onlyAddedColumnsMissing(expected: Column[], present: Column[]): boolean
   return shapeMismatch(expected.filter((c) => !(added.has(c.name) && !present.some((p) => p.name === c.name))), present) === undefined;
 }
 
+/** ALTER TABLE statements adding the ADDED_COLUMNS the table lacks (`present`: the names it has), in order. */
+export function addColumnStatements(table: AnalyticsTable, caps: AnalyticsCapabilities, present: ReadonlySet<string>, name: string = table.name): string[] {
+  const types = new Map(tableColumns(table, caps).map((c) => [c.name, c.type]));
+  return ADDED_COLUMNS.filter((c) => !present.has(c.name)).map(
+    (c) => `ALTER TABLE ${quoteIdentifier(name)} ADD COLUMN ${quoteIdentifier(c.name)} ${columnDdl(c.name, types.get(c.name) as string)} AFTER ${quoteIdentifier(c.after)}`,
+  );
+}
+
 /**
  * Adds the columns of ADDED_COLUMNS a table lacks. 18.16 has no ADD COLUMN IF NOT EXISTS, so the
  * missing ones are read first; a concurrent ensure adding the same column first is not an error.
  */
 async function addMissingColumns(client: ClickHouseClient, table: AnalyticsTable, caps: AnalyticsCapabilities, present: Set<string>): Promise<void> {
-  const types = new Map(tableColumns(table, caps).map((c) => [c.name, c.type]));
-  const missing = ADDED_COLUMNS.filter((c) => !present.has(c.name));
-  for (const column of missing) {
-    const ddl = `ALTER TABLE ${quoteIdentifier(table.name)} ADD COLUMN ${quoteIdentifier(column.name)} ${columnDdl(column.name, types.get(column.name) as string)} AFTER ${quoteIdentifier(column.after)}`;
+  for (const query of addColumnStatements(table, caps, present)) {
     try {
-      await client.command({ query: ddl });
+      await client.command({ query });
     } catch (error) {
       const now = new Set((await existingColumns(client, table.name)).map((c) => c.name));
-      if (!now.has(column.name)) throw error;
+      if (!addColumnStatements(table, caps, now).every((q) => q !== query)) throw error;
     }
   }
 }
