@@ -1,9 +1,10 @@
 import type { WeaviateClient } from 'weaviate-client';
 import { connectWeaviate } from '@mch/infra-weaviate';
 import { loadConfig, weaviateEnvSchema } from '@mch/util-config';
-import { ensureIndex } from '../index-definitions';
+import { ensureIndex, indexDefinitions } from '../index-definitions';
 import { dropIndex, quietLogger, uniqueIndexNames } from '../testing/weaviate-test-support';
 import { collectionCreateConfig } from './collection-config';
+import type { CollectionDefinition } from './collection.types';
 import { opportunityCollection } from './opportunity.collection';
 
 const logger = quietLogger();
@@ -47,6 +48,22 @@ describe('ensureIndex (real Weaviate)', () => {
     expect(opportunity).toEqual({ name: n.opportunity, status: 'updated', changes: ['added property placeOfPerformanceState (text)'] });
     const config = await client.collections.use(n.opportunity).config.get();
     expect(config.properties.find((p) => p.name === 'placeOfPerformanceState')).toMatchObject({ tokenization: 'field' });
+  });
+
+  it('upgrades collections of the previous definition in place: causationId, lossyFields and rawValues added once, objects kept', async () => {
+    const n = names('Upgrade');
+    const added = ['causationId', 'lossyFields', 'rawValues'];
+    const previous = (d: CollectionDefinition): CollectionDefinition => ({ ...d, properties: d.properties.filter((p) => !added.includes(p.name)) });
+    const [opportunityDef, documentDef] = indexDefinitions(n, none);
+    await client.collections.create(collectionCreateConfig(previous(opportunityDef)));
+    await client.collections.create(collectionCreateConfig(previous(documentDef)));
+    const id = '5e0c2a61-3b7d-4f7e-9a42-0d8c1e2f3a4b';
+    await client.collections.use(n.opportunity).data.insert({ id, properties: { title: 'kept across the upgrade' }, vectors: new Array(256).fill(0.1) });
+    const results = await ensureIndex(client, n, none, logger);
+    const changes = ['added property causationId (uuid)', 'added property lossyFields (text[])', 'added property rawValues (text)'];
+    expect(results.map((r) => [r.status, [...r.changes].sort()])).toEqual([['updated', changes], ['updated', changes], ['created', []]]);
+    expect((await ensureIndex(client, n, none, logger)).map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect((await client.collections.use(n.opportunity).query.fetchObjectById(id))?.properties.title).toBe('kept across the upgrade');
   });
 
   it('refuses a collection whose definition changed, listing every difference', async () => {
