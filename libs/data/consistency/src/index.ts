@@ -26,3 +26,4 @@ export * from './event-order/event-order.validator';
 export * from './lineage/lineage';
 export * from './runs/check-run.repository';
 export * from './lineage/correlation-lineage';
+export * from './stores/dead-letter.source';

@@ -1,4 +1,4 @@
-import { ENTITY_TOPICS, EVENT_STORE_TOPIC, resolveMigrationId, type MigratedEntity } from '@mch/contracts';
+import { ENTITY_TOPICS, EVENT_STORE_TOPIC, deadLetterTopicsOf, resolveMigrationId, type MigratedEntity } from '@mch/contracts';
 import {
   DEFAULT_CHECK_OPTIONS,
   DEFAULT_EVENT_ORDER,
@@ -36,6 +36,7 @@ export function checkOptionsFrom(
       maxDiscrepancyRate: config.CONSISTENCY_MAX_DISCREPANCY_RATE,
     },
     topicFor: (entity) => topicOf(config, entity),
+    deadLetterTopicsFor: (entity) => deadLetterTopicsOf(entity, config.CONSISTENCY_TOPIC_PREFIX),
     maxListed: config.CONSISTENCY_MAX_LISTED,
     sampleSize: config.CONSISTENCY_SAMPLE_SIZE,
     kafkaTimeoutMs: config.CONSISTENCY_KAFKA_TIMEOUT_SECONDS * 1_000,

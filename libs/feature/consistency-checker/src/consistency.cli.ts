@@ -5,10 +5,10 @@ import {
   ConsistencyChecker,
   DEFAULT_EVENT_ORDER,
   renderReportTable,
-  runStatus,
   traceCorrelation,
   traceLineage,
   validateEventOrder,
+  type ConsistencyReport,
   type ConsistencyStores,
   type TargetStore,
 } from '@mch/data-consistency';
@@ -38,21 +38,43 @@ export const CONSISTENCY_SERVICE_NAME = 'consistency-checker';
 
 /** Exit codes of Job mode, for Kubernetes and the Argo Rollouts analysis step. */
 export const ExitCode = {
+  /** Consistent: within the thresholds and no row dead-lettered. */
   Passed: 0,
-  /** Thresholds broken: discrepancies, event-store ordering problems, undecodable messages. */
+  /** Unexplained discrepancies break the thresholds, or event-store ordering problems, or undecodable messages. */
   Failed: 1,
   /** Bad arguments or configuration. */
   Usage: 2,
   /** A store could not be read, so nothing can be said about consistency. */
   Unreadable: 3,
+  /** Consistent except rows the run's dead letters explain: replay them (kafka-migrator replay-dead-letters). */
+  DeadLettered: 4,
 } as const;
+
+/** The exit code of a check's report. */
+export function exitCodeOf(report: Pick<ConsistencyReport, 'verdict'>): number {
+  switch (report.verdict) {
+    case 'consistent':
+      return ExitCode.Passed;
+    case 'dead-lettered':
+      return ExitCode.DeadLettered;
+    case 'unreadable':
+      return ExitCode.Unreadable;
+    case 'inconsistent':
+      return ExitCode.Failed;
+  }
+}
 
 export const CLI_USAGE = `usage: consistency-checker-cli <command> [options]
   check [--mode counts|content] [--entities a,b] [--targets kafka,clickhouse,weaviate] [--migration-id UUID]
         [--watermark ISO] [--lag-seconds N] [--max-discrepancies N] [--max-rate R] [--event-store none|all|HOURS]
         [--format json|table] [--record true|false]
-                         compare the stores (settings default to the CONSISTENCY_* variables); exit 0 passed,
-                         1 thresholds broken, 2 bad arguments, 3 a store could not be read
+                         compare the stores (settings default to the CONSISTENCY_* variables); rows missing
+                         because a stage dead-lettered them (the run's dlq topics) are reported apart, and
+                         only unexplained discrepancies count against the thresholds. Exit codes:
+                         0 consistent (within the thresholds, nothing dead-lettered)
+                         4 consistent except dead-lettered rows (replay them: kafka-migrator replay-dead-letters)
+                         1 unexplained discrepancies break the thresholds (or event-store order, undecodable messages)
+                         2 bad arguments, 3 a store could not be read
   event-order [--since ISO] [--until ISO] [--fail-on-position-gaps true|false]
                          check event_store stream versions and global positions only
   lineage --entity E --id UUID
@@ -104,7 +126,8 @@ async function connect(
   const sections = loadConfigSections(
     {
       postgres: postgresEnvSchema,
-      ...(targets.includes('kafka') ? { kafka: kafkaEnvSchema } : {}),
+      // Kafka also for the run's dead letters, which explain rows missing from any target.
+      ...(targets.includes('kafka') || env.KAFKA_BROKERS ? { kafka: kafkaEnvSchema } : {}),
       ...(targets.includes('clickhouse') ? { clickhouse: clickhouseEnvSchema } : {}),
       ...(targets.includes('weaviate') ? { weaviate: weaviateEnvSchema } : {}),
     },
@@ -161,11 +184,9 @@ async function check(
   try {
     const report = await new ConsistencyChecker(stores).run(checkOptionsFrom(config, logger));
     if (config.CONSISTENCY_RECORD_RUNS) await new CheckRunRepository(stores.pool).record(report);
-    const status = runStatus(report);
     return {
       output: format.data === 'table' ? renderReportTable(report) : JSON.stringify(report),
-      exitCode:
-        status === 'passed' ? ExitCode.Passed : status === 'error' ? ExitCode.Unreadable : ExitCode.Failed,
+      exitCode: exitCodeOf(report),
     };
   } finally {
     await close();

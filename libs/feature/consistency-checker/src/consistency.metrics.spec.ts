@@ -15,9 +15,19 @@ function report(
     inFlightCutoff: '2026-03-01T00:00:00.000Z',
     watermark: null,
     thresholds: { maxDiscrepancies: 100, maxDiscrepancyRate: 0.0001 },
-    entities: [{ entity: 'opportunity', counts, pairs, undecodableMessages: { count: 0, samples: [] } }],
+    entities: [
+      {
+        entity: 'opportunity',
+        counts,
+        pairs,
+        deadLetters: { read: true, topics: [], letters: 0, ids: 0, byStage: {}, unusable: 0 },
+        undecodableMessages: { count: 0, samples: [] },
+      },
+    ],
     eventStore: null,
     passed: pairs.every((p) => p.passed),
+    verdict: pairs.every((p) => p.passed) ? 'consistent' : 'inconsistent',
+    deadLettered: 0,
     failures: [],
   };
 }

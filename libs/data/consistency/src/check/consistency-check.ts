@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { WeaviateClient } from 'weaviate-client';
-import { ENTITY_TOPICS, type MigratedEntity } from '@mch/contracts';
+import { ENTITY_TOPICS, deadLetterTopicsOf, type MigratedEntity } from '@mch/contracts';
 import { detectAnalyticsCapabilities, type AnalyticsCapabilities } from '@mch/data-clickhouse-analytics';
 import { indexCollectionNames, type IndexCollectionNames } from '@mch/data-weaviate-index';
 import type { Logger } from '@mch/util-logger';
@@ -28,6 +28,7 @@ import {
   type StoreName,
   type TargetStore,
 } from '../stores/content-view';
+import { DeadLetterSource } from '../stores/dead-letter.source';
 import { KafkaEntitySource } from '../stores/kafka.source';
 import { PostgresEntitySource } from '../stores/postgres.source';
 import { WeaviateEntitySource } from '../stores/weaviate.source';
@@ -53,6 +54,8 @@ export interface ConsistencyCheckOptions {
   inFlightLagMs: number;
   thresholds: Thresholds;
   topicFor: (entity: MigratedEntity) => string;
+  /** The entity's dead-letter topics (deadLetterTopicsOf with the same prefix as topicFor). */
+  deadLetterTopicsFor: (entity: MigratedEntity) => string[];
   maxListed: number;
   sampleSize: number;
   segments: SegmentDiffOptions;
@@ -76,6 +79,7 @@ export const DEFAULT_CHECK_OPTIONS: Omit<ConsistencyCheckOptions, 'logger'> = {
   inFlightLagMs: 0,
   thresholds: { maxDiscrepancies: 100, maxDiscrepancyRate: 0.0001 },
   topicFor: defaultTopicFor,
+  deadLetterTopicsFor: (entity) => deadLetterTopicsOf(entity),
   maxListed: 1_000,
   sampleSize: 20,
   segments: DEFAULT_SEGMENT_DIFF,
@@ -197,6 +201,9 @@ export class ConsistencyChecker {
           `${e.entity} kafka: ${e.undecodableMessages.count} messages on the topic are not events`,
         );
     }
+    const passed = failures.length === 0;
+    const deadLettered = entities.reduce((n, e) => n + e.pairs.reduce((m, p) => m + p.deadLettered.count, 0), 0);
+    const unreadable = entities.some((e) => e.pairs.some((p) => p.error !== null));
     const finished = now();
     const report: ConsistencyReport = {
       runId,
@@ -210,11 +217,15 @@ export class ConsistencyChecker {
       thresholds: options.thresholds,
       entities,
       eventStore,
-      passed: failures.length === 0,
+      passed,
+      verdict: unreadable ? 'unreadable' : !passed ? 'inconsistent' : deadLettered > 0 ? 'dead-lettered' : 'consistent',
+      deadLettered,
       failures,
     };
     log[report.passed ? 'info' : 'warn']('consistency check finished', {
       passed: report.passed,
+      verdict: report.verdict,
+      dead_lettered: deadLettered,
       failures,
       duration_ms: report.durationMs,
     });
@@ -304,6 +315,12 @@ export class ConsistencyChecker {
       });
     };
     const { kafka, weaviate } = sources;
+    const deadLetters = new DeadLetterSource(this.stores.kafka, entity, options.deadLetterTopicsFor(entity), {
+      migrationId: options.migrationId,
+      timeoutMs: options.kafkaTimeoutMs,
+    });
+    const lettersRead = options.mode === 'content' ? reading('kafka', () => deadLetters.load()) : null;
+    lettersRead?.catch(() => undefined);
     const loads = {
       kafka: kafka
         ? timedRead(
@@ -327,7 +344,7 @@ export class ConsistencyChecker {
         unavailable[target] !== undefined
           ? failedPair(entity, target, options.mode, target, unavailable[target] as string)
           : options.mode === 'content'
-            ? this.contentOf(entity, target, pg, sources, loads, options, cutoff)
+            ? this.contentOf(entity, target, pg, sources, loads, options, cutoff, deadLetters, lettersRead)
             : this.countsOf(entity, target, pg, sources, loads, options),
       ),
     );
@@ -339,6 +356,7 @@ export class ConsistencyChecker {
       entity,
       counts,
       pairs,
+      deadLetters: deadLetters.summary,
       undecodableMessages: kafka
         ? { count: kafka.undecodableCount, samples: kafka.undecodable }
         : { count: 0, samples: [] },
@@ -353,8 +371,15 @@ export class ConsistencyChecker {
     loads: Record<'kafka' | 'weaviate', Promise<void> | null>,
     options: ConsistencyCheckOptions,
     cutoff: Date,
+    deadLetters: DeadLetterSource,
+    lettersRead: Promise<void> | null,
   ): Promise<PairReport> {
     return pairGuarded(entity, target, 'content', sources, async (source) => {
+      // Read beside the other stores, awaited only when a row is missing; a failed read fails the pair.
+      const deadLettered = async (ids: readonly string[]) => {
+        await lettersRead;
+        return deadLetters.explain(ids, target);
+      };
       if (target === 'kafka' || target === 'weaviate') await loads[target];
       const kafka = sources.kafka;
       // Deletes in flight are recognised from the topic: only the few extra rows wait for its read.
@@ -369,7 +394,14 @@ export class ConsistencyChecker {
         return out;
       };
       return contentPair(
-        { entity, target, source: guarded(pg.view(source.profile)), targetView: guarded(source), deletedAt },
+        {
+          entity,
+          target,
+          source: guarded(pg.view(source.profile)),
+          targetView: guarded(source),
+          deletedAt,
+          deadLettered,
+        },
         {
           thresholds: options.thresholds,
           cutoff,
@@ -412,7 +444,9 @@ function summaryFields(pair: PairReport): Record<string, unknown> {
     mode: pair.mode,
     source_rows: pair.sourceRows,
     target_rows: pair.targetRows,
+    matched: pair.matched,
     missing: pair.missing.count,
+    dead_lettered: pair.deadLettered.count,
     extra: pair.extra.count,
     different: pair.different.count,
     in_flight: pair.inFlight.count,

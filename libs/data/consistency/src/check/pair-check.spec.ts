@@ -98,4 +98,66 @@ describe('comparing one pair of stores', () => {
       passed: false,
     });
   });
+
+  it('counts missing rows a dead letter explains apart from the unexplained, and only those against the thresholds', async () => {
+    const source = data(200);
+    const ids = [...source.keys()];
+    const target = new Map([...source].filter(([id]) => !ids.slice(0, 5).includes(id)));
+    const explain = (id: string) => ({
+      stage: 'clickhouse-populator',
+      code: 'VALIDATION_FAILED',
+      message: `${id}: eventType is missing`,
+      field: 'eventType',
+      limit: null,
+      at: before.toISOString(),
+      topic: 'dlq.t',
+      partition: 0,
+      offset: '1',
+    });
+    const asked: string[][] = [];
+    const report = await contentPair(
+      {
+        entity: 'opportunity',
+        target: 'clickhouse',
+        source: new InMemoryView('postgres', profile, source),
+        targetView: new InMemoryView('clickhouse', profile, target),
+        // ids 0-3 are dead-lettered, id 4 is not.
+        deadLettered: async (missing) => {
+          asked.push([...missing]);
+          return new Map(missing.filter((id) => ids.slice(0, 4).includes(id)).map((id) => [id, explain(id)]));
+        },
+      },
+      { ...options, thresholds: { maxDiscrepancies: 0, maxDiscrepancyRate: 1 } },
+    );
+    expect(asked.flat().sort()).toEqual(ids.slice(0, 5).sort());
+    expect(report.deadLettered.count).toBe(4);
+    expect(report.deadLettered.rows.map((r) => r.id).sort()).toEqual(ids.slice(0, 4).sort());
+    expect(report.deadLettered.rows[0]).toMatchObject({ stage: 'clickhouse-populator', code: 'VALIDATION_FAILED', field: 'eventType' });
+    expect(report).toMatchObject({ matched: 195, missing: { count: 1, ids: [ids[4]] }, discrepancies: 1, passed: false });
+    expect(report.reasons).toEqual(['1 discrepancies exceed the limit of 0']);
+  });
+
+  it('passes a pair whose only missing rows are dead-lettered, listing at most maxListed of them', async () => {
+    const source = data(50);
+    const ids = [...source.keys()];
+    const target = new Map([...source].filter(([id]) => !ids.slice(0, 20).includes(id)));
+    const report = await contentPair(
+      {
+        entity: 'opportunity',
+        target: 'kafka',
+        source: new InMemoryView('postgres', profile, source),
+        targetView: new InMemoryView('kafka', profile, target),
+        deadLettered: async (missing) =>
+          new Map(
+            missing.map((id) => [
+              id,
+              { stage: 'kafka-migrator', code: 'MESSAGE_TOO_LARGE', message: 'too big', field: '(event)', limit: 1000, at: '', topic: 'dlq', partition: 0, offset: '0' },
+            ]),
+          ),
+      },
+      { ...options, thresholds: { maxDiscrepancies: 0, maxDiscrepancyRate: 0 }, maxListed: 10 },
+    );
+    expect(report).toMatchObject({ passed: true, discrepancies: 0, missing: { count: 0 }, deadLettered: { count: 20 }, matched: 30 });
+    expect(report.deadLettered.rows).toHaveLength(10);
+  });
 });

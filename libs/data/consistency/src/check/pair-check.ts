@@ -3,12 +3,14 @@ import { diffSegments, type SegmentDiffOptions } from '../diff/segment-diff';
 import { sampleDifferences } from '../diff/field-diff';
 import type { ContentView, StoreName, TargetStore } from '../stores/content-view';
 import type {
+  DeadLetteredRow,
   DiscrepancyKind,
   IdList,
   InFlightRow,
   PairReport,
   Thresholds,
 } from '../report/consistency-report';
+import type { DeadLetterExplanation } from '../stores/dead-letter.source';
 import { discrepancyRate, thresholdBreaches } from './thresholds';
 
 export interface PairCheckOptions {
@@ -29,6 +31,8 @@ export interface PairInputs {
   targetView: ContentView;
   /** For rows only the target has: when their deletes were published, where the entity topic shows one. */
   deletedAt?: (ids: readonly string[]) => Promise<ReadonlyMap<string, Date>>;
+  /** For rows the target lacks: the dead letter of a stage feeding the target that explains it. */
+  deadLettered?: (ids: readonly string[]) => Promise<ReadonlyMap<string, DeadLetterExplanation>>;
 }
 
 const list = (ids: string[], max: number): IdList => ({ count: ids.length, ids: ids.slice(0, max) });
@@ -42,7 +46,9 @@ export function emptyPair(entity: MigratedEntity, target: TargetStore, mode: Pai
     fields: [],
     sourceRows: null,
     targetRows: null,
+    matched: null,
     missing: { count: 0, ids: [] },
+    deadLettered: { count: 0, rows: [] },
     extra: { count: 0, ids: [] },
     different: { count: 0, ids: [], samples: [] },
     inFlight: { count: 0, rows: [] },
@@ -95,7 +101,9 @@ export function countPair(
 /**
  * Compares one target with PostgreSQL row by row (through segment hashes) and classifies every
  * differing id: missing, extra or different, unless it changed after the cutoff, in which case it
- * is in flight (still on its way through the pipeline) and reported apart.
+ * is in flight (still on its way through the pipeline) and reported apart. A missing row a dead
+ * letter explains is dead-lettered (with the stage and reason), apart from the unexplained
+ * missing; only unexplained ones count against the thresholds.
  */
 export async function contentPair(inputs: PairInputs, options: PairCheckOptions): Promise<PairReport> {
   const started = performance.now();
@@ -112,6 +120,17 @@ export async function contentPair(inputs: PairInputs, options: PairCheckOptions)
   const deleted =
     diff.extra.length > 0 && inputs.deletedAt ? await inputs.deletedAt(diff.extra) : new Map<string, Date>();
   for (const id of diff.extra) classify('extra', id, deleted.get(id));
+  // A missing row a dead letter explains is accounted for, not a discrepancy; in flight stays in flight.
+  const explained =
+    settled.missing.length > 0 && inputs.deadLettered
+      ? await inputs.deadLettered(settled.missing)
+      : new Map<string, DeadLetterExplanation>();
+  const deadLettered: DeadLetteredRow[] = [];
+  settled.missing = settled.missing.filter((id) => {
+    const why = explained.get(id);
+    if (why) deadLettered.push({ id, ...why });
+    return !why;
+  });
   const samples = await sampleDifferences(
     inputs.source,
     inputs.targetView,
@@ -125,7 +144,9 @@ export async function contentPair(inputs: PairInputs, options: PairCheckOptions)
     fields: inputs.source.profile.fields.map((f) => f.field),
     sourceRows: diff.sourceCount,
     targetRows: diff.targetCount,
+    matched: diff.sourceCount - diff.missing.length - diff.different.length,
     missing: list(settled.missing, options.maxListed),
+    deadLettered: { count: deadLettered.length, rows: deadLettered.slice(0, options.maxListed) },
     extra: list(settled.extra, options.maxListed),
     different: { ...list(settled.different, options.maxListed), samples },
     inFlight: { count: inFlight.length, rows: inFlight.slice(0, options.maxListed) },

@@ -1,5 +1,6 @@
 import type { MigratedEntity } from '@mch/contracts';
 import type { StoreName, TargetStore } from '../stores/content-view';
+import type { DeadLetterExplanation, DeadLetterSummary } from '../stores/dead-letter.source';
 import type { EventOrderReport } from '../event-order/event-order.report';
 
 export type CheckMode = 'counts' | 'content';
@@ -31,6 +32,18 @@ export interface InFlightRow {
   changedAt: string | null;
 }
 
+/** A row missing from the target because a stage feeding it refused it: not a discrepancy. */
+export interface DeadLetteredRow extends DeadLetterExplanation {
+  id: string;
+}
+
+/**
+ * How the pair's verdict reads: consistent (nothing unexplained beyond the thresholds, nothing
+ * dead-lettered), dead-lettered (consistent except rows the dead letters explain: replay them),
+ * inconsistent (unexplained discrepancies break the thresholds), unreadable (a store failed).
+ */
+export type Verdict = 'consistent' | 'dead-lettered' | 'inconsistent' | 'unreadable';
+
 export interface Thresholds {
   /** A pair fails with more discrepancies than this (the plan's 100). */
   maxDiscrepancies: number;
@@ -47,12 +60,17 @@ export interface PairReport {
   fields: string[];
   sourceRows: number | null;
   targetRows: number | null;
+  /** Source rows the target holds with the same content (content mode; null in count mode). */
+  matched: number | null;
+  /** Missing and unexplained: no dead letter of a stage feeding this target names them. */
   missing: IdList;
+  /** Missing, and dead-lettered by a stage feeding this target: the reason and the stage (listed up to maxListed). */
+  deadLettered: { count: number; rows: DeadLetteredRow[] };
   extra: IdList;
   different: IdList & { samples: DifferenceSample[] };
   /** Rows changed after the cutoff: reported, not counted as discrepancies. */
   inFlight: { count: number; rows: InFlightRow[] };
-  /** missing + extra + different outside the in-flight set; in count mode, the count difference. */
+  /** Unexplained missing + extra + different outside the in-flight set; in count mode, the count difference. */
   discrepancies: number | null;
   /** discrepancies / the larger row count; 0 when both stores are empty. Never NaN. */
   discrepancyRate: number | null;
@@ -68,6 +86,8 @@ export interface EntityReport {
   /** Live rows per store; null where the store could not be read (see the pair's error). */
   counts: Partial<Record<StoreName, number | null>>;
   pairs: PairReport[];
+  /** The run's dead letters of this entity, read from its dead-letter topics. */
+  deadLetters: DeadLetterSummary;
   /** Messages on the entity topic that are not events (listed up to the limit). */
   undecodableMessages: {
     count: number;
@@ -89,6 +109,10 @@ export interface ConsistencyReport {
   entities: EntityReport[];
   eventStore: EventOrderReport | null;
   passed: boolean;
+  /** passed and no row dead-lettered: consistent; passed with dead-lettered rows: dead-lettered. */
+  verdict: Verdict;
+  /** Missing rows the dead letters explain, over all pairs. */
+  deadLettered: number;
   /** One line per failure, for logs, the CLI and the Argo analysis message. */
   failures: string[];
 }

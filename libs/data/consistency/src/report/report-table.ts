@@ -23,6 +23,8 @@ function pairRow(p: PairReport): string[] {
     p.mode,
     num(p.sourceRows),
     num(p.targetRows),
+    p.matched === null ? '-' : String(p.matched),
+    p.mode === 'content' ? String(p.deadLettered.count) : '-',
     p.mode === 'content' ? String(p.missing.count) : '-',
     p.mode === 'content' ? String(p.extra.count) : '-',
     p.mode === 'content' ? String(p.different.count) : '-',
@@ -38,9 +40,35 @@ function ids(label: string, list: { count: number; ids: string[] }): string[] {
   return [`    ${label} (${list.count}): ${shown}${list.count > MAX_IDS_SHOWN ? ', …' : ''}`];
 }
 
+/**
+ * Every source row accounted for: matched + different + dead-lettered + missing + in flight
+ * (missing or different) = source. In flight rows the target lacks are among them.
+ */
+function accounting(p: PairReport): string | null {
+  if (p.mode !== 'content' || p.sourceRows === null || p.matched === null) return null;
+  // The rest of the source rows changed after the cutoff (in flight, missing or different).
+  const inFlight = p.sourceRows - p.matched - p.different.count - p.deadLettered.count - p.missing.count;
+  return (
+    `  ${p.entity} postgres/${p.target}: ${p.matched} matched + ${p.different.count} different = ${p.matched + p.different.count} migrated; ` +
+    `+ ${p.deadLettered.count} dead-lettered + ${p.missing.count} missing + ${inFlight} in flight = ${p.sourceRows} source`
+  );
+}
+
+function deadLetteredLines(p: PairReport): string[] {
+  if (p.deadLettered.count === 0) return [];
+  const lines = [`    dead-lettered (${p.deadLettered.count}):`];
+  for (const r of p.deadLettered.rows.slice(0, MAX_IDS_SHOWN)) {
+    const where = [r.field ? `field ${r.field}` : null, r.limit !== null ? `limit ${r.limit}` : null].filter(Boolean).join(', ');
+    lines.push(`      ${r.id} by ${r.stage}: ${r.code}${where ? ` (${where})` : ''} ${r.message}`);
+  }
+  if (p.deadLettered.count > MAX_IDS_SHOWN) lines.push(`      … (${p.deadLettered.count - MAX_IDS_SHOWN} more in the JSON report)`);
+  return lines;
+}
+
 function pairDetails(p: PairReport): string[] {
   const lines: string[] = [];
   if (p.error) lines.push(`    ${p.error.store} could not be read: ${p.error.message}`);
+  lines.push(...deadLetteredLines(p));
   lines.push(...ids('missing', p.missing), ...ids('extra', p.extra), ...ids('different', p.different));
   for (const s of p.different.samples.slice(0, MAX_IDS_SHOWN)) {
     for (const f of s.fields)
@@ -85,6 +113,8 @@ export function renderReportTable(report: ConsistencyReport): string {
     'mode',
     'source',
     'target',
+    'matched',
+    'dead-lettered',
     'missing',
     'extra',
     'different',
@@ -93,12 +123,16 @@ export function renderReportTable(report: ConsistencyReport): string {
     'status',
   ];
   const pairs = report.entities.flatMap((e) => e.pairs);
+  const verdict =
+    report.verdict === 'dead-lettered' ? `PASSED EXCEPT ${report.deadLettered} DEAD-LETTERED ROWS` : report.passed ? 'PASSED' : 'FAILED';
   const lines = [
-    `Consistency check ${report.runId}: ${report.passed ? 'PASSED' : 'FAILED'} in ${(report.durationMs / 1000).toFixed(1)} s ` +
+    `Consistency check ${report.runId}: ${verdict} in ${(report.durationMs / 1000).toFixed(1)} s ` +
       `(thresholds: at most ${report.thresholds.maxDiscrepancies} discrepancies, rate below ${(report.thresholds.maxDiscrepancyRate * 100).toPrecision(3)}%; ` +
       `in flight after ${report.inFlightCutoff}${report.migrationId ? `; migration ${report.migrationId}` : ''})`,
     ...(pairs.length > 0 ? table([header, ...pairs.map(pairRow)]) : ['(no store pairs compared)']),
   ];
+  const accounted = pairs.map(accounting).filter((l): l is string => l !== null);
+  if (accounted.length > 0) lines.push('Accounted for (migrated + dead-lettered + missing + in flight = source):', ...accounted);
   const details = pairs.flatMap(pairDetails);
   if (details.length > 0) lines.push('Differences:', ...details);
   for (const e of report.entities) {
