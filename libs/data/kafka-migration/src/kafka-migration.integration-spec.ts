@@ -8,7 +8,9 @@ import { mapRow, type RawRow } from './mapping/row-mapper';
 import { chunkSql, readChunk } from './backfill/chunk.reader';
 import { shardRange } from './backfill/key-range';
 import { runBackfill, type BackfillOptions } from './backfill/backfill.runner';
-import { createMigrationKit, envelopesOf, type MigrationKit } from './testing/migration-harness';
+import { ProcessingLog } from '@mch/data-consumer-loop';
+import { KafkaPublisher } from './publish/kafka.publisher';
+import { createMigrationKit, envelopesOf, latestByKey, type MigrationKit } from './testing/migration-harness';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 
@@ -129,32 +131,44 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     }
   });
 
-  it('sends bad rows to the dead-letter topic with their error and finishes the run', async () => {
-    const bad = await db.pool.query<{ id: string }>(`SELECT id::text AS id FROM opportunities ORDER BY id LIMIT 3`);
-    const [nanId, infinityId, hugeId] = bad.rows.map((r) => r.id);
+  it('publishes the legal values it used to dead-letter (NaN, infinity, 5 MB), and dead-letters only an event over the limit, naming field and limit', async () => {
+    const chosen = await db.pool.query<{ id: string }>(`SELECT id::text AS id FROM opportunities ORDER BY id LIMIT 4`);
+    const [nanId, infinityId, hugeId, tooBigId] = chosen.rows.map((r) => r.id);
+    const huge = `${'🩺 Sterile kits. '.repeat(280_000)}`;
     await db.pool.query(`UPDATE opportunities SET award_amount = 'NaN' WHERE id = $1`, [nanId]);
     await db.pool.query(`UPDATE opportunities SET posted_date = 'infinity' WHERE id = $1`, [infinityId]);
-    await db.pool.query(`UPDATE opportunities SET description = repeat('x', 5 * 1024 * 1024) WHERE id = $1`, [hugeId]);
+    await db.pool.query(`UPDATE opportunities SET description = $2 WHERE id = $1`, [hugeId, huge]);
+    await db.pool.query(`UPDATE opportunities SET description = repeat('x', 7 * 1024 * 1024) WHERE id = $1`, [tooBigId]);
+    // KAFKA_MAX_MESSAGE_BYTES below the topic's limit: the 5 MB row still fits, the 7 MB one does not.
+    const limit = 6 * 1024 * 1024;
+    const publisher = new KafkaPublisher(kit.producer, kit.logger, new ProcessingLog(db.pool, 'kafka-migrator'), {
+      serviceName: 'kafka-migrator',
+      maxMessageBytes: limit,
+    });
     try {
-      const summary = await runBackfill(deps(), options(kit));
-      expect(summary).toMatchObject({ status: 'completed', published: 1_497, failed: 3 });
+      const summary = await runBackfill({ ...deps(), publisher }, options(kit));
+      expect(summary).toMatchObject({ status: 'completed', published: 1_499, failed: 1 });
+      const events = latestByKey(envelopesOf(await readWholeTopic(kit.kafka, kit.topic('opportunity')), kit.run.migrationId));
+      expect(events.get(nanId)?.data).toMatchObject({ awardAmount: 'NaN' });
+      expect(events.get(infinityId)?.data).toMatchObject({ postedDate: 'infinity' });
+      expect(Buffer.byteLength(huge)).toBeGreaterThan(5_000_000);
+      expect((events.get(hugeId)?.data as { description: string }).description === huge).toBe(true);
+      expect(events.has(tooBigId)).toBe(false);
       const letters = (await readWholeTopic(kit.kafka, kit.deadLetter('opportunity')))
-        .map((m) => JSON.parse(String(m.value)) as { event: { key: string }; error: { code: string; field?: string; message: string }; migrationId: string })
+        .map((m) => JSON.parse(String(m.value)) as { id: string; reason: { code: string; field?: string; limit?: number; message: string }; migrationId: string })
         .filter((l) => l.migrationId === kit.run.migrationId);
-      const byId = new Map(letters.map((l) => [l.event.key, l.error]));
-      expect(byId.get(nanId)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'award_amount' });
-      expect(byId.get(infinityId)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'posted_date' });
-      expect(byId.get(hugeId)).toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
+      expect(letters.map((l) => [l.id, l.reason.code, l.reason.field, l.reason.limit])).toEqual([[tooBigId, 'MESSAGE_TOO_LARGE', 'description', limit]]);
+      expect(letters[0].reason.message).toContain(`opportunity ${tooBigId}: event of`);
       const logged = await db.pool.query(
         `SELECT entity_id FROM service_processing_log WHERE migration_id = $1 AND status = 'dead_lettered' ORDER BY entity_id`,
         [kit.run.migrationId],
       );
-      expect(logged.rows.map((r) => r.entity_id)).toEqual([nanId, infinityId, hugeId].sort());
+      expect(logged.rows.map((r) => r.entity_id)).toEqual([tooBigId]);
       const state = await kit.checkpoints.get(`${kit.run.migrationRun}:backfill:opportunity:0-of-1`);
-      expect(state).toMatchObject({ totalProcessed: 1_497, totalFailed: 3, status: 'completed' });
+      expect(state).toMatchObject({ totalProcessed: 1_499, totalFailed: 1, status: 'completed' });
     } finally {
       await db.pool.query(`UPDATE opportunities SET award_amount = NULL, posted_date = created_at, description = 'restored' WHERE id = ANY($1)`, [
-        [nanId, infinityId, hugeId],
+        [nanId, infinityId, hugeId, tooBigId],
       ]);
     }
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MIGRATION_RUN_PATTERN, MigratedEntity, resolveMigrationId } from '@mch/contracts';
+import { ENTITY_MAX_MESSAGE_BYTES } from '@mch/data-kafka-migration';
 
 const ALL = Object.values(MigratedEntity);
 
@@ -33,7 +34,7 @@ export const kafkaMigratorConfigSchema = z
     SLOW_ACK_MS: z.coerce.number().int().min(1).default(5_000),
     MAX_RETAINED_WAL_MB: z.coerce.number().min(0).default(4_096),
     LEASE_TTL_MS: z.coerce.number().int().min(1_000).default(60_000),
-    KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(4 * 1024 * 1024),
+    KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(ENTITY_MAX_MESSAGE_BYTES),
     HOSTNAME: z.string().default('kafka-migrator'),
     /** Prepended to every topic name (isolated environments, the demo); empty in production. */
     TOPIC_PREFIX: z.string().trim().max(100).regex(/^[a-zA-Z0-9._-]*$/).default(''),

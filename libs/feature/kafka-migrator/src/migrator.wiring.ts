@@ -36,7 +36,9 @@ export async function buildMigrator(pool: Pool, kafka: Kafka, logger: Logger, co
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const created = await ensureEntityTopics(admin, config.ENTITIES, config.TOPIC_PREFIX);
+    const created = await ensureEntityTopics(admin, config.ENTITIES, config.TOPIC_PREFIX, {
+      maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
+    });
     if (created.length > 0) logger.info('topics created', { topics: created });
   } finally {
     await admin.disconnect();

@@ -62,8 +62,8 @@ export class KafkaPublisher {
             change,
             error: {
               code: 'MESSAGE_TOO_LARGE',
-              message: `${change.entity} ${change.key}: event of ${bytes} bytes exceeds the topic's ${this.options.maxMessageBytes}-byte limit`,
-              field: '(event)',
+              message: `${change.entity} ${change.key}: event of ${bytes} bytes exceeds the topic's ${this.options.maxMessageBytes}-byte limit (largest column: ${largestColumn(change.row) ?? 'none'})`,
+              field: largestColumn(change.row) ?? '(event)',
               limit: this.options.maxMessageBytes,
             },
           });
@@ -89,7 +89,29 @@ export class KafkaPublisher {
     return { published: good.length, failed: rejected.length, ackMs };
   }
 
+  /**
+   * Kafka stores each partition's messages of one request as one record batch and refuses a batch
+   * over the topic's max.message.bytes, so several multi-megabyte rows in one chunk would fail the
+   * whole chunk: messages go in consecutive requests of at most that many bytes together, in order
+   * (a single message never exceeds it: publish checked).
+   */
   private async send(messages: OutgoingMessage[]): Promise<void> {
+    let group: OutgoingMessage[] = [];
+    let bytes = 0;
+    for (const m of messages) {
+      const size = Buffer.byteLength(m.value) + Buffer.byteLength(m.key) + 512;
+      if (group.length > 0 && bytes + size > this.options.maxMessageBytes) {
+        await this.sendRequest(group);
+        group = [];
+        bytes = 0;
+      }
+      group.push(m);
+      bytes += size;
+    }
+    if (group.length > 0) await this.sendRequest(group);
+  }
+
+  private async sendRequest(messages: OutgoingMessage[]): Promise<void> {
     const byTopic = new Map<string, OutgoingMessage[]>();
     for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
     await this.producer.sendBatch({
@@ -163,4 +185,17 @@ export function rowDigest(row: ChangeRecord['row']): string | null {
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+}
+
+/** The column holding the most text: what made an event too large, for the dead letter to name. */
+function largestColumn(row: ChangeRecord['row']): string | null {
+  let best: string | null = null;
+  let size = -1;
+  for (const [column, value] of Object.entries(row ?? {})) {
+    if (typeof value === 'string' && value.length > size) {
+      best = column;
+      size = value.length;
+    }
+  }
+  return best;
 }

@@ -9,7 +9,7 @@ import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
 import { createLogger, type Logger } from '@mch/util-logger';
 import { KafkaPublisher } from '../publish/kafka.publisher';
 import type { MigrationRunInfo } from '../publish/change-record';
-import { ensureEntityTopics } from '../publish/topics.setup';
+import { ENTITY_MAX_MESSAGE_BYTES, ensureEntityTopics } from '../publish/topics.setup';
 
 /** Wiring the migration pieces need, for tests, workers and the benchmark. */
 export interface MigrationKit {
@@ -51,7 +51,7 @@ export async function createMigrationKit(
     kafka,
     producer,
     logger,
-    publisher: new KafkaPublisher(producer, logger, processingLog, { serviceName: 'kafka-migrator', maxMessageBytes: 4 * 1024 * 1024 }),
+    publisher: new KafkaPublisher(producer, logger, processingLog, { serviceName: 'kafka-migrator', maxMessageBytes: ENTITY_MAX_MESSAGE_BYTES }),
     checkpoints: new CheckpointStore(pool),
     run: {
       migrationId: options.migrationId ?? randomUUID(),
