@@ -11,9 +11,15 @@ export function topicOf(config: ConsistencyCheckerConfig, entity: MigratedEntity
   return `${config.CONSISTENCY_TOPIC_PREFIX}${ENTITY_TOPICS[entity].name}`;
 }
 
-/** Where a correlation id is looked for besides the topics its outbox rows name: every entity topic and the event store's. */
+/**
+ * Where a correlation id is looked for besides the topics its outbox rows name: every entity topic
+ * and the event store's, under the same prefix.
+ */
 export function lineageTopics(config: ConsistencyCheckerConfig): string[] {
-  return [...(Object.keys(ENTITY_TOPICS) as MigratedEntity[]).map((entity) => topicOf(config, entity)), EVENT_STORE_TOPIC.name];
+  return [
+    ...(Object.keys(ENTITY_TOPICS) as MigratedEntity[]).map((entity) => topicOf(config, entity)),
+    `${config.CONSISTENCY_TOPIC_PREFIX}${EVENT_STORE_TOPIC.name}`,
+  ];
 }
 
 /** The check the configuration describes, as the service and the Job both run it. */
