@@ -18,7 +18,7 @@ export async function createMigratedDatabase(
     monolith?: boolean;
     migrations?: boolean;
     /** Sample data loaded before 016-018, as the monolith had its rows before the migration. */
-    load?: { opportunities: number; seed: number };
+    load?: { opportunities: number; seed: number; edgeCases?: boolean };
   } = {},
 ): Promise<MigratedDatabase> {
   const database = await createTestDatabase(prefix);
