@@ -34,7 +34,7 @@ import { historicalDeadLetters } from './historical-dead-letters';
 import { POPULATOR_SERVICE_NAME } from './populator.runner';
 
 export const CLI_USAGE = `usage: clickhouse-populator-cli <command> [options]
-  create-tables                                   create the analytics tables that are missing
+  create-tables                                   create the analytics tables that are missing, add new columns to older ones
   historical-load [--entities a,b] [--chunk-rows N] [--max-chunks N] [--capture logical|trigger]
                   [--migration-name NAME] [--migration-id UUID (default: MIGRATION_ID, else derived from MIGRATION_RUN)]
                                                   load PostgreSQL rows straight into ClickHouse (Job mode)

@@ -91,6 +91,7 @@ export class PopulatorRunner implements OnApplicationBootstrap, OnApplicationShu
     this.logger.info('clickhouse populator consuming', {
       server: caps.version,
       tablesCreated: tables.created,
+      tablesUpgraded: tables.upgraded,
       topics: topics.topics.map((t) => t.topic),
       groupId: this.config.CLICKHOUSE_POPULATOR_GROUP_ID,
     });
