@@ -19,7 +19,7 @@ import { createPostgresPool, postgresSslOptions } from '@mch/infra-postgres';
 import { createKafka } from '@mch/infra-kafka';
 import { createClickHouse } from '@mch/infra-clickhouse';
 import { connectWeaviate } from '@mch/infra-weaviate';
-import { applyMonolithSchema, loadMonolith } from '@mch/monolith-fixture';
+import { applyMonolithSchema, EDGE_DESCRIPTION_BYTES, loadMonolith } from '@mch/monolith-fixture';
 import { migrateUp, schemaMigrationDataSource } from '@mch/data-schema-migrations';
 import { ChangeStreamer, runBackfill } from '@mch/data-kafka-migration';
 import { buildMigrator, kafkaMigratorConfigSchema } from '@mch/feature-kafka-migrator';
@@ -27,6 +27,7 @@ import { readWholeTopic } from '@mch/testing-stack';
 import { ANALYTICS_TABLES, entityTotals, analyticsTableFor } from '@mch/data-clickhouse-analytics';
 import { indexCollectionNames } from '@mch/data-weaviate-index';
 import { startApp, startCli, waitUntil } from './service-process';
+import { edgeHoldings, renderEdgeHoldings } from './edge-report';
 
 interface Stores {
   pg: Pool;
@@ -39,8 +40,8 @@ interface Stores {
 const DEMO_COLLECTIONS = indexCollectionNames('Demo');
 
 
-/** Distinct live keys of this migration on the topic: the newest version per key, deletes applied. */
-async function kafkaKeys(kafka: Kafka, topic: string, migrationId: string): Promise<string> {
+/** Live keys of this migration on the topic: the newest version per key, deletes applied. */
+async function kafkaLiveKeys(kafka: Kafka, topic: string, migrationId: string): Promise<Set<string>> {
   const latest = new Map<string, { position: string; deleted: boolean }>();
   for (const message of await readWholeTopic(kafka, topic)) {
     const envelope = JSON.parse(String(message.value)) as { aggregateId: string; metadata: { migrationId?: string; sourcePosition?: string; operation?: string } };
@@ -49,7 +50,11 @@ async function kafkaKeys(kafka: Kafka, topic: string, migrationId: string): Prom
     const seen = latest.get(envelope.aggregateId);
     if (!seen || position > seen.position) latest.set(envelope.aggregateId, { position, deleted: envelope.metadata.operation === 'delete' });
   }
-  return `${[...latest.values()].filter((v) => !v.deleted).length} keys`;
+  return new Set([...latest].filter(([, v]) => !v.deleted).map(([key]) => key));
+}
+
+async function kafkaKeys(kafka: Kafka, topic: string, migrationId: string): Promise<string> {
+  return `${(await kafkaLiveKeys(kafka, topic, migrationId)).size} keys`;
 }
 
 /** Exact (deduplicated, deletes applied) rows of the entity's analytics table. */
@@ -59,10 +64,13 @@ async function clickhouseRows(client: ClickHouseClient, entity: MigratedEntity):
   return `${(await entityTotals(client, table)).count} rows`;
 }
 
+/** Opportunities are objects keyed by their id, contract documents one object each (documentId). */
 async function weaviateObjects(client: WeaviateClient, entity: MigratedEntity): Promise<string> {
-  if (entity !== 'opportunity') return 'n/a';
-  if (!(await client.collections.exists(DEMO_COLLECTIONS.opportunity))) return 'no collection';
-  const result = await client.collections.use(DEMO_COLLECTIONS.opportunity).aggregate.overAll();
+  const collection =
+    entity === 'opportunity' ? DEMO_COLLECTIONS.opportunity : entity === 'contract_document' ? DEMO_COLLECTIONS.contractDocument : null;
+  if (!collection) return 'n/a';
+  if (!(await client.collections.exists(collection))) return 'no collection';
+  const result = await client.collections.use(collection).aggregate.overAll();
   return `${result.totalCount} objects`;
 }
 
@@ -114,12 +122,13 @@ async function main(): Promise<void> {
     weaviate: await connectWeaviate(config.weaviate),
   };
   try {
-    console.log(`1. Loading a sample monolith: ${opportunities} opportunities with related rows (seed 42)`);
+    console.log(`1. Loading a sample monolith: ${opportunities} opportunities with related rows (seed 42), plus the edge rows`);
     const started = Date.now();
     await applyMonolithSchema(stores.pg);
-    const loaded = await loadMonolith(stores.pg, { opportunities, seed: 42, reset: true, concurrency: 4 });
+    const loaded = await loadMonolith(stores.pg, { opportunities, seed: 42, reset: true, concurrency: 4, edgeCases: true });
     const seconds = (Date.now() - started) / 1000;
     console.log(`   loaded in ${seconds.toFixed(1)} s: ${Object.entries(loaded.counts).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    console.log(`   edge rows: ${loaded.edgeCases.length} (years 0001/1969/2106/9999 and BC, infinity, NaN, largest numerics and integers, emoji, a ${EDGE_DESCRIPTION_BYTES / 1024 / 1024} MiB description, microseconds)`);
 
     console.log('2. Schema migrations 016-019 (event store, outbox, tracking, migration state, check runs)');
     const dataSource = schemaMigrationDataSource(postgres, 'mch-demo-migrations');
@@ -182,8 +191,16 @@ async function main(): Promise<void> {
         }, 300_000, populator.output);
       }
       const totals = await entityTotals(stores.clickhouse, analyticsTableFor('opportunity') ?? ANALYTICS_TABLES[0]);
-      const pgSum = await stores.pg.query<{ s: string | null }>(`SELECT sum(award_amount)::text AS s FROM opportunities`);
-      console.log(`   all analytics tables complete in ${((Date.now() - clickhouseStarted) / 1000).toFixed(1)} s; award total ClickHouse ${totals.sums.award_amount} / PostgreSQL ${pgSum.rows[0].s}`);
+      // Decimal(18, 2) cannot hold NaN or amounts of 10^16 or more: ClickHouse keeps them NULL and
+      // flagged (original text in raw_values), so the sums compare over the amounts it can hold.
+      const pgSum = await stores.pg.query<{ s: string | null; unheld: string }>(
+        `SELECT sum(award_amount) FILTER (WHERE award_amount <> 'NaN' AND abs(award_amount) < 1e16)::text AS s,
+                count(*) FILTER (WHERE award_amount = 'NaN' OR abs(award_amount) >= 1e16) AS unheld FROM opportunities`,
+      );
+      console.log(
+        `   all analytics tables complete in ${((Date.now() - clickhouseStarted) / 1000).toFixed(1)} s; award total ClickHouse ${totals.sums.award_amount} / PostgreSQL ${pgSum.rows[0].s}` +
+          ` (${pgSum.rows[0].unheld} NaN amounts are NULL in ClickHouse, flagged with their original text)`,
+      );
     } finally {
       await populator.stop();
     }
@@ -208,7 +225,19 @@ async function main(): Promise<void> {
 
     await report(stores, app.migrationId, topicPrefix);
 
-    console.log('\n6. Consistency check across the four stores (consistency-checker, content hashes by key segment)');
+    console.log('\nEdge rows and how each target holds them (exact, or flagged: typed value clamped/NULL, original kept)');
+    const holdings = await edgeHoldings(
+      {
+        kafkaKeys: (entity) => kafkaLiveKeys(stores.kafka, `${topicPrefix}${ENTITY_TOPICS[entity].name}`, app.migrationId),
+        clickhouse: stores.clickhouse,
+        weaviate: stores.weaviate,
+        collections: DEMO_COLLECTIONS,
+      },
+      loaded.edgeCases,
+    );
+    for (const line of renderEdgeHoldings(holdings)) console.log(line);
+
+    console.log('\n6. Consistency check across the four stores, all five entities against every target each goes to (consistency-checker, content hashes by key segment)');
     const checker = startCli('apps/consistency-checker/src/cli.ts', ['check', '--format', 'table'], {
       ...process.env,
       PGDATABASE: database,
