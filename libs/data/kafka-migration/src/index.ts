@@ -13,3 +13,6 @@ export * from './capture/pgoutput.decoder';
 export * from './capture/logical.capture';
 export * from './capture/trigger.capture';
 export * from './stream/change.streamer';
+export * from './replay/dead-letter.reader';
+export * from './replay/entity-event.check';
+export * from './replay/dead-letter.replayer';

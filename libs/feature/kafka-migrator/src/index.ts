@@ -3,3 +3,4 @@ export * from './kafka-migrator.module';
 export * from './backfill.job';
 export * from './operator.commands';
 export * from './migrator.wiring';
+export * from './replay-dead-letters.command';

@@ -6,17 +6,24 @@ import { CheckpointStore } from '@mch/data-checkpoints';
 import { backfillCheckpointName } from '@mch/data-kafka-migration';
 import { kafkaMigratorConfigSchema } from './kafka-migrator.config';
 import { buildMigrator } from './migrator.wiring';
+import { ReplayUsageError, runReplayDeadLetters } from './replay-dead-letters.command';
 
-export const OPERATOR_COMMANDS = ['status', 'pause', 'resume', 'resync', 'setup-capture', 'teardown-capture'] as const;
+export const OPERATOR_COMMANDS = ['status', 'pause', 'resume', 'resync', 'setup-capture', 'teardown-capture', 'replay-dead-letters'] as const;
 export type OperatorCommand = (typeof OPERATOR_COMMANDS)[number];
 
 /**
  * Operator commands on the configured entities and shard: status prints every checkpoint of the
  * run; pause asks running backfills to stop after their chunk; resume marks them runnable (start
  * the Job again to continue); resync forgets their progress so the next run starts over;
- * setup-capture and teardown-capture create or drop the slot/publication or triggers.
+ * setup-capture and teardown-capture create or drop the slot/publication or triggers;
+ * replay-dead-letters replays the run's dead letters (`args`: its filters, see REPLAY_USAGE) and
+ * prints its summary.
  */
-export async function runOperatorCommand(command: OperatorCommand, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runOperatorCommand(command: OperatorCommand, env: NodeJS.ProcessEnv = process.env, args: readonly string[] = []): Promise<number> {
+  if (command !== 'replay-dead-letters' && args.length > 0) {
+    process.stderr.write(`${command} takes no arguments, got ${args.join(' ')}\n`);
+    return 2;
+  }
   const config = loadConfigSections({ postgres: postgresEnvSchema, kafka: kafkaEnvSchema, app: kafkaMigratorConfigSchema }, env);
   const logger = createLogger({ service: 'kafka-migrator' });
   const pool = createPostgresPool(config.postgres, { applicationName: 'kafka-migrator-ops', max: 2 });
@@ -45,6 +52,12 @@ export async function runOperatorCommand(command: OperatorCommand, env: NodeJS.P
         for (const name of names) await checkpoints.reset(name);
         logger.info('progress forgotten; the next backfill run starts from the first key', { names });
         return 0;
+      case 'replay-dead-letters': {
+        const kafka = createKafka(config.kafka, { clientId: 'kafka-migrator-ops', logger });
+        const { summary, exitCode } = await runReplayDeadLetters({ pool, kafka, logger }, app, args);
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
+        return exitCode;
+      }
       case 'setup-capture':
       case 'teardown-capture': {
         const kafka = createKafka(config.kafka, { clientId: 'kafka-migrator-ops', logger });
@@ -60,6 +73,10 @@ export async function runOperatorCommand(command: OperatorCommand, env: NodeJS.P
       }
     }
   } catch (error) {
+    if (error instanceof ReplayUsageError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
     logger.error(`${command} failed`, { error });
     return 1;
   } finally {

@@ -20,6 +20,8 @@ import { buildMessage, type OutgoingMessage } from './envelope.builder';
 export interface PublishResult {
   published: number;
   failed: number;
+  /** The changes dead-lettered, and why (a replay reports them as still failing). */
+  rejected: { entity: MigratedEntity; key: string; error: DeadLetterReason }[];
   /** Slowest Kafka acknowledgement of the call, for backpressure. */
   ackMs: number;
 }
@@ -86,7 +88,12 @@ export class KafkaPublisher {
     if (good.length > 0) await this.send(good);
     const ackMs = performance.now() - started;
     if (rejected.length > 0) await this.deadLetter(rejected, run);
-    return { published: good.length, failed: rejected.length, ackMs };
+    return {
+      published: good.length,
+      failed: rejected.length,
+      rejected: rejected.map((r) => ({ entity: r.change.entity, key: r.change.key, error: r.error })),
+      ackMs,
+    };
   }
 
   /**
