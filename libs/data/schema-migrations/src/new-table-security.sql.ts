@@ -12,3 +12,17 @@ export function lockDownTable(table: string): string[] {
      END $$`,
   ];
 }
+
+/**
+ * The same for a view: it reads with the caller's rights (security_invoker, so the RLS of the
+ * tables under it applies) and loses the grants Supabase gives `anon` and `authenticated`.
+ */
+export function lockDownView(view: string): string[] {
+  return [
+    `ALTER VIEW ${view} SET (security_invoker = true)`,
+    `DO $$ BEGIN
+       IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN EXECUTE 'REVOKE ALL ON ${view} FROM anon'; END IF;
+       IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN EXECUTE 'REVOKE ALL ON ${view} FROM authenticated'; END IF;
+     END $$`,
+  ];
+}

@@ -5,6 +5,7 @@ import { EventSourcingInfrastructure1764000000016 } from './migrations/016-event
 import { MicroservicesTracking1764000000017 } from './migrations/017-microservices-tracking.migration';
 import { MigrationState1764000000018 } from './migrations/018-migration-state.migration';
 import { ConsistencyCheckRuns1764000000019 } from './migrations/019-consistency-check-runs.migration';
+import { ProcessingStatusView1764000000020 } from './migrations/020-processing-status-view.migration';
 
 /** In order; the monolith's own migrations end at 015. */
 export const SCHEMA_MIGRATIONS = [
@@ -12,6 +13,7 @@ export const SCHEMA_MIGRATIONS = [
   MicroservicesTracking1764000000017,
   MigrationState1764000000018,
   ConsistencyCheckRuns1764000000019,
+  ProcessingStatusView1764000000020,
 ];
 
 export async function migrateUp(dataSource: DataSource): Promise<string[]> {
