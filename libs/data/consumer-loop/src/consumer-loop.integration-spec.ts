@@ -309,4 +309,43 @@ describe('ConsumerLoop (real Kafka and PostgreSQL)', () => {
       },
     ]);
   });
+
+  it('with logSucceeded, logs each written record as succeeded (not the refused one), with correlation, cause and position, readable through the view', async () => {
+    const { topic, groupId } = await setup(1);
+    const good = items(2);
+    const refused: Item = { aggregateId: randomUUID(), aggregateType: 'Item', n: 99 };
+    const sink = new RecordingSink(async (_call, records) => ({
+      rejected: records.filter((r) => r.value.n === 99).map((record) => ({ record, error: { code: 'UNSUPPORTED_BY_STORE', message: 'n out of range', field: 'n' } })),
+    }));
+    const l = loop(sink, { topics: [topic], groupId, logSucceeded: { action: 'index', metadata: () => ({ embeddingVersion: 4 }) } });
+    await l.start();
+    const headers = [good[0], refused, good[1]].map(() => ({ 'event-id': randomUUID(), 'correlation-id': randomUUID() }));
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [good[0], refused, good[1]].map((v, i) => ({
+        key: v.aggregateId,
+        value: JSON.stringify({ ...v, metadata: { sourcePosition: `lsn:000000000000000${i}` } }),
+        headers: headers[i],
+      })),
+    });
+    await eventually('offsets committed to the end', async () => (await committed(groupId, topic))[0] === '3');
+    const { rows } = await db.pool.query(
+      `SELECT entity_id, status, correlation_id::text, causation_id::text, metadata FROM service_processing_log
+        WHERE service_name = 'consumer-loop-it' AND metadata->>'topic' = $1 AND status = 'succeeded' ORDER BY metadata->>'offset'`,
+      [topic],
+    );
+    expect(rows).toEqual([0, 2].map((i) => ({
+      entity_id: [good[0], refused, good[1]][i].aggregateId,
+      status: 'succeeded',
+      correlation_id: headers[i]['correlation-id'],
+      causation_id: headers[i]['event-id'],
+      metadata: { topic, partition: 0, offset: String(i), sourcePosition: `lsn:000000000000000${i}`, embeddingVersion: 4 },
+    })));
+    const view = await db.pool.query(
+      `SELECT processed_by_services ? 'consumer-loop-it' AS processed, event_stream_position FROM entity_processing_status WHERE entity_type = 'Item' AND entity_id = $1`,
+      [good[1].aggregateId],
+    );
+    expect(view.rows).toEqual([{ processed: true, event_stream_position: 'lsn:0000000000000002' }]);
+  });
 });

@@ -183,6 +183,7 @@ export class ConsumerLoop<T> {
           });
         }
         this.stats.written += batch.records.length - result.rejected.length;
+        await this.logSucceeded(batch.records, new Set(result.rejected.map((r) => r.record)));
       }
       await this.deadLetter(rejected);
       await this.consumer?.commitOffsets([...batch.offsets.values()]);
@@ -207,6 +208,34 @@ export class ConsumerLoop<T> {
         delay = Math.min(delay * 2, 10_000);
       }
     }
+  }
+
+  /** Before the offsets are committed: a crash in between replays the batch and logs it again. */
+  private async logSucceeded(records: ConsumedRecord<T>[], rejected: ReadonlySet<ConsumedRecord<T>>): Promise<void> {
+    const policy = this.options.logSucceeded;
+    if (!policy || !this.processingLog) return;
+    const written = records.filter((r) => !rejected.has(r));
+    await this.processingLog.record(
+      written.map((r) => {
+        const value = (r.value ?? {}) as { aggregateType?: unknown; aggregateId?: unknown; metadata?: { sourcePosition?: unknown } };
+        return {
+          entityId: String(value.aggregateId ?? r.key ?? 'unknown'),
+          entityType: String(value.aggregateType ?? 'unknown'),
+          action: policy.action,
+          status: 'succeeded' as const,
+          correlationId: r.headers[CorrelationHeaders.kafka],
+          // The consumed event caused this processing.
+          causationId: r.headers['event-id'] ?? null,
+          metadata: {
+            topic: r.topic,
+            partition: r.partition,
+            offset: r.offset,
+            ...(typeof value.metadata?.sourcePosition === 'string' ? { sourcePosition: value.metadata.sourcePosition } : {}),
+            ...(policy.metadata?.(r as ConsumedRecord<unknown>) ?? {}),
+          },
+        };
+      }),
+    );
   }
 
   private async deadLetter(rejected: RejectedRecord[]): Promise<void> {

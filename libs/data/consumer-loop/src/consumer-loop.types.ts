@@ -63,6 +63,17 @@ export interface ConsumerLoopOptions {
   fetchMaxWaitMs?: number;
   /** The group drops a member silent this long (45 s): long enough for a slow batch write. */
   sessionTimeoutMs?: number;
+  /**
+   * Also log every written record as `succeeded` in the processing log (one row per record, in
+   * the batch's commit path), which is what the entity_processing_status view reads (what the
+   * tracking columns of migration 017 were for; docs/tracking.md). Off when absent: a log row
+   * costs ~600 B of WAL per record, which a high-rate loader may not want to pay.
+   */
+  logSucceeded?: {
+    action: string;
+    /** Extra facts of the processing, e.g. `{embeddingVersion}`; merged into the entry's metadata. */
+    metadata?: (record: ConsumedRecord<unknown>) => Record<string, unknown>;
+  };
 }
 
 export interface ConsumerLoopStats {
