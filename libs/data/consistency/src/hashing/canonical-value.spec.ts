@@ -1,3 +1,4 @@
+import { parseJsonExact } from '@mch/data-kafka-migration';
 import { canonicalText, encodeCanonical, normalizeDecimal, pgJsonbText } from './canonical-value';
 
 describe('canonical field text', () => {
@@ -45,6 +46,13 @@ describe('canonical field text', () => {
     ];
     for (const [value, text] of cases) expect([value, canonicalText('timestamptz', value)]).toEqual([value, text]);
     expect(() => canonicalText('timestamptz', new Date(Number.NaN))).toThrow('not a timestamp');
+  });
+
+  it("prints jsonb numbers a double would change as written, as PostgreSQL's jsonb::text does", () => {
+    const text = '{"a": 1.50, "b": 12345678901234567890123, "c": 0.0000001, "list": [1.0, 2]}';
+    expect(canonicalText('jsonb', parseJsonExact(text))).toBe(text);
+    expect(canonicalText('jsonb', JSON.parse(text))).not.toBe(text);
+    expect(canonicalText('int', parseJsonExact('[12345678901234567890]') && (parseJsonExact('[12345678901234567890]') as unknown[])[0])).toBe('12345678901234567890');
   });
 
   it('keeps NaN and ±Infinity numerics by name', () => {

@@ -1,4 +1,4 @@
-import { exactTimestampText, type PgType } from '@mch/data-kafka-migration';
+import { exactTimestampText, rawJsonText, type PgType } from '@mch/data-kafka-migration';
 
 /**
  * The type of a mapped field, as the row's canonical text is built from it. Mapped fields carry
@@ -29,11 +29,14 @@ function jsonbKeyOrder(a: string, b: string): number {
 /**
  * The text PostgreSQL prints for a jsonb value (`jsonb::text`): keys in jsonb order, ", " and
  * ": " separators, strings escaped as JSON.stringify does. Numbers are printed as JavaScript
- * prints them; a number written in PostgreSQL as 1.0 or 1e2 reaches the event as 1 or 100, a
- * change the migration really made, and is reported as a difference of that field.
+ * prints them, or as written when parseJsonExact kept their text (`1.50`, 20 digits): read with
+ * JSON.parse alone, a number PostgreSQL prints as 1.50 would come back as 1.5 and be reported as a
+ * difference of that field.
  */
 export function pgJsonbText(value: unknown): string {
   if (value === null || value === undefined) return 'null';
+  const raw = rawJsonText(value);
+  if (raw !== null) return raw;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
     return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(pgJsonbText).join(', ')}]`;
@@ -87,7 +90,7 @@ export function canonicalText(type: FieldType, value: unknown): CanonicalText {
     case 'text':
       return String(value);
     case 'int':
-      return String(value);
+      return rawJsonText(value) ?? String(value);
     case 'numeric':
       return normalizeDecimal(String(value));
     case 'bool':

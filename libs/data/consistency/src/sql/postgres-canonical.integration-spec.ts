@@ -146,5 +146,20 @@ describe('row hashes computed inside PostgreSQL (real PostgreSQL, fixture data)'
     const computed = await new PostgresEntitySource(db.pool, 'opportunity', [profile]).view(profile).rowHashes(ALL_SEGMENTS);
     expect(new Map([...computed].filter(([id]) => ids.includes(id)).map(([id, row]) => [id, row.hash]))).toEqual(expected);
     expect(expected.size).toBe(4);
+
+    // jsonb numbers a double would change (usage_record.metadata) hash as PostgreSQL prints them.
+    const usage = (await db.pool.query<{ id: string }>(`SELECT id::text AS id FROM usage_records ORDER BY id LIMIT 1`)).rows[0].id;
+    await db.pool.query(`UPDATE usage_records SET metadata = $2::jsonb WHERE id = $1`, [
+      usage,
+      `{"rate": 1.50, "tokens": 12345678901234567890123, "tiny": 0.0000001, "list": [1.0, 2, 0.1]}`,
+    ]);
+    const usageSource = ENTITY_SOURCES.usage_record;
+    const usageSelect = Object.keys(sourceColumns(usageSource))
+      .map((c) => `"${c}"::text AS "${c}"`)
+      .join(', ');
+    const usageRaw = await db.pool.query<RawRow>(`SELECT ${usageSelect} FROM usage_records WHERE id = $1`, [usage]);
+    const usageProfile = fullProfile('usage_record');
+    const usageHashes = await new PostgresEntitySource(db.pool, 'usage_record', [usageProfile]).view(usageProfile).rowHashes(ALL_SEGMENTS);
+    expect(usageHashes.get(usage)?.hash).toBe(hashMapped(usageProfile, mapRow(usageSource, usageRaw.rows[0])));
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
-import type { EventEnvelope } from '@mch/contracts';
+import { ENTITY_TOPICS, type EventEnvelope } from '@mch/contracts';
 import { CheckpointStore } from '@mch/data-checkpoints';
 import { ProcessingLog } from '@mch/data-consumer-loop';
 import {
@@ -26,6 +26,8 @@ import { ConsistencyChecker, DEFAULT_CHECK_OPTIONS } from '../check/consistency-
  */
 const logger = createLogger({ service: 'exact-values-it', level: 'error', sink: () => undefined });
 const PAST = '2026-03-01 10:00:00.000001+00';
+/** jsonb numbers a double would change: PostgreSQL prints them so, and so must the event. */
+const JSONB_NUMBERS = `{"rate": 1.50, "tokens": 12345678901234567890123, "tiny": 0.0000001, "huge": 1${'0'.repeat(320)}}`;
 
 /** ~5.2 MB of UTF-8 with 4-byte emoji and combining text in it. */
 const bigDescription = (tag: string) => `${tag} ${'Sterile surgical kits 🩺💉🧬 — Überprüfung naïve café. '.repeat(90_000)}`;
@@ -92,7 +94,9 @@ describe('exact values from PostgreSQL to Kafka, backfill and logical capture, c
   let streamer: ChangeStreamer;
   let run: MigrationRunInfo;
   const prefix = `it-exact-${randomUUID().slice(0, 8)}.`;
-  const topic = `${prefix}contracts.opportunities.events`;
+  const topic = `${prefix}${ENTITY_TOPICS.opportunity.name}`;
+  const usageTopic = `${prefix}${ENTITY_TOPICS.usage_record.name}`;
+  let usageIds: string[];
 
   beforeAll(async () => {
     db = await createMigratedDatabase('exact_values', { load: { opportunities: 40, seed: 12 } });
@@ -102,7 +106,7 @@ describe('exact values from PostgreSQL to Kafka, backfill and logical capture, c
     kafka = createKafka(loadConfig(kafkaEnvSchema), { clientId: 'exact-values-it', logger });
     const admin = kafka.admin();
     await admin.connect();
-    await ensureEntityTopics(admin, ['opportunity'], prefix);
+    await ensureEntityTopics(admin, ['opportunity', 'usage_record'], prefix);
     await admin.disconnect();
     producer = createIdempotentProducer(kafka);
     await producer.connect();
@@ -116,9 +120,11 @@ describe('exact values from PostgreSQL to Kafka, backfill and logical capture, c
       correlationId: randomUUID(),
       topicPrefix: prefix,
     };
-    capture = new LogicalChangeCapture(db.pool, logger, { name: run.migrationRun, entities: ['opportunity'] });
+    capture = new LogicalChangeCapture(db.pool, logger, { name: run.migrationRun, entities: ['opportunity', 'usage_record'] });
     await capture.setup();
     await insert(db, BACKFILLED);
+    usageIds = (await db.pool.query<{ id: string }>(`SELECT id::text AS id FROM usage_records ORDER BY id LIMIT 2`)).rows.map((r) => r.id);
+    await db.pool.query(`UPDATE usage_records SET metadata = $2::jsonb WHERE id = $1`, [usageIds[0], JSONB_NUMBERS]);
   }, 180_000);
 
   afterAll(async () => {
@@ -138,10 +144,10 @@ describe('exact values from PostgreSQL to Kafka, backfill and logical capture, c
   it('every event carries the exact text, nothing is dead-lettered, and the postgres/kafka pair matches every row', async () => {
     streamer = new ChangeStreamer(capture, publisher, run, logger, { batchSize: 200, idleMs: 20 });
     streamer.start();
-    const summary = await runBackfill(
-      { pool: db.pool, publisher, checkpoints: new CheckpointStore(db.pool), logger, retainedWalBytes: () => capture.retainedWalBytes() },
-      {
-        entity: 'opportunity',
+    const deps = { pool: db.pool, publisher, checkpoints: new CheckpointStore(db.pool), logger, retainedWalBytes: () => capture.retainedWalBytes() };
+    const backfill = (entity: 'opportunity' | 'usage_record') =>
+      runBackfill(deps, {
+        entity,
         run,
         shard: { index: 0, count: 1 },
         batchSize: 25,
@@ -151,9 +157,11 @@ describe('exact values from PostgreSQL to Kafka, backfill and logical capture, c
         maxRowsPerSecond: 0,
         slowAckMs: 10_000,
         maxRetainedWalBytes: 512 * 1024 * 1024,
-      },
-    );
+      });
+    const summary = await backfill('opportunity');
+    const usageSummary = await backfill('usage_record');
     await insert(db, CAPTURED);
+    await db.pool.query(`UPDATE usage_records SET metadata = $2::jsonb WHERE id = $1`, [usageIds[1], JSONB_NUMBERS]);
     // An update through capture as well: a backfilled row's amount and deadline change.
     await db.pool.query(
       `UPDATE opportunities SET award_amount = 'NaN', response_deadline = '4713-01-01 00:00:00.000001+00 BC' WHERE id = $1`,
@@ -164,6 +172,7 @@ describe('exact values from PostgreSQL to Kafka, backfill and logical capture, c
     await streamer.catchUp();
 
     expect(summary).toMatchObject({ status: 'completed', failed: 0 });
+    expect(usageSummary).toMatchObject({ status: 'completed', failed: 0 });
     const dead = await db.pool.query(`SELECT count(*)::int AS n FROM service_processing_log WHERE migration_id = $1 AND status = 'dead_lettered'`, [
       run.migrationId,
     ]);
@@ -189,26 +198,38 @@ describe('exact values from PostgreSQL to Kafka, backfill and logical capture, c
       expect((event?.data as Record<string, unknown>).description === r.description).toBe(true);
     }
     expect(Buffer.byteLength(BACKFILLED[4].description as string)).toBeGreaterThan(5_000_000);
+    // jsonb numbers as written, in the snapshot of one usage record and the change of another.
+    const usageTexts = (await readWholeTopic(kafka, usageTopic)).map((m) => m.value as string).filter((v) => v.includes(run.migrationId));
+    const printed = (await db.pool.query<{ t: string }>(`SELECT $1::jsonb::text AS t`, [JSONB_NUMBERS])).rows[0].t;
+    expect(printed).toContain('"rate": 1.50');
+    const compact = printed.replace(/: /g, ':').replace(/, /g, ',');
+    for (const [id, operation] of [[usageIds[0], 'snapshot'], [usageIds[1], 'update']])
+      expect([id, usageTexts.filter((v) => v.includes(`"aggregateId":"${id}"`) && v.includes(`"operation":"${operation}"`) && v.includes(compact)).length]).toEqual([id, 1]);
 
     const checker = new ConsistencyChecker({ pool: db.pool, kafka });
     const overrides = {
-      entities: ['opportunity' as const],
+      entities: ['opportunity' as const, 'usage_record' as const],
       targets: ['kafka' as const],
-      topicFor: () => topic,
+      topicFor: (entity: string) => (entity === 'opportunity' ? topic : usageTopic),
       migrationId: run.migrationId,
       watermark: new Date(),
       kafkaTimeoutMs: 60_000,
       logger,
     };
     const report = await checker.run({ ...DEFAULT_CHECK_OPTIONS, ...overrides });
+    for (const entity of report.entities) {
+      const found = entity.pairs.find((p) => p.target === 'kafka');
+      expect({
+        entity: entity.entity,
+        missing: found?.missing.count,
+        extra: found?.extra.count,
+        different: found?.different.count,
+        inFlight: found?.inFlight.count,
+        passed: found?.passed,
+      }).toEqual({ entity: entity.entity, missing: 0, extra: 0, different: 0, inFlight: 0, passed: true });
+    }
+    expect(report.entities.map((e) => e.entity)).toEqual(['opportunity', 'usage_record']);
     const pair = report.entities[0].pairs.find((p) => p.target === 'kafka');
-    expect({
-      missing: pair?.missing.count,
-      extra: pair?.extra.count,
-      different: pair?.different.count,
-      inFlight: pair?.inFlight.count,
-      passed: pair?.passed,
-    }).toEqual({ missing: 0, extra: 0, different: 0, inFlight: 0, passed: true });
     const rows = Number((await db.pool.query(`SELECT count(*) AS n FROM opportunities`)).rows[0].n);
     expect(report.entities[0].counts).toMatchObject({ postgres: rows, kafka: rows });
     expect(pair?.fields).toEqual(expect.arrayContaining(['postedDate', 'responseDeadline', 'awardAmount', 'description', 'createdAt']));

@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { compareSourcePositions, type MigratedEntity } from '@mch/contracts';
+import { parseJsonExact } from '@mch/data-kafka-migration';
 import { canonicalText, type CanonicalText } from '../hashing/canonical-value';
 import { rowHash } from '../hashing/row-hash';
 import type { HashProfile } from '../profiles/hash-profile';
@@ -65,6 +66,8 @@ export class KafkaEntitySource implements ContentView {
   undecodableCount = 0;
   messages = 0;
   private rows?: ClientSideRows;
+  /** Numbers in jsonb fields are compared as written (`1.50`, 20 digits), so they are read so. */
+  private readonly jsonbFields: boolean;
 
   constructor(
     private readonly kafka: Kafka,
@@ -72,7 +75,9 @@ export class KafkaEntitySource implements ContentView {
     readonly topic: string,
     readonly profile: HashProfile,
     private readonly options: KafkaSourceOptions,
-  ) {}
+  ) {
+    this.jsonbFields = profile.fields.some((f) => f.type === 'jsonb');
+  }
 
   /** Reads the whole topic once; `hashes` false skips hashing (a count-only check). */
   async load(hashes = true): Promise<void> {
@@ -166,7 +171,8 @@ export class KafkaEntitySource implements ContentView {
     if (message.value === null) return fail('empty value (a tombstone message, not an event)');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(message.value.toString());
+      const text = message.value.toString();
+      parsed = this.jsonbFields ? parseJsonExact(text) : JSON.parse(text);
     } catch {
       return fail('value is not JSON');
     }

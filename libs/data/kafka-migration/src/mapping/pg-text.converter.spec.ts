@@ -45,6 +45,18 @@ describe('fromPgText', () => {
     expect(() => parsePgArray('[x', ctx)).toThrow('is not an array literal');
   });
 
+  it('keeps jsonb numbers as PostgreSQL prints them where a double would change them, and plain numbers as numbers', () => {
+    const text = `{"a": 1.50, "b": 12345678901234567890123, "c": 0.0000001, "d": [1, 2.5, "x.10"], "e": 1${'0'.repeat(400)}, "f": 0.1}`;
+    const value = fromPgText('jsonb', text, ctx) as Record<string, unknown>;
+    expect(JSON.stringify(value)).toBe(text.replace(/: /g, ':').replace(/, /g, ','));
+    expect([value.d, value.f]).toEqual([[1, 2.5, 'x.10'], 0.1]);
+    expect(JSON.parse(JSON.stringify(value)).a).toBe(1.5);
+    // Without any such number, plain JSON.parse: nothing else changes.
+    expect(fromPgText('jsonb', '{"n": 12, "s": "t"}', ctx)).toEqual({ n: 12, s: 't' });
+    expect(JSON.stringify(fromPgText('jsonb', '1.50', ctx))).toBe('1.50');
+    expect(JSON.stringify(fromPgText('jsonb', '{"at": "05.120Z", "lsn": "lsn:0000000001634080"}', ctx))).toBe('{"at":"05.120Z","lsn":"lsn:0000000001634080"}');
+  });
+
   it('lower-cases UUIDs and refuses malformed ones', () => {
     expect(fromPgText('uuid', 'ABCDEF01-2345-4678-9ABC-DEF012345678', ctx)).toBe('abcdef01-2345-4678-9abc-def012345678');
     expect(() => fromPgText('uuid', 'nope', ctx)).toThrow('is not a UUID');

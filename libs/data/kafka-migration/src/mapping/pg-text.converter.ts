@@ -1,7 +1,9 @@
 import { DomainException, ErrorCode } from '@mch/util-errors';
+import { parseJsonExact } from './exact-json';
 import { exactTimestampText, fractionFromDigits } from './exact-timestamp';
 
 export { exactTimestampText } from './exact-timestamp';
+export { parseJsonExact, rawJsonText } from './exact-json';
 
 export type PgType = 'uuid' | 'text' | 'int' | 'numeric' | 'bool' | 'timestamptz' | 'jsonb' | 'text[]';
 
@@ -114,7 +116,7 @@ export function fromPgText(type: PgType, text: string | null, ctx: ConversionCon
     }
     case 'jsonb':
       try {
-        return JSON.parse(text) as unknown;
+        return parseJsonExact(text);
       } catch {
         throw bad(ctx, 'is not valid JSON');
       }
