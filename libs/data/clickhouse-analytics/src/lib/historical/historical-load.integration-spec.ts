@@ -5,7 +5,7 @@ import { createLogger } from '@mch/util-logger';
 import { detectAnalyticsCapabilities, type AnalyticsCapabilities } from '../capabilities/analytics-capabilities';
 import { API_USAGE_EVENTS, CONTRACT_DOCUMENT_EVENTS, OPPORTUNITY_EVENTS, PROPOSAL_EVENTS } from '../schema/analytics-tables';
 import { ensureAnalyticsTables } from '../schema/analytics-tables.ddl';
-import { entityTotals } from '../queries/analytics.queries';
+import { entityTotals, lossyRows } from '../queries/analytics.queries';
 import { createClickHouseTestDatabase, type ClickHouseTestDatabase } from '../../testing/clickhouse-test-database';
 import { postgresTotals } from '../../testing/postgres-totals';
 import { runHistoricalLoad, type HistoricalLoadOptions, type HistoricalRejection } from './historical-load';
@@ -36,7 +36,7 @@ describe('direct historical load from PostgreSQL into ClickHouse (real stores)',
 
   beforeAll(async () => {
     [pg, ch] = await Promise.all([
-      createMigratedDatabase('ch_historical_it', { load: { opportunities: 800, seed: 11 } }),
+      createMigratedDatabase('ch_historical_it', { load: { opportunities: 800, seed: 11, edgeCases: true } }),
       createClickHouseTestDatabase('ch_historical'),
     ]);
     // A valid PostgreSQL value that 18.16's DateTime cannot hold: stored with archive_date NULL and flagged.
@@ -72,6 +72,15 @@ describe('direct historical load from PostgreSQL into ClickHouse (real stores)',
                      FROM opportunity_events WHERE opportunity_id = '${outOfRange}'`;
     const stored = await (await ch.client.query({ query, format: 'JSONEachRow' })).json();
     expect(stored).toEqual([{ archive: null, lossy_fields: ['archive_date'], original: '1960-01-01T00:00:00.000Z' }]);
+  });
+
+  it("loads the monolith's edge rows (years 0001, 1969 µs, 2106, 9999, BC, ±infinity, NaN) as flagged rows, by the same rules as events", async () => {
+    const originals = (await lossyRows(ch.client, OPPORTUNITY_EVENTS)).flatMap((r) => Object.values(r.rawValues));
+    expect(originals).toEqual(
+      expect.arrayContaining(['0001-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999999Z', '2106-02-08T06:28:16.000Z', '9999-12-31T23:59:59.999999Z', 'infinity', '-infinity', 'NaN']),
+    );
+    expect(originals.some((o) => o.startsWith('-0000'))).toBe(true);
+    expect((await lossyRows(ch.client, PROPOSAL_EVENTS)).flatMap((r) => Object.values(r.rawValues))).toContain('NaN');
   });
 
   it('reloading after a crash before the checkpoint duplicates rows on disk but changes no result', async () => {
