@@ -4,3 +4,4 @@ export * from './backfill.job';
 export * from './operator.commands';
 export * from './migrator.wiring';
 export * from './replay-dead-letters.command';
+export * from './resnapshot.command';

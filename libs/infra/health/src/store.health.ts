@@ -10,7 +10,7 @@ import { CLICKHOUSE_CLIENT } from '@mch/infra-clickhouse';
 import { WEAVIATE_CLIENT } from '@mch/infra-weaviate';
 import type { StoreName } from './store-name';
 import { withTimeout } from './with-timeout';
-import { SERVICE_READINESS, type ServiceReadiness } from './service-readiness';
+import { SERVICE_READINESS, readinessDetails, type ServiceReadiness } from './service-readiness';
 
 export const HEALTH_OPTIONS = Symbol('HEALTH_OPTIONS');
 export interface HealthOptions {
@@ -41,7 +41,7 @@ export class StoreHealthIndicators {
   private checkService(service: ServiceReadiness): HealthIndicatorResult {
     const session = this.indicators.check('service');
     const state = service.readiness();
-    return state.ready ? session.up(state.details) : session.down(state.details);
+    return state.ready ? session.up(readinessDetails(state)) : session.down(readinessDetails(state));
   }
 
   /** The feature's own readiness, when its module provides one (most services have none). */

@@ -1,4 +1,5 @@
 import type { ChangeRecord } from '../publish/change-record';
+import type { SlotGap } from './slot-gap';
 
 export interface CapturedBatch {
   changes: ChangeRecord[];
@@ -21,4 +22,6 @@ export interface ChangeCapture {
   reached(barrier: string): Promise<boolean>;
   /** Bytes of WAL held back for the capture, or null where that does not apply. */
   retainedWalBytes(): Promise<number | null>;
+  /** The run's open slot gap (logical capture): capture stays stopped until a re-snapshot closes it. */
+  openGap?(): Promise<SlotGap | null>;
 }

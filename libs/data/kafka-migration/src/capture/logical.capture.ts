@@ -5,7 +5,9 @@ import type { Logger } from '@mch/util-logger';
 import { ENTITY_SOURCES } from '../mapping/entity-sources';
 import type { ChangeRecord } from '../publish/change-record';
 import type { CapturedBatch, ChangeCapture } from './change-capture';
+import { CaptureRecord } from './capture.record';
 import { PgOutputDecoder, formatLsn, parseLsn, type TupleValues } from './pgoutput.decoder';
+import { ReplicationSlotLostError, slotLoss, type SlotGap, type SlotLossReason } from './slot-gap';
 
 export const SLOT_PREFIX = 'mch_cdc_';
 
@@ -27,8 +29,13 @@ export class LogicalChangeCapture implements ChangeCapture {
   readonly mode = 'logical' as const;
   readonly slot: string;
   readonly publication: string;
+  /** The run's capture row: whether this run created a slot before, and an open gap. */
+  readonly record: CaptureRecord;
   private readonly decoder = new PgOutputDecoder();
   private readonly byTable: Map<string, MigratedEntity>;
+  private readonly run: string;
+  /** The last position this process confirmed: where a dropped slot's gap starts. */
+  private lastConfirmed: string | null = null;
 
   constructor(
     private readonly pool: Pool,
@@ -39,8 +46,20 @@ export class LogicalChangeCapture implements ChangeCapture {
     this.slot = `${SLOT_PREFIX}${safe}`;
     this.publication = `mch_pub_${safe}`;
     this.byTable = new Map(options.entities.map((e) => [ENTITY_SOURCES[e].table, e]));
+    this.run = options.name;
+    this.record = new CaptureRecord(pool, options.name);
   }
 
+  get entities(): MigratedEntity[] {
+    return [...this.byTable.values()];
+  }
+
+  /**
+   * Sets up publication and slot. A slot is created only on the run's first start: when the run
+   * created one before and it is gone or invalidated, or a gap is still open, capture refuses
+   * (ReplicationSlotLostError, the gap recorded) instead of re-creating it at the current WAL
+   * position, which would skip every change made while it was gone.
+   */
   async setup(): Promise<void> {
     await this.refuseOrphanedSlots();
     const tables = [...this.byTable.keys()];
@@ -52,8 +71,9 @@ export class LogicalChangeCapture implements ChangeCapture {
     // Slot names are cluster-wide: a slot of this name on another database is someone else's run
     // (another monolith database on the same server). Reading it would stream nothing of ours while
     // looking healthy, so it is refused, naming both databases.
-    const slot = await this.pool.query<{ database: string; here: string }>(
-      `SELECT database::text AS database, current_database()::text AS here FROM pg_replication_slots WHERE slot_name = $1`,
+    const slot = await this.pool.query<{ database: string; here: string; wal_status: string | null; confirmed: string | null }>(
+      `SELECT database::text AS database, current_database()::text AS here, wal_status, confirmed_flush_lsn::text AS confirmed
+         FROM pg_replication_slots WHERE slot_name = $1`,
       [this.slot],
     );
     const owner = slot.rows[0];
@@ -64,10 +84,89 @@ export class LogicalChangeCapture implements ChangeCapture {
         { entity: 'pg_replication_slots', id: this.slot, field: 'database' },
       );
     }
-    if (slot.rowCount === 0) {
-      await this.pool.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [this.slot]);
-      this.logger.info('replication slot created', { slot: this.slot, publication: this.publication });
+    const record = await this.record.read();
+    if (record?.gap) throw new ReplicationSlotLostError(record.gap);
+    const loss = slotLoss({ exists: owner !== undefined, walStatus: owner?.wal_status ?? null });
+    if (loss === 'missing' && record?.slot) throw await this.lost('missing', record.slotStartLsn);
+    if (loss === 'invalidated') throw await this.lost('invalidated', owner?.confirmed ?? null);
+    if (loss === 'missing') {
+      await this.createSlot();
+    } else if (!record?.slot) {
+      // A slot made before runs were recorded: adopted, so its loss is detected from now on.
+      await this.record.slotCreated(this.slot, this.publication, owner?.confirmed ?? '0/0');
     }
+  }
+
+  private async createSlot(): Promise<string> {
+    const created = await this.pool.query<{ lsn: string }>(`SELECT lsn::text AS lsn FROM pg_create_logical_replication_slot($1, 'pgoutput')`, [
+      this.slot,
+    ]);
+    await this.record.slotCreated(this.slot, this.publication, created.rows[0].lsn);
+    this.logger.info('replication slot created', { slot: this.slot, publication: this.publication, start_lsn: created.rows[0].lsn });
+    return created.rows[0].lsn;
+  }
+
+  /**
+   * The recovery's first step: drops what is left of the lost slot (an invalidated one still has
+   * its row) and creates it anew at the current position. The gap stays open until the
+   * re-snapshot closes it. Returns the new slot's start position.
+   */
+  async recreateSlot(): Promise<string> {
+    await this.pool.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, [this.slot]);
+    const tables = [...this.byTable.keys()];
+    const exists = await this.pool.query(`SELECT 1 FROM pg_publication WHERE pubname = $1`, [this.publication]);
+    if (exists.rowCount === 0) {
+      await this.pool.query(`CREATE PUBLICATION ${quoteIdent(this.publication)} FOR TABLE ${tables.map(quoteIdent).join(', ')}`);
+    }
+    this.lastConfirmed = null;
+    return this.createSlot();
+  }
+
+  async openGap(): Promise<SlotGap | null> {
+    return (await this.record.read())?.gap ?? null;
+  }
+
+  /** True while the slot exists and can still deliver (not invalidated). */
+  async slotUsable(): Promise<boolean> {
+    const result = await this.pool.query<{ wal_status: string | null }>(`SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1`, [
+      this.slot,
+    ]);
+    return slotLoss({ exists: result.rows.length > 0, walStatus: result.rows[0]?.wal_status ?? null }) === null;
+  }
+
+  /** Records the gap on the run and returns the error that stops capture. */
+  private async lost(reason: SlotLossReason, lastConfirmedLsn: string | null): Promise<ReplicationSlotLostError> {
+    const gap: SlotGap = {
+      slot: this.slot,
+      run: this.run,
+      reason,
+      detectedAt: new Date().toISOString(),
+      lastConfirmedLsn: lastConfirmedLsn ?? this.lastConfirmed,
+    };
+    const recorded = await this.record.recordGap(gap);
+    const error = new ReplicationSlotLostError(recorded);
+    this.logger.error('change capture stopped: replication slot lost', {
+      slot: this.slot,
+      run: this.run,
+      reason,
+      last_confirmed_lsn: recorded.lastConfirmedLsn,
+      action: error.details.action,
+      error: error.message,
+    });
+    return error;
+  }
+
+  /** Checks the slot (no row, or wal_status lost) and turns a loss into the stopping error. */
+  private async assertSlotUsable(): Promise<string> {
+    const result = await this.pool.query<{ lsn: string; exists: boolean; wal_status: string | null; confirmed: string | null }>(
+      `SELECT pg_current_wal_flush_lsn()::text AS lsn, s.slot_name IS NOT NULL AS exists, s.wal_status, s.confirmed_flush_lsn::text AS confirmed
+         FROM (SELECT 1) one LEFT JOIN pg_replication_slots s ON s.slot_name = $1`,
+      [this.slot],
+    );
+    const row = result.rows[0];
+    const loss = slotLoss({ exists: row.exists, walStatus: row.wal_status });
+    if (loss) throw await this.lost(loss, row.confirmed);
+    return row.lsn;
   }
 
   /** A slot of ours that belongs to no current run keeps WAL forever: refuse until it is dropped. */
@@ -90,11 +189,19 @@ export class LogicalChangeCapture implements ChangeCapture {
   async poll(maxChanges: number): Promise<CapturedBatch> {
     // The flush position, not the write position: decoding reads only flushed WAL, and a commit
     // written but not yet flushed must not end up behind the slot unread.
-    const horizon = await this.pool.query<{ lsn: string }>(`SELECT pg_current_wal_flush_lsn()::text AS lsn`);
-    const rows = await this.pool.query<{ lsn: string; data: Buffer }>(
-      `SELECT lsn::text AS lsn, data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2, 'proto_version', '1', 'publication_names', $3)`,
-      [this.slot, maxChanges, this.publication],
-    );
+    // Checked on every poll: a slot dropped or invalidated between polls stops capture at once.
+    const horizon = await this.assertSlotUsable();
+    const rows = await this.pool
+      .query<{ lsn: string; data: Buffer }>(
+        `SELECT lsn::text AS lsn, data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2, 'proto_version', '1', 'publication_names', $3)`,
+        [this.slot, maxChanges, this.publication],
+      )
+      .catch(async (error: unknown) => {
+        // Lost between the check and the read: 42704 no such slot; 55000 invalidated.
+        const code = (error as { code?: string }).code;
+        if (code === '42704' || code === '55000') await this.assertSlotUsable();
+        throw error;
+      });
     const changes: ChangeRecord[] = [];
     let lastCommitEnd: bigint | null = null;
     for (const row of rows.rows) {
@@ -120,7 +227,7 @@ export class LogicalChangeCapture implements ChangeCapture {
     const drained = rows.rows.length < maxChanges;
     // When drained, every transaction that committed before the horizon was read, so the slot can
     // move there even if none of them touched our tables (this is the heartbeat on idle tables).
-    const horizonLsn = parseLsn(horizon.rows[0].lsn);
+    const horizonLsn = parseLsn(horizon);
     const target = drained ? (lastCommitEnd !== null && lastCommitEnd > horizonLsn ? lastCommitEnd : horizonLsn) : lastCommitEnd;
     return {
       changes,
@@ -139,6 +246,7 @@ export class LogicalChangeCapture implements ChangeCapture {
     const confirmed = current.rows[0]?.confirmed ? parseLsn(current.rows[0].confirmed) : 0n;
     if (lsn <= confirmed) return;
     await this.pool.query(`SELECT pg_replication_slot_advance($1, $2::pg_lsn)`, [this.slot, formatLsn(lsn)]);
+    this.lastConfirmed = formatLsn(lsn);
   }
 
   /** The insert position: with asynchronous commit a committed change may not be flushed yet. */
@@ -156,9 +264,11 @@ export class LogicalChangeCapture implements ChangeCapture {
     return confirmed !== null && confirmed !== undefined && parseLsn(confirmed) >= parseLsn(barrier);
   }
 
+  /** Ends the run's capture on purpose: slot, publication and the record (a later setup starts afresh). */
   async teardown(): Promise<void> {
     await this.pool.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, [this.slot]);
     await this.pool.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(this.publication)}`);
+    await this.record.forget();
   }
 
   async retainedWalBytes(): Promise<number | null> {

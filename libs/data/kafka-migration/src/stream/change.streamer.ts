@@ -1,13 +1,21 @@
 import type { Logger } from '@mch/util-logger';
 import type { ChangeCapture } from '../capture/change-capture';
+import { ReplicationSlotLostError } from '../capture/slot-gap';
 import type { KafkaPublisher } from '../publish/kafka.publisher';
-import type { MigrationRunInfo } from '../publish/change-record';
+import type { ChangeRecord, MigrationRunInfo } from '../publish/change-record';
 
 export interface StreamerStats {
   published: number;
   failed: number;
   polls: number;
   lastPublishAt: Date | null;
+}
+
+export interface StreamerOptions {
+  batchSize: number;
+  idleMs: number;
+  /** Sees every batch once Kafka acknowledged it (the re-snapshot learns which keys changed). */
+  onPublished?: (changes: readonly ChangeRecord[]) => void;
 }
 
 /**
@@ -18,13 +26,15 @@ export class ChangeStreamer {
   private running = false;
   private loop?: Promise<void>;
   readonly stats: StreamerStats = { published: 0, failed: 0, polls: 0, lastPublishAt: null };
+  /** Set when streaming stopped for good (a lost slot): retrying could only skip changes. */
+  failure: ReplicationSlotLostError | null = null;
 
   constructor(
     private readonly capture: ChangeCapture,
     private readonly publisher: KafkaPublisher,
     private readonly run: MigrationRunInfo,
     private readonly logger: Logger,
-    private readonly options: { batchSize: number; idleMs: number } = { batchSize: 5_000, idleMs: 200 },
+    private readonly options: StreamerOptions = { batchSize: 5_000, idleMs: 200 },
   ) {}
 
   /** One poll-publish-acknowledge round; returns whether the backlog was drained. */
@@ -36,6 +46,7 @@ export class ChangeStreamer {
       this.stats.published += result.published;
       this.stats.failed += result.failed;
       this.stats.lastPublishAt = new Date();
+      this.options.onPublished?.(batch.changes);
     }
     await batch.acknowledge();
     return batch.drained;
@@ -61,11 +72,22 @@ export class ChangeStreamer {
         try {
           if (await this.step()) await new Promise((resolve) => setTimeout(resolve, this.options.idleMs));
         } catch (error) {
+          if (error instanceof ReplicationSlotLostError) {
+            // Logged by the capture with slot, run and the recovery; nothing to retry.
+            this.failure = error;
+            this.running = false;
+            return;
+          }
           this.logger.error('change streaming step failed; retrying', { error });
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
       }
     })();
+  }
+
+  /** Settles when the loop ended: stopped, or failed for good (see failure). */
+  get stopped(): Promise<void> {
+    return this.loop ?? Promise.resolve();
   }
 
   async stop(): Promise<void> {
