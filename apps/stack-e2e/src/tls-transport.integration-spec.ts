@@ -99,7 +99,14 @@ describe('encrypted, authenticated transport to every store (TLS stack)', () => 
     // 150 generated opportunities plus the fixture's edge rows, in every store.
     expect(output).toMatch(/opportunity\s+(1[5-9]\d) rows\s+\1 keys\s+\1 rows\s+\1 objects/);
     expect(output).toMatch(/usage_record\s+\d+ rows\s+\d+ keys\s+\d+ rows/);
-    expect(output).toContain('opportunity  postgres/weaviate');
+    // Every entity is checked, each against every target it goes to (the entity column is padded).
+    for (const pair of [
+      'opportunity postgres/weaviate',
+      'contract_document postgres/weaviate',
+      'company postgres/kafka',
+      'usage_record postgres/clickhouse',
+    ])
+      expect(output).toMatch(new RegExp(`${pair.replace(' ', '\\s+')}\\s+content\\s.*\\sok`));
     expect(output).toContain('Verdict: CONSISTENT');
     expect(output).not.toMatch(/certificate|Warning|DEP0123/);
   }, 300_000);
