@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createMigratedDatabase, freePort, type MigratedDatabase } from '@mch/testing-stack';
-import { TEST_API_TOKEN, httpStatus, startService, waitFor, type ServiceProcess } from './service-process';
+import { createMigratedDatabase, freePort, waitReady, type MigratedDatabase } from '@mch/testing-stack';
+import { TEST_API_TOKEN, startService, type ServiceProcess } from './service-process';
 
 /** The two services with state-changing HTTP endpoints, on a fresh migrated database. */
 export interface ApiServices {
@@ -10,20 +10,8 @@ export interface ApiServices {
   stop(): Promise<void>;
 }
 
-/** Waits for /health/ready, failing at once (with its output) if the service exits instead. */
-export function waitReady(service: ServiceProcess, timeoutMs = 180_000): Promise<void> {
-  return waitFor(
-    `${service.name} ready`,
-    async () => {
-      if (service.child.exitCode !== null)
-        throw new Error(
-          `${service.name} exited ${service.child.exitCode}:\n${service.output().slice(-3_000)}`,
-        );
-      return (await httpStatus(`${service.url}/health/ready`)).status === 200;
-    },
-    timeoutMs,
-  );
-}
+// Moved to @mch/testing-stack with startService; re-exported for this app's specs.
+export { waitReady };
 
 /**
  * event-store (outbox relay off) and consistency-checker (checks on demand only, against Kafka

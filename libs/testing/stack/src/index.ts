@@ -17,3 +17,14 @@ export {
 export { createMigratedDatabase, type MigratedDatabase } from './lib/migrated-database';
 export { readWholeTopic, type TopicMessage } from './lib/topic-reader';
 export { freePort } from './lib/free-port';
+export {
+  WORKSPACE_ROOT,
+  TEST_API_TOKEN,
+  bearer,
+  startService,
+  httpStatus,
+  waitFor,
+  waitReady,
+  type ServiceProcess,
+} from './lib/service-process';
+export { startLiveWriter, type LiveWriter, type LiveWriterStats } from './lib/live-writer';
