@@ -3,7 +3,7 @@ import { affectedBy, dependentsOf, readProjectGraph, type ProjectGraph } from '.
 // `nx affected` decides what CI tests. These run the real `nx show projects --affected --files=…`
 // against the real project graph: a lib change must select everything that imports it, and the
 // end-to-end suites must be selected by any change they exercise (apps, libs, manifests, image).
-const E2E = ['k8s-e2e', 'stack-e2e'];
+const E2E = ['fault-e2e', 'k8s-e2e', 'stack-e2e'];
 const NX_TIMEOUT = 120_000;
 
 describe('nx affected', () => {
