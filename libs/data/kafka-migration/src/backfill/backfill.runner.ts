@@ -64,7 +64,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Backfills one shard of one entity: keyset chunks in key order, each published and acknowledged
- * by Kafka before its checkpoint is saved, under a lease whose fencing token every save checks.
+ * by Kafka before its checkpoint is saved, under a lease whose fencing token every save and every
+ * publish checks.
  * Resumes from the last checkpoint; a pause request (status set to paused) stops it cleanly
  * between chunks.
  */
@@ -114,6 +115,11 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions):
         { processedDelta: 0, data: { lastKey, position: chunk.position, pending: { through: chunkLast, position: chunk.position } } },
         { fencingToken: token },
       );
+      // Kafka publishes are fenced too: the checkpoint save above may have been answered only after
+      // the lease expired and another runner took the shard (a stall, a slow network), so the lease
+      // is renewed, owner and fencing token checked, right before the chunk goes out; the publish
+      // then starts with a whole TTL ahead of it.
+      if (!(await deps.checkpoints.renewLease(name, options.owner, token, options.leaseTtlMs))) throw lostLease(name);
       const result = await deps.publisher.publish(
         chunk.rows.map((row) => ({ entity: options.entity, operation: 'snapshot', key: String(row.id), row, position: chunk.position })),
         options.run,
@@ -124,13 +130,7 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions):
         { lastProcessedId: lastKey, processedDelta: result.published, failedDelta: result.failed, data: { lastKey, position: chunk.position } },
         { fencingToken: token },
       );
-      if (!(await deps.checkpoints.renewLease(name, options.owner, token, options.leaseTtlMs))) {
-        throw new DomainException(ErrorCode.ConcurrencyConflict, `lost the lease on ${name} to another runner; stopping`, {
-          entity: 'data_migration_state',
-          id: name,
-          field: 'lease_owner',
-        });
-      }
+      if (!(await deps.checkpoints.renewLease(name, options.owner, token, options.leaseTtlMs))) throw lostLease(name);
       published += result.published;
       failed += result.failed;
       processed += chunk.rows.length;
@@ -158,6 +158,14 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions):
   } finally {
     await deps.checkpoints.releaseLease(name, options.owner, token).catch(() => undefined);
   }
+}
+
+function lostLease(name: string): DomainException {
+  return new DomainException(ErrorCode.ConcurrencyConflict, `lost the lease on ${name} to another runner; stopping`, {
+    entity: 'data_migration_state',
+    id: name,
+    field: 'lease_owner',
+  });
 }
 
 async function estimateRows(pool: Pool, table: string, shards: number): Promise<number | null> {
