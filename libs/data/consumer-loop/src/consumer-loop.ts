@@ -125,17 +125,7 @@ export class ConsumerLoop<T> {
     const key = message.key ? message.key.toString() : null;
     try {
       const decoded = this.decode(message, topic);
-      this.pending.records.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key,
-        value: decoded.value,
-        headers,
-        entityType: decoded.entityType,
-        entityId: decoded.entityId,
-        sourcePosition: decoded.sourcePosition ?? null,
-      });
+      this.pending.records.push({ topic, partition, offset: message.offset, key, value: decoded.value, headers });
     } catch (error) {
       this.pending.rejected.push({
         topic,
@@ -229,11 +219,9 @@ export class ConsumerLoop<T> {
     await this.processingLog.record(
       written.map((r) => {
         const value = (r.value ?? {}) as { aggregateType?: unknown; aggregateId?: unknown; metadata?: { sourcePosition?: unknown } };
-        const position = r.sourcePosition ?? value.metadata?.sourcePosition;
         return {
-          // The aggregate type, as dead letters are logged; the decoder's names when the value has none.
-          entityId: String(value.aggregateId ?? r.entityId ?? r.key ?? 'unknown'),
-          entityType: String(value.aggregateType ?? r.entityType ?? 'unknown'),
+          entityId: String(value.aggregateId ?? r.key ?? 'unknown'),
+          entityType: String(value.aggregateType ?? 'unknown'),
           action: policy.action,
           status: 'succeeded' as const,
           correlationId: r.headers[CorrelationHeaders.kafka],
@@ -243,7 +231,7 @@ export class ConsumerLoop<T> {
             topic: r.topic,
             partition: r.partition,
             offset: r.offset,
-            ...(typeof position === 'string' ? { sourcePosition: position } : {}),
+            ...(typeof value.metadata?.sourcePosition === 'string' ? { sourcePosition: value.metadata.sourcePosition } : {}),
             ...(policy.metadata?.(r as ConsumedRecord<unknown>) ?? {}),
           },
         };
