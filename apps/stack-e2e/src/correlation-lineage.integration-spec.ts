@@ -63,8 +63,9 @@ interface Lineage {
   correlationId: string;
   eventStore: { eventId: string; aggregateId: string; causationId: string | null }[];
   outbox: { topic: string; eventId: string; status: string; causationId: string | null }[];
+  processing: { service: string; entityId: string; status: string; causationId: string | null }[];
   kafka: { topic: string; partition: number; offset: string; eventId: string; causationId: string | null; headers: Record<string, string> }[];
-  clickhouse: { table: string; id: string; eventId: string; causationId: string | null }[];
+  clickhouse: { table: string; id: string; eventId: string; causationId: string | null; sourcePosition: string }[];
   weaviate: { collection: string; objectId: string; eventId: string; causationId: string | null }[];
   notes: string[];
   errors: unknown[];
@@ -100,7 +101,7 @@ describe('one correlation id sent over HTTP to the event store, followed to Kafk
     await weaviate.close();
     await ch?.drop();
     await db?.drop();
-  });
+  }, 240_000);
 
   it('the lineage command shows its event-store and outbox rows, Kafka messages, ClickHouse row and Weaviate object, each with its causation id', async () => {
     const eventStore = startService('event-store', await freePort(), {
@@ -135,6 +136,7 @@ describe('one correlation id sent over HTTP to the event store, followed to Kafk
       CLICKHOUSE_POPULATOR_TOPIC_PREFIX: prefix,
       CLICKHOUSE_POPULATOR_GROUP_ID: `${prefix}clickhouse`,
       CLICKHOUSE_POPULATOR_BATCH_WAIT_MS: '100',
+      CLICKHOUSE_POPULATOR_LOG_SUCCEEDED: 'true',
     });
     const indexer = startService('weaviate-indexer', await freePort(), {
       ...env,
@@ -143,6 +145,7 @@ describe('one correlation id sent over HTTP to the event store, followed to Kafk
       INDEXER_DOCUMENT_TOPIC: `${prefix}${ENTITY_TOPICS.contract_document.name}`,
       INDEXER_GROUP_ID: `${prefix}weaviate`,
       INDEXER_MAX_BATCH_WAIT_MS: '100',
+      INDEXER_LOG_SUCCEEDED: 'true',
     });
     services.push(populator, indexer);
     await Promise.all([waitReady(populator), waitReady(indexer)]);
@@ -163,7 +166,7 @@ describe('one correlation id sent over HTTP to the event store, followed to Kafk
         last = `exit ${result.code}\n${result.stdout}\n${result.stderr}`;
         if (result.code !== 0) return false;
         lineage = JSON.parse(result.stdout) as Lineage;
-        return lineage.clickhouse.length > 0 && lineage.weaviate.length > 0;
+        return lineage.clickhouse.length > 0 && lineage.weaviate.length > 0 && lineage.processing.length === 2;
       },
       120_000,
     ).catch((error: Error) => {
@@ -188,6 +191,21 @@ describe('one correlation id sent over HTTP to the event store, followed to Kafk
     expect(report.clickhouse).toEqual([expect.objectContaining({ table: 'opportunity_events', id: aggregateId, eventId: entityEventId, causationId: appended.eventId })]);
     expect(report.weaviate).toEqual([
       expect.objectContaining({ collection: `${collections}Opportunity`, objectId: aggregateId, eventId: entityEventId, causationId: appended.eventId }),
+    ]);
+
+    // Both services logged their success, caused by the entity event; the status view answers from it.
+    expect(report.processing.map((p) => [p.service, p.entityId, p.status, p.causationId]).sort()).toEqual([
+      ['clickhouse-populator', aggregateId, 'succeeded', entityEventId],
+      ['weaviate-indexer', aggregateId, 'succeeded', entityEventId],
+    ]);
+    const status = await db.pool.query(
+      `SELECT processed_by_services ?& array['clickhouse-populator', 'weaviate-indexer'] AS both, analytics_synced, embedding_version,
+              event_stream_position, processing_correlation_id::text
+         FROM entity_processing_status WHERE entity_type = 'Opportunity' AND entity_id = $1`,
+      [aggregateId],
+    );
+    expect(status.rows).toEqual([
+      { both: true, analytics_synced: true, embedding_version: 1, event_stream_position: report.clickhouse[0].sourcePosition, processing_correlation_id: correlationId },
     ]);
 
     // The checker service answers the same over HTTP, and refuses an id that is not a UUID.

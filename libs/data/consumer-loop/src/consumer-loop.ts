@@ -125,7 +125,17 @@ export class ConsumerLoop<T> {
     const key = message.key ? message.key.toString() : null;
     try {
       const decoded = this.decode(message, topic);
-      this.pending.records.push({ topic, partition, offset: message.offset, key, value: decoded.value, headers });
+      this.pending.records.push({
+        topic,
+        partition,
+        offset: message.offset,
+        key,
+        value: decoded.value,
+        headers,
+        entityType: decoded.entityType,
+        entityId: decoded.entityId,
+        sourcePosition: decoded.sourcePosition ?? null,
+      });
     } catch (error) {
       this.pending.rejected.push({
         topic,
@@ -140,7 +150,6 @@ export class ConsumerLoop<T> {
           code: isDomainException(error) ? error.code : 'DECODE_FAILED',
           message: error instanceof Error ? error.message : String(error),
           ...(isDomainException(error) && error.details.field ? { field: String(error.details.field) } : {}),
-          ...(isDomainException(error) && typeof error.details.limit === 'number' ? { limit: error.details.limit } : {}),
         },
       });
     }
@@ -219,9 +228,11 @@ export class ConsumerLoop<T> {
     await this.processingLog.record(
       written.map((r) => {
         const value = (r.value ?? {}) as { aggregateType?: unknown; aggregateId?: unknown; metadata?: { sourcePosition?: unknown } };
+        const position = r.sourcePosition ?? value.metadata?.sourcePosition;
         return {
-          entityId: String(value.aggregateId ?? r.key ?? 'unknown'),
-          entityType: String(value.aggregateType ?? 'unknown'),
+          // The aggregate type, as dead letters are logged; the decoder's names when the value has none.
+          entityId: String(value.aggregateId ?? r.entityId ?? r.key ?? 'unknown'),
+          entityType: String(value.aggregateType ?? r.entityType ?? 'unknown'),
           action: policy.action,
           status: 'succeeded' as const,
           correlationId: r.headers[CorrelationHeaders.kafka],
@@ -231,7 +242,7 @@ export class ConsumerLoop<T> {
             topic: r.topic,
             partition: r.partition,
             offset: r.offset,
-            ...(typeof value.metadata?.sourcePosition === 'string' ? { sourcePosition: value.metadata.sourcePosition } : {}),
+            ...(typeof position === 'string' ? { sourcePosition: position } : {}),
             ...(policy.metadata?.(r as ConsumedRecord<unknown>) ?? {}),
           },
         };

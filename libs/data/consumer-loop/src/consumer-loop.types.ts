@@ -8,6 +8,11 @@ export interface ConsumedRecord<T> {
   key: string | null;
   value: T;
   headers: Record<string, string>;
+  /** What the decoder said the message is about (for the processing log); absent when built elsewhere. */
+  entityType?: string;
+  entityId?: string;
+  /** The event's source position, when the decoder knows it. */
+  sourcePosition?: string | null;
 }
 
 /** A message that could not be used, and why; it goes to the dead-letter topic. */
@@ -41,7 +46,10 @@ export interface BatchSink<T> {
 }
 
 /** Turns a raw message into a value, or throws a DomainException naming entity, id and field. */
-export type MessageDecoder<T> = (message: KafkaMessage, topic: string) => { value: T; entityType: string; entityId: string };
+export type MessageDecoder<T> = (
+  message: KafkaMessage,
+  topic: string,
+) => { value: T; entityType: string; entityId: string; sourcePosition?: string | null };
 
 export interface ConsumerLoopOptions {
   groupId: string;

@@ -1,7 +1,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { WeaviateClient } from 'weaviate-client';
 import { ENTITY_TOPICS, deadLetterTopic } from '@mch/contracts';
-import { ConsumerLoop, type ProcessingLog } from '@mch/data-consumer-loop';
+import { ConsumerLoop, type ConsumerLoopOptions, type ProcessingLog } from '@mch/data-consumer-loop';
 import type { Logger } from '@mch/util-logger';
 import { indexEventDecoder } from './mapping/index-event.decoder';
 import type { IndexEvent, IndexedEntity } from './mapping/index-event';
@@ -18,6 +18,8 @@ export interface WeaviateIndexLoopOptions {
   maxWriteAttempts: number;
   serviceName: string;
   sink: WeaviateIndexSinkOptions;
+  /** Log each indexed record as succeeded in the processing log (the consumer loop's option). */
+  logSucceeded?: ConsumerLoopOptions['logSucceeded'];
 }
 
 export interface WeaviateIndexLoop {
@@ -46,6 +48,7 @@ export function createWeaviateIndexLoop(
     maxWriteAttempts: options.maxWriteAttempts,
     deadLetterTopicFor: indexDeadLetterTopic,
     serviceName: options.serviceName,
+    logSucceeded: options.logSucceeded,
   });
   return { loop, sink };
 }

@@ -14,6 +14,7 @@ describe('clickhouse-populator configuration', () => {
       CLICKHOUSE_POPULATOR_BATCH_WAIT_MS: 1_000,
       CLICKHOUSE_POPULATOR_MAX_WRITE_ATTEMPTS: 5,
       CLICKHOUSE_POPULATOR_FROM_BEGINNING: true,
+      CLICKHOUSE_POPULATOR_LOG_SUCCEEDED: false,
     });
   });
 

@@ -31,6 +31,8 @@ export const clickhousePopulatorConfigSchema = z.object({
   CLICKHOUSE_POPULATOR_BATCH_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   CLICKHOUSE_POPULATOR_MAX_WRITE_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   CLICKHOUSE_POPULATOR_FROM_BEGINNING: flag.default(true),
+  /** Log every loaded record in service_processing_log, for entity_processing_status (docs/tracking.md); ~600 B of WAL each. */
+  CLICKHOUSE_POPULATOR_LOG_SUCCEEDED: flag.default(false),
 });
 
 export type ClickHousePopulatorConfig = z.infer<typeof clickhousePopulatorConfigSchema>;

@@ -85,6 +85,7 @@ export class PopulatorRunner implements OnApplicationBootstrap, OnApplicationShu
         maxWriteAttempts: this.config.CLICKHOUSE_POPULATOR_MAX_WRITE_ATTEMPTS,
         deadLetterTopicFor: deadLetterTopicOf,
         serviceName: POPULATOR_SERVICE_NAME,
+        logSucceeded: this.config.CLICKHOUSE_POPULATOR_LOG_SUCCEEDED ? { action: 'load' } : undefined,
       },
     );
     await this.loop.start((error) => this.fail('clickhouse populator stopped: a batch could not be written', error));

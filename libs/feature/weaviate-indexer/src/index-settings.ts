@@ -33,6 +33,9 @@ export function loopOptions(config: WeaviateIndexerConfig): WeaviateIndexLoopOpt
     maxBatchWaitMs: config.INDEXER_MAX_BATCH_WAIT_MS,
     maxWriteAttempts: config.INDEXER_MAX_WRITE_ATTEMPTS,
     serviceName: SERVICE_NAME,
+    logSucceeded: config.INDEXER_LOG_SUCCEEDED
+      ? { action: 'index', metadata: () => ({ embeddingVersion: config.EMBEDDINGS_VERSION }) }
+      : undefined,
     sink: {
       names: collectionNames(config),
       embedder: config.WEAVIATE_VECTORIZER === 'none' ? hashingEmbedder(config.WEAVIATE_VECTOR_DIMENSIONS) : null,

@@ -25,6 +25,14 @@ describe('weaviate-indexer settings', () => {
     );
   });
 
+  it('logs indexed records in the processing log, with the embeddings version, only when INDEXER_LOG_SUCCEEDED is true', () => {
+    expect(loopOptions(load({})).logSucceeded).toBeUndefined();
+    const logged = loopOptions(load({ INDEXER_LOG_SUCCEEDED: 'true', EMBEDDINGS_VERSION: '7' })).logSucceeded;
+    expect(logged?.action).toBe('index');
+    expect(logged?.metadata?.({ topic: 't', partition: 0, offset: '0', key: null, value: null, headers: {} })).toEqual({ embeddingVersion: 7 });
+    expect(() => load({ INDEXER_LOG_SUCCEEDED: 'yes' })).toThrow('INDEXER_LOG_SUCCEEDED');
+  });
+
   it('gives Job mode a consumer group per migration, so a re-run of the Job resumes it', () => {
     expect(groupId(load({ MIGRATION_ID: '2d8e2b4f-6c3e-4d9f-8a12-3456789abcde' }))).toBe('weaviate-indexer.job.2d8e2b4f-6c3e-4d9f-8a12-3456789abcde');
   });

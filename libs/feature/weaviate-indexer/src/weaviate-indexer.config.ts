@@ -36,6 +36,8 @@ export const weaviateIndexerConfigSchema = z
     /** Whole-batch attempts before the indexer stops (uncommitted, so nothing is lost). */
     INDEXER_MAX_WRITE_ATTEMPTS: int(1, 100).default(8),
     INDEXER_GROUP_ID: z.string().trim().min(1).max(200).default('weaviate-indexer'),
+    /** Log every indexed record (with EMBEDDINGS_VERSION) in service_processing_log, for entity_processing_status (docs/tracking.md). */
+    INDEXER_LOG_SUCCEEDED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     INDEXER_OPPORTUNITY_TOPIC: topic.default(ENTITY_TOPICS.opportunity.name),
     INDEXER_DOCUMENT_TOPIC: topic.default(ENTITY_TOPICS.contract_document.name),
     /** Set by the k8s Job: index everything the topics hold now, under group <group>.job.<id>, then exit. */

@@ -37,6 +37,11 @@ export function analyticsRowDecoder(
         field: row.error.field,
       });
     }
-    return { value: { table, line: row.line, partition: row.partition }, entityType: envelope.aggregateType, entityId: envelope.aggregateId };
+    return {
+      value: { table, line: row.line, partition: row.partition },
+      entityType: envelope.aggregateType,
+      entityId: envelope.aggregateId,
+      sourcePosition: envelope.metadata.sourcePosition ?? null,
+    };
   };
 }
