@@ -40,7 +40,9 @@ class OpenHandlesReporter {
   async onRunComplete() {
     this.currentFile = null;
     if (!this.outputFile) return this.hook.disable();
-    await new Promise((resolve) => setTimeout(resolve, GRACE_MS).unref());
+    // A ref'd timer: Jest awaits this before it sets the exit code and writes the JSON report; an
+    // unref'd one let a process with nothing else left exit 0 right here, failures and all.
+    await new Promise((resolve) => setTimeout(resolve, GRACE_MS));
     this.hook.disable();
     const counts = new Map();
     for (const { type, resource, file } of this.live.values()) {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '../..');
 
 /** Runs the real Jest CLI, as the nx targets do (--runInBand --forceExit --json), on one fixture. */
-function runJest(fixture: string): string {
+function runJestRaw(fixture: string): { status: number | null; outputFile: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'open-handles-'));
   const outputFile = path.join(dir, 'fixture.integration.json');
   const config = {
@@ -14,11 +14,17 @@ function runJest(fixture: string): string {
     testMatch: [`**/${fixture}`],
     reporters: [path.join(__dirname, 'open-handles.reporter.js')],
   };
-  execFileSync(
+  const { status } = spawnSync(
     process.execPath,
     [path.join(root, 'node_modules/jest/bin/jest.js'), '--config', JSON.stringify(config), '--runInBand', '--forceExit', '--json', `--outputFile=${outputFile}`],
     { cwd: root, stdio: 'pipe' },
   );
+  return { status, outputFile };
+}
+
+function runJest(fixture: string): string {
+  const { status, outputFile } = runJestRaw(fixture);
+  expect(status).toBe(0);
   const leaks = outputFile.replace(/\.json$/, '.open-handles.txt');
   return existsSync(leaks) ? readFileSync(leaks, 'utf8') : '';
 }
@@ -30,5 +36,11 @@ describe('open-handles reporter (real Jest, --forceExit)', () => {
 
   it('records nothing for cleared and unref-ed timers', () => {
     expect(runJest('tidy.fixture.js')).toBe('');
+  }, 60_000);
+
+  it('keeps a failing run failing: exit code 1 and the JSON report written (the reporter must not let Jest exit early)', () => {
+    const { status, outputFile } = runJestRaw('failing.fixture.js');
+    expect(status).toBe(1);
+    expect(JSON.parse(readFileSync(outputFile, 'utf8'))).toMatchObject({ numFailedTests: 1, success: false });
   }, 60_000);
 });
