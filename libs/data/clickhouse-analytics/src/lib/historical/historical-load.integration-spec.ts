@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CheckpointStore } from '@mch/data-checkpoints';
+import { createPostgresPool } from '@mch/infra-postgres';
 import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
 import { createLogger } from '@mch/util-logger';
 import { detectAnalyticsCapabilities, type AnalyticsCapabilities } from '../capabilities/analytics-capabilities';
@@ -98,4 +99,21 @@ describe('direct historical load from PostgreSQL into ClickHouse (real stores)',
     const rerun = await runHistoricalLoad(pg.pool, ch.client, caps, checkpoints, options());
     expect(Object.values(rerun).map((r) => r.loaded)).toEqual([0, 0, 0, 0]);
   });
+
+  it('refuses to load through a role that row level security filters (it would load a fraction without an error)', async () => {
+    const role = `it_hist_rls_${randomUUID().slice(0, 8)}`;
+    const password = randomUUID();
+    await pg.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    await pg.pool.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+    const restricted = createPostgresPool({ ...pg.config, PGUSER: role, PGPASSWORD: password }, { applicationName: 'historical-rls-it', max: 2 });
+    try {
+      await expect(runHistoricalLoad(restricted, ch.client, caps, checkpoints, options({ migrationName: 'it-historical-rls' }))).rejects.toThrow(
+        `table opportunities has row level security and role ${role} does not bypass it: a historical load would silently skip rows`,
+      );
+    } finally {
+      await restricted.end();
+      await pg.pool.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}; DROP ROLE ${role}`);
+    }
+  });
 });
+

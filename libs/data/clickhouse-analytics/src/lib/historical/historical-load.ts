@@ -4,6 +4,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { ENTITY_EVENTS, formatSourcePosition, type MigratedEntity } from '@mch/contracts';
 import type { CheckpointStore } from '@mch/data-checkpoints';
 import { ENTITY_SOURCES, mapRow, migrationEventId, sourceColumns, type CaptureMode } from '@mch/data-kafka-migration';
+import { assertReadsEveryRow } from '@mch/infra-postgres';
 import { isDomainException } from '@mch/util-errors';
 import type { Logger } from '@mch/util-logger';
 import type { AnalyticsCapabilities } from '../capabilities/analytics-capabilities';
@@ -188,6 +189,8 @@ export async function runHistoricalLoad(
   checkpoints: CheckpointStore,
   options: HistoricalLoadOptions,
 ): Promise<Partial<Record<MigratedEntity, EntityLoadResult>>> {
+  // Under RLS a filtered role would load a fraction of each table without an error.
+  await assertReadsEveryRow(pool, options.entities.map((entity) => ENTITY_SOURCES[entity].table), 'historical load');
   const results = await Promise.all(options.entities.map(async (entity) => [entity, await loadEntity(pool, client, caps, checkpoints, entity, options)] as const));
   return Object.fromEntries(results);
 }
