@@ -7,6 +7,7 @@ describe('schema migration names in the refusal', () => {
       '017_microservices_tracking',
       '018_migration_state',
       '019_consistency_check_runs',
+      '020_processing_status_view',
     ]);
   });
 
