@@ -10,7 +10,7 @@ interface LogLine {
 }
 
 const ALL_MISSING =
-  '016_event_sourcing_infrastructure, 017_microservices_tracking, 018_migration_state, 019_consistency_check_runs';
+  '016_event_sourcing_infrastructure, 017_microservices_tracking, 018_migration_state, 019_consistency_check_runs, 020_processing_status_view';
 
 /**
  * Every entry-point mode that uses PostgreSQL, as the image runs it (`node main.js <args>`). The
@@ -144,7 +144,7 @@ describe('every app refuses to start on a database without the schema migrations
     const partial = await run('consistency-checker', ['history'], env);
     expect(partial.code).toBe(1);
     expect(partial.lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
-      "consistency-checker failed to start: schema migrations missing: 018_migration_state, 019_consistency_check_runs; run 'migrate up'",
+      "consistency-checker failed to start: schema migrations missing: 019_consistency_check_runs, 020_processing_status_view; run 'migrate up'",
     ]);
     expect((await run('event-store', ['migrate', 'up'], env)).code).toBe(0);
 

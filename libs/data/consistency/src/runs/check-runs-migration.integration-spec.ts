@@ -36,13 +36,14 @@ describe('migration 019: consistency check history (real PostgreSQL)', () => {
       { relname: 'consistency_check_pairs', relrowsecurity: true },
       { relname: 'consistency_check_runs', relrowsecurity: true },
     ]);
-    await withDataSource((ds) => migrateDown(ds, 1));
+    // 020 (the processing-status view) is newer: reverting 019 reverts it first.
+    await withDataSource((ds) => migrateDown(ds, 2));
     expect(await present()).toEqual([]);
     const kept = await db.pool.query(
       `SELECT count(*)::int AS n FROM pg_class WHERE relname = 'data_migration_state'`,
     );
     expect(kept.rows[0].n).toBe(1);
-    expect(await withDataSource(migrateUp)).toEqual(['ConsistencyCheckRuns1764000000019']);
+    expect(await withDataSource(migrateUp)).toEqual(['ConsistencyCheckRuns1764000000019', 'ProcessingStatusView1764000000020']);
     expect((await present()).map((r) => r.relname)).toEqual(TABLES.slice().sort());
     await expect(
       db.pool
