@@ -1,4 +1,4 @@
-// Applies, reverts or lists the toolkit's schema migrations (016-019) on the database named by the
+// Applies, reverts or lists the toolkit's schema migrations (016-020) on the database named by the
 // PG* variables:  node -r ./tools/scripts/register.js tools/db/migrate.ts up|down [steps]|status
 // (the same command every app image runs as `migrate ...`, e.g. the k8s schema-migrate Job).
 import 'reflect-metadata';
