@@ -97,7 +97,7 @@ describe.each(OVERLAYS)('k8s/overlays/%s run by the pod harness (%s store transp
     }, 180_000);
   }
 
-  it('runbook step 4: Job schema-migrate applies migrations 016-019', async () => {
+  it('runbook step 4: Job schema-migrate applies migrations 016-020', async () => {
     expectJob(await runJob(stores.context(overlay), job(overlay, 'schema-migrate'), { maxSeconds: JOB_BOUND_SECONDS }));
     const applied = await stores.db.pool.query<{ name: string }>(`SELECT name FROM mch_schema_migrations ORDER BY id`);
     expect(applied.rows.map((r) => r.name.replace(/\d{13}$/, ''))).toEqual([
@@ -105,6 +105,7 @@ describe.each(OVERLAYS)('k8s/overlays/%s run by the pod harness (%s store transp
       'MicroservicesTracking',
       'MigrationState',
       'ConsistencyCheckRuns',
+      'ProcessingStatusView',
     ]);
   }, 240_000);
 
