@@ -42,9 +42,8 @@ export function entityOfAggregateType(
 }
 
 /**
- * The entity message's event id: derived from the event-store event it projects, so a relay that
- * republishes after a crash, or an append retried with the same event id, yields the same id and
- * the consumers drop the copy.
+ * The entity message's event id: derived from the event-store event it projects, so every copy a
+ * relay republishes after a crash carries the same id and the consumers drop it.
  */
 export function entityEventId(eventStoreEventId: string): string {
   return uuidV5(`event-store|entity-state|${eventStoreEventId}`, MIGRATION_EVENT_NAMESPACE);
