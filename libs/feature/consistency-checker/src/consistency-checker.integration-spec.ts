@@ -5,7 +5,8 @@ import type { Kafka } from 'kafkajs';
 import type { WeaviateClient } from 'weaviate-client';
 import { migrateIntoStores, type MigratedStores } from '@mch/data-consistency/testing';
 import type { ConsistencyReport } from '@mch/data-consistency';
-import { createKafka } from '@mch/infra-kafka';
+import { consumerDeadLetter, deadLetterHeaders, deadLetterValue } from '@mch/contracts';
+import { createIdempotentProducer, createKafka, createTopicsAndWait } from '@mch/infra-kafka';
 import { connectWeaviate } from '@mch/infra-weaviate';
 import { bootstrapService, type RunningService } from '@mch/nest-bootstrap';
 import { createMigratedDatabase, freePort, type MigratedDatabase } from '@mch/testing-stack';
@@ -123,7 +124,7 @@ describe('consistency-checker service and Job (real stores)', () => {
 
       const table = await (await fetch(`${service.url}/consistency/report.txt`)).text();
       expect(table).toMatch(
-        /opportunity\s+postgres\/weaviate\s+content\s+300\s+300\s+0\s+0\s+0\s+0\s+0\.0000%\s+ok/,
+        /opportunity\s+postgres\/weaviate\s+content\s+300\s+300\s+300\s+0\s+0\s+0\s+0\s+0\s+0\.0000%\s+ok/,
       );
       const history = (await (await fetch(`${service.url}/consistency/runs?limit=5`)).json()) as {
         id: string;
@@ -191,5 +192,44 @@ describe('consistency-checker service and Job (real stores)', () => {
         /^opportunity postgres\/clickhouse: clickhouse could not be read: /,
       );
     }, 60_000);
+
+    it('exits 4 when the only rows missing beyond the thresholds are dead-lettered, 1 while no dead letter explains them', async () => {
+      const id = (
+        await db.pool.query<{ id: string }>(`SELECT id::text AS id FROM opportunities ORDER BY id OFFSET 1 LIMIT 1`)
+      ).rows[0].id;
+      await weaviate.collections.use(stores.names.opportunity).data.deleteById(id);
+      // One difference is tolerated (the drifted title of the test before); the missing object is a second.
+      const args = ['check', '--targets', 'weaviate', '--event-store', 'none', '--max-discrepancies', '1', '--max-rate', '1', '--record', 'false'];
+      const unexplained = await runConsistencyCommand(args, env, logger);
+      expect(unexplained.exitCode).toBe(ExitCode.Failed);
+
+      // The indexer's dead letter for it, on the consumer's dead-letter topic of the run.
+      const topic = `${stores.topicPrefix}contracts.opportunities.events`;
+      const dlq = `dlq.${topic}`;
+      const admin = kafka.admin();
+      await admin.connect();
+      await createTopicsAndWait(admin, { topics: [{ topic: dlq, numPartitions: 1 }] });
+      const producer = createIdempotentProducer(kafka);
+      await producer.connect();
+      try {
+        const letter = consumerDeadLetter({
+          stage: 'weaviate-indexer',
+          service: 'weaviate-indexer',
+          original: { topic, partition: 0, offset: '7', key: id, value: '{"not":"an event"}', headers: { 'migration-id': stores.run.migrationId }, exact: true },
+          entity: null,
+          id,
+          reason: { code: 'VALIDATION_FAILED', message: `opportunity ${id}: field (value) is invalid`, field: '(value)' },
+        });
+        await producer.send({ topic: dlq, acks: -1, messages: [{ key: id, value: deadLetterValue(letter), headers: deadLetterHeaders(letter) }] });
+        const result = await runCli([...args, '--format', 'table'], env);
+        expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: ExitCode.DeadLettered });
+        expect(result.stdout).toContain('PASSED EXCEPT 1 DEAD-LETTERED ROWS');
+        expect(result.stdout).toContain(`${id} by weaviate-indexer: VALIDATION_FAILED (field (value))`);
+      } finally {
+        await producer.disconnect();
+        await admin.deleteTopics({ topics: [dlq] }).catch(() => undefined);
+        await admin.disconnect();
+      }
+    }, 90_000);
   });
 });
