@@ -6,6 +6,7 @@ import { ENTITY_SOURCES } from '@mch/data-kafka-migration';
 import { analyticsTableFor, quoteIdentifier } from '@mch/data-clickhouse-analytics';
 import { tombstoneObjectId, type IndexCollectionNames, type IndexedEntity } from '@mch/data-weaviate-index';
 import type { MigratedEntity } from '@mch/contracts';
+import { assertReadsEveryRow } from '@mch/infra-postgres';
 import { pgChangedAt, quoteIdent } from '../sql/postgres-canonical.sql';
 import { describeError, type StoreName } from '../stores/content-view';
 import { scanTopic } from '../stores/topic.scanner';
@@ -89,6 +90,8 @@ async function postgresLineage(
   entity: MigratedEntity,
   id: string,
 ): Promise<NonNullable<LineageReport['postgres']>> {
+  // A role RLS filters would report a present row as absent: refused (shown under errors.postgres).
+  await assertReadsEveryRow(pool, [ENTITY_SOURCES[entity].table, 'event_store', 'service_processing_log'], 'lineage');
   const table = quoteIdent(ENTITY_SOURCES[entity].table);
   const row = await pool.query<{ changed: Date | null }>(
     `SELECT ${pgChangedAt(entity)} AS changed FROM ${table} t WHERE t.id = $1`,
