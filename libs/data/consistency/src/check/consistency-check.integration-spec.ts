@@ -392,6 +392,8 @@ describe('consistency check across PostgreSQL, Kafka, ClickHouse and Weaviate (r
       mode: 'content',
       entities: ['opportunity'],
       status: report.passed ? 'passed' : 'failed',
+      verdict: report.verdict,
+      deadLettered: report.deadLettered,
     });
     const pairs = await db.pool.query(
       `SELECT entity, target_store, source_rows, target_rows FROM consistency_check_pairs WHERE run_id = $1`,

@@ -15,6 +15,10 @@ export interface CheckRunSummary {
   inFlight: number;
   maxDiscrepancyRate: number | null;
   failures: string[];
+  /** The report's verdict (a dead-lettered run has status passed); null for runs recorded before it existed. */
+  verdict: string | null;
+  /** Rows missing because a stage dead-lettered them (0 for runs recorded before). */
+  deadLettered: number;
 }
 
 /** error: a store could not be read (nothing is known); failed: thresholds broken; passed otherwise. */
@@ -108,8 +112,11 @@ export class CheckRunRepository {
       in_flight: string;
       max_discrepancy_rate: number | null;
       failures: string[];
+      verdict: string | null;
+      dead_lettered: string | null;
     }>(
-      `SELECT id, mode, status, migration_id, entities, started_at, duration_ms, discrepancies, in_flight, max_discrepancy_rate, failures
+      `SELECT id, mode, status, migration_id, entities, started_at, duration_ms, discrepancies, in_flight, max_discrepancy_rate, failures,
+              report ->> 'verdict' AS verdict, report ->> 'deadLettered' AS dead_lettered
          FROM consistency_check_runs ORDER BY started_at DESC LIMIT $1`,
       [Math.max(1, Math.trunc(limit))],
     );
@@ -125,6 +132,8 @@ export class CheckRunRepository {
       inFlight: Number(r.in_flight),
       maxDiscrepancyRate: r.max_discrepancy_rate,
       failures: r.failures,
+      verdict: r.verdict,
+      deadLettered: Number(r.dead_lettered ?? 0),
     }));
   }
 }
