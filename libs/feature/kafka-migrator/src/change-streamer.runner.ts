@@ -53,6 +53,8 @@ export class ChangeStreamerRunner implements OnApplicationBootstrap, OnApplicati
     this.parts ??= await buildMigrator(this.pool, this.kafka, this.logger, this.config);
     await this.parts.capture.setup();
     const streamer = new ChangeStreamer(this.parts.capture, this.parts.publisher, this.parts.run, this.logger);
+    // Resumed after a re-snapshot: the counters go on (Prometheus counters cannot go back).
+    if (this.streamer) Object.assign(streamer.stats, this.streamer.stats);
     this.streamer = streamer;
     this.slotLost = undefined;
     streamer.start();

@@ -10,6 +10,11 @@ export class KafkaMigratorMetrics {
   private readonly failed = new Counter({ name: 'mch_migrator_changes_dead_lettered_total', help: 'Changes sent to the dead-letter topics', registers: [this.registry] });
   private readonly retained = new Gauge({ name: 'mch_migrator_capture_retained_wal_bytes', help: 'WAL held back by the capture slot (lag)', registers: [this.registry] });
   private readonly lastPublish = new Gauge({ name: 'mch_migrator_last_publish_timestamp_seconds', help: 'When changes were last published', registers: [this.registry] });
+  private readonly slotLost = new Gauge({
+    name: 'mch_migrator_capture_slot_lost',
+    help: '1 while capture is stopped because its replication slot was lost (recover with kafka-migrator resnapshot)',
+    registers: [this.registry],
+  });
   private seen = { published: 0, failed: 0 };
 
   constructor(private readonly runner: ChangeStreamerRunner) {
@@ -17,7 +22,9 @@ export class KafkaMigratorMetrics {
   }
 
   async render(): Promise<string> {
-    const stats = this.runner.status().stats;
+    const status = this.runner.status();
+    this.slotLost.set(status.slotGap ? 1 : 0);
+    const stats = status.stats;
     if (stats) {
       this.published.inc(stats.published - this.seen.published);
       this.failed.inc(stats.failed - this.seen.failed);

@@ -11,6 +11,7 @@ import { createLogger } from '@mch/util-logger';
 import { runBackfillJob } from './backfill.job';
 import { ChangeStreamerRunner } from './change-streamer.runner';
 import { kafkaMigratorConfigSchema } from './kafka-migrator.config';
+import { KafkaMigratorMetrics } from './kafka-migrator.metrics';
 import { runResnapshotCommand } from './resnapshot.command';
 
 const ROWS = 600;
@@ -105,10 +106,19 @@ describe('a lost replication slot is detected, never papered over, and recovered
   afterAll(async () => {
     await writer?.stop().catch(() => undefined);
     await runner?.onApplicationShutdown().catch(() => undefined);
-    await db?.pool.query(
-      `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE $1 AND database = current_database()`,
-      [`${SLOT_PREFIX}%`],
-    );
+    // Slots left by a failed run: ended (a create still waiting holds its slot) and dropped.
+    await db?.pool
+      .query(
+        `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name LIKE $1 AND database = current_database() AND active_pid IS NOT NULL`,
+        [`${SLOT_PREFIX}%`],
+      )
+      .catch(() => undefined);
+    await db?.pool
+      .query(
+        `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE $1 AND database = current_database()`,
+        [`${SLOT_PREFIX}%`],
+      )
+      .catch(() => undefined);
     if (kafka) {
       const admin = kafka.admin();
       await admin.connect();
@@ -141,7 +151,9 @@ describe('a lost replication slot is detected, never papered over, and recovered
 
     // First start: no slot was ever created for this run, so the service creates it and is ready.
     await runner.onApplicationBootstrap();
-    await until('the streamer to be ready', () => runner?.readiness().ready === true);
+    // Creating a logical slot waits for every transaction open on the server at that moment (other
+    // databases' too), so on a shared, busy server this can take a while.
+    await until('the streamer to be ready', () => runner?.readiness().ready === true, 90_000);
     expect((await capture.record.read())?.slot).toBe(capture.slot);
 
     writer = startWriter(db);
@@ -191,6 +203,8 @@ describe('a lost replication slot is detected, never papered over, and recovered
       status: 'failed',
       error_details: { kind: 'slot_lost', gap: { slot: capture.slot, reason: 'missing' } },
     });
+    const metrics = new KafkaMigratorMetrics(runner);
+    expect(await metrics.render()).toContain('mch_migrator_capture_slot_lost 1');
     await expect(capture.setup()).rejects.toBeInstanceOf(ReplicationSlotLostError);
     expect(
       (await db.pool.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1`, [capture.slot]))
@@ -211,6 +225,8 @@ describe('a lost replication slot is detected, never papered over, and recovered
     await until('the service to resume streaming', () => runner?.readiness().ready === true, 20_000);
     await until('writes after the recovery', () => writer!.counts.inserts > beforeRecovery.inserts + 3);
     const during = writer.snapshot();
+    // Resumed: the gauge is back to 0, and the counters carry on from before the loss.
+    expect(await metrics.render()).toContain('mch_migrator_capture_slot_lost 0');
     await writer.stop();
 
     // Everything written is streamed by the resumed service.
@@ -250,5 +266,5 @@ describe('a lost replication slot is detected, never papered over, and recovered
     expect(report.entities[0].counts).toEqual({ postgres: live, kafka: live });
     // Writes happened during the re-snapshot itself, not only before it.
     expect(during.inserts + during.updates).toBeGreaterThan(beforeRecovery.inserts + beforeRecovery.updates);
-  }, 150_000);
+  }, 200_000);
 });
