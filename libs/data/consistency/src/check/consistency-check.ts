@@ -196,9 +196,11 @@ export class ConsistencyChecker {
     for (const e of entities) {
       for (const p of e.pairs)
         for (const reason of p.reasons) failures.push(`${e.entity} postgres/${p.target}: ${reason}`);
-      if (e.undecodableMessages.count > 0)
+      const unexplained = e.undecodableMessages.count - (e.undecodableMessages.deadLettered ?? 0);
+      if (unexplained > 0)
         failures.push(
-          `${e.entity} kafka: ${e.undecodableMessages.count} messages on the topic are not events`,
+          `${e.entity} kafka: ${unexplained} messages on the topic are not events` +
+            (e.undecodableMessages.deadLettered ? ` (besides ${e.undecodableMessages.deadLettered} the consumers dead-lettered)` : ''),
         );
     }
     const passed = failures.length === 0;
@@ -352,14 +354,20 @@ export class ConsistencyChecker {
       postgres: pairs.find((p) => p.sourceRows !== null)?.sourceRows ?? null,
     };
     for (const p of pairs) counts[p.target] = p.targetRows;
+    // Messages that are no event but that the consumers dead-lettered are accounted for.
+    const lettersKnown = lettersRead ? await lettersRead.then(() => true, () => false) : false;
+    const samples = (kafka?.undecodable ?? []).map((u) => ({
+      ...u,
+      deadLettered: lettersKnown && kafka ? deadLetters.deadLetteredMessage(kafka.topic, u.partition, u.offset) : false,
+    }));
     return {
       entity,
       counts,
       pairs,
       deadLetters: deadLetters.summary,
       undecodableMessages: kafka
-        ? { count: kafka.undecodableCount, samples: kafka.undecodable }
-        : { count: 0, samples: [] },
+        ? { count: kafka.undecodableCount, deadLettered: samples.filter((u) => u.deadLettered).length, samples }
+        : { count: 0, deadLettered: 0, samples: [] },
     };
   }
 

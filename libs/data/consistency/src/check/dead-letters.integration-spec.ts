@@ -144,6 +144,8 @@ describe('dead letters reconciled and replayed (real stores)', () => {
     const bad = JSON.parse(message.value) as Record<string, unknown>;
     bad.eventType = 'OpportunityMangled';
     await stores.produce(topic, [{ ...message, value: JSON.stringify(bad) }]);
+    // And a message that is no event at all, from no run: the consumer dead-letters it too.
+    await stores.produce(topic, [{ topic, key: randomUUID(), value: '{not json', headers: {}, eventId: randomUUID() }]);
     // A row over the publisher's (test-small) message limit: the kafka-migrator dead-letters it.
     const big = await read(oversized);
     oversizedPosition = big.position;
@@ -212,7 +214,7 @@ describe('dead letters reconciled and replayed (real stores)', () => {
   }, 300_000);
 
   it('reports each refused row as dead-lettered with its stage and reason, only in the stores that stage feeds', async () => {
-    expect(loop.stats.deadLettered).toBe(2);
+    expect(loop.stats.deadLettered).toBe(3);
     const checker = new ConsistencyChecker(stores.stores);
     const report = await checker.run(options({ targets: ['kafka', 'clickhouse', 'weaviate'] }));
     const kafkaPair = pair(report, 'kafka');
@@ -231,6 +233,9 @@ describe('dead letters reconciled and replayed (real stores)', () => {
     expect(weaviatePair.missing.ids.sort()).toEqual([planted, refusedByConsumer].sort());
     expect(weaviatePair).toMatchObject({ deadLettered: { count: 1 }, passed: false });
     expect(report.verdict).toBe('inconsistent');
+    // The non-event on the topic is accounted for by its dead letter (matched by partition and offset).
+    expect(report.entities[0].undecodableMessages).toMatchObject({ count: 1, deadLettered: 1 });
+    expect(report.failures.filter((f) => f.includes('not events'))).toEqual([]);
     expect(report.entities[0].deadLetters).toMatchObject({ read: true, letters: 3, ids: 3, byStage: { 'kafka-migrator': 1, 'clickhouse-populator': 2 } });
 
     const settled = await checker.run(options());
@@ -243,6 +248,7 @@ describe('dead letters reconciled and replayed (real stores)', () => {
     // Without the reconciliation the same rows are unexplained discrepancies and the check fails.
     const blind = await checker.run(options({ deadLetterTopicsFor: () => [] }));
     expect(blind.verdict).toBe('inconsistent');
+    expect(blind.failures).toContain('opportunity kafka: 1 messages on the topic are not events');
     expect(pair(blind, 'clickhouse').missing.ids.sort()).toEqual([planted, oversized, refusedByConsumer].sort());
   }, 180_000);
 

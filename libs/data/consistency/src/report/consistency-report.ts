@@ -91,7 +91,13 @@ export interface EntityReport {
   /** Messages on the entity topic that are not events (listed up to the limit). */
   undecodableMessages: {
     count: number;
-    samples: { partition: number; offset: string; key: string | null; reason: string }[];
+    /**
+     * Of the listed ones, those a consumer dead-lettered (a dead letter whose original message is
+     * at that partition and offset): accounted for, not a failure. Listed beyond the limit, a
+     * message cannot be matched and counts as unexplained.
+     */
+    deadLettered?: number;
+    samples: { partition: number; offset: string; key: string | null; reason: string; deadLettered?: boolean }[];
   };
 }
 

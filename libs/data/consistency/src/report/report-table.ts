@@ -137,7 +137,10 @@ export function renderReportTable(report: ConsistencyReport): string {
   if (details.length > 0) lines.push('Differences:', ...details);
   for (const e of report.entities) {
     if (e.undecodableMessages.count > 0)
-      lines.push(`${e.entity}: ${e.undecodableMessages.count} messages on the topic are not events`);
+      lines.push(
+        `${e.entity}: ${e.undecodableMessages.count} messages on the topic are not events` +
+          (e.undecodableMessages.deadLettered ? `, ${e.undecodableMessages.deadLettered} of them dead-lettered by the consumers` : ''),
+      );
   }
   if (report.eventStore) lines.push(...eventStoreLines(report.eventStore));
   if (report.failures.length > 0) lines.push('Failures:', ...report.failures.map((f) => `  - ${f}`));

@@ -52,6 +52,8 @@ const feeds = (stage: string): readonly TargetStore[] => STAGE_FEEDS[stage as De
  */
 export class DeadLetterSource {
   private readonly letters = new Map<string, Map<string, DeadLetterExplanation>>();
+  /** topic:partition:offset of every original message a consumer dead-lettered, whatever its run. */
+  private readonly originals = new Set<string>();
   readonly summary: DeadLetterSummary;
 
   constructor(
@@ -101,6 +103,8 @@ export class DeadLetterSource {
   }
 
   private add(letter: DeadLetter | null, topic: string, partition: number, offset: string): void {
+    // A message that is no event names no run: its place on the topic identifies it.
+    if (letter?.original) this.originals.add(`${letter.original.topic}:${letter.original.partition}:${letter.original.offset}`);
     if (!letter || letter.id === null || (letter.entity !== null && letter.entity !== this.entity)) {
       this.summary.unusable++;
       return;
@@ -124,6 +128,11 @@ export class DeadLetterSource {
       });
     }
     this.letters.set(letter.id, byStage);
+  }
+
+  /** Whether a consumer dead-lettered the message at this place of the entity topic. */
+  deadLetteredMessage(topic: string, partition: number, offset: string): boolean {
+    return this.originals.has(`${topic}:${partition}:${offset}`);
   }
 
   /** Why these ids are missing from `target`, for those a stage feeding it dead-lettered. */
