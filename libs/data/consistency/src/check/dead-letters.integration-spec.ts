@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { WeaviateClient } from 'weaviate-client';
-import { ENTITY_TOPICS, deadLetterTopicsOf, type MigratedEntity } from '@mch/contracts';
+import {
+  ENTITY_TOPICS,
+  deadLetterHeaders,
+  deadLetterTopicsOf,
+  deadLetterValue,
+  parseDeadLetter,
+  type MigratedEntity,
+} from '@mch/contracts';
 import { ConsumerLoop, ProcessingLog } from '@mch/data-consumer-loop';
 import {
   ClickHouseRowSink,
@@ -268,13 +275,31 @@ describe('dead letters reconciled and replayed (real stores)', () => {
     expect(early).toMatchObject({ matching: 1, replayed: 0, stillFailing: 1 });
     expect(early.outcomes[0].detail).toMatch(/MESSAGE_TOO_LARGE \(field .+, limit 8192\)/);
 
+    // The weaviate-indexer refused the same message (its dead letter, as the consumer loop writes it):
+    // one republication serves both.
+    const consumerDlq = deadLetterTopicsOf(ENTITY, stores.topicPrefix)[1];
+    const populatorLetter = (await readWholeTopic(kafka, consumerDlq))
+      .map((m) => parseDeadLetter(m.value, { key: m.key, headers: m.headers }))
+      .find((l) => l?.id === refusedByConsumer);
+    if (!populatorLetter) throw new Error('no dead letter of the populator for the refused row');
+    const indexerLetter = { ...populatorLetter, stage: 'weaviate-indexer', service: 'weaviate-indexer' };
+    await producer.send({
+      topic: consumerDlq,
+      acks: -1,
+      messages: [{ key: refusedByConsumer, value: deadLetterValue(indexerLetter), headers: deadLetterHeaders(indexerLetter) }],
+    });
+
     // Causes removed (the normal message limit; a consumer without the title limit): everything pending is replayed.
     consumerFixed = true;
     const before = await readWholeTopic(kafka, topic);
     const summary = await replay();
-    expect(summary).toMatchObject({ matching: 4, alreadyHandled: 1, replayed: 3, stillFailing: 0, skipped: 0 });
+    expect(summary).toMatchObject({ matching: 5, alreadyHandled: 1, replayed: 4, stillFailing: 0, skipped: 0 });
+    expect(summary.outcomes.filter((o) => o.id === refusedByConsumer).map((o) => [o.stage, o.via])).toEqual([
+      ['clickhouse-populator', 'original-message'],
+      ['weaviate-indexer', 'original-message'],
+    ]);
     const again = await replay();
-    expect(again).toMatchObject({ matching: 4, alreadyHandled: 4, replayed: 0 });
+    expect(again).toMatchObject({ matching: 5, alreadyHandled: 5, replayed: 0 });
 
     // The consumer's refusal went back as the original message, byte for byte.
     const originals = before.filter((m) => m.key === refusedByConsumer);

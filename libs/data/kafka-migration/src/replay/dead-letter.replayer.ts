@@ -161,8 +161,10 @@ export async function replayDeadLetters(deps: ReplayDeps, request: ReplayRequest
   };
   deps.logger.info('dead letters to replay', { matching: summary.matching, alreadyHandled: summary.alreadyHandled, pending: pending.length, dryRun: request.dryRun });
   let done = 0;
+  // Both consumers may have refused the same message: it is republished (or its row read) once.
+  const published = new Map<string, Promise<PublishedOnce>>();
   for (const stored of pending) {
-    const outcome = await replayOne(deps, request, stored);
+    const outcome = await replayOne(deps, request, stored, published);
     summary.outcomes.push(outcome);
     if (outcome.action === 'replayed') summary.replayed++;
     else if (outcome.action === 'still-failing') summary.stillFailing++;
@@ -173,10 +175,16 @@ export async function replayDeadLetters(deps: ReplayDeps, request: ReplayRequest
   return summary;
 }
 
+interface PublishedOnce {
+  action: 'replayed' | 'still-failing' | 'skipped';
+  detail: string | null;
+}
+
 async function replayOne(
   deps: ReplayDeps,
   request: ReplayRequest,
   stored: StoredDeadLetter & { entity: MigratedEntity; id: string },
+  published: Map<string, Promise<PublishedOnce>>,
 ): Promise<ReplayOutcome> {
   const { letter, entity, id } = stored;
   const base = {
@@ -212,13 +220,25 @@ async function replayOne(
         metadata: { deadLetter: markerOf(stored), stage: letter.stage, via },
       },
     ]);
+  const once = (key: string, work: () => Promise<PublishedOnce>): Promise<PublishedOnce> => {
+    const earlier = published.get(key);
+    if (earlier) return earlier.then((r) => ({ ...r, detail: [r.detail, 'published once for several dead letters'].filter(Boolean).join('; ') }));
+    const result = work();
+    published.set(key, result);
+    return result;
+  };
   if (via === 'original-message' && original && letter.original) {
-    const headers = Object.fromEntries(Object.entries(original.headers).filter(([k]) => !k.startsWith('dlq-')));
-    await deps.producer.send({ topic: letter.original.topic, acks: -1, messages: [{ key: original.key, value: original.value, headers }] });
-    await mark('succeeded', null);
-    return { ...base, action: 'replayed', via, detail: null };
+    const at = letter.original;
+    const sent = original;
+    const result = await once(`message:${at.topic}:${at.partition}:${at.offset}`, async () => {
+      const headers = Object.fromEntries(Object.entries(sent.headers).filter(([k]) => !k.startsWith('dlq-')));
+      await deps.producer.send({ topic: at.topic, acks: -1, messages: [{ key: sent.key, value: sent.value, headers }] });
+      return { action: 'replayed', detail: null };
+    });
+    await mark('succeeded', result.detail);
+    return { ...base, action: 'replayed', via, detail: result.detail };
   }
-  const fromSource = await publishFromSource(deps, request, entity, id, letter);
+  const fromSource = await once(`row:${entity}:${id}`, () => publishFromSource(deps, request, entity, id, letter));
   const detail = [problem ? `original: ${problem}` : null, fromSource.detail].filter(Boolean).join('; ') || null;
   if (fromSource.action === 'replayed') await mark('succeeded', detail);
   else if (fromSource.action === 'still-failing') await mark('dead_lettered', detail);
