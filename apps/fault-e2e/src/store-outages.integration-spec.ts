@@ -72,7 +72,7 @@ describe('stores stopped and restarted while data flows', () => {
     const check = await settleAndCheck();
     expect({ pairs: check.pairs, failures: check.failures }).toEqual(Pipeline.consistent(['kafka', 'clickhouse', 'weaviate']));
     // What the outage did to the services (restarts are allowed; they are how a pod recovers).
-    console.info(`kafka outage: ${written.transactions} transactions written; restarts: ${restarts.join(', ') || 'none'}`);
+    console.info(`kafka outage: ${written.transactions} transactions written; restarts: ${restarts.join(', ') || 'none'}; ms: ${pipeline.timings.splice(0).join(', ')}`);
   }, 300_000);
 
   it('ClickHouse and Weaviate down mid-write and back: the sinks retry or restart and resume, both stores exact', async () => {
@@ -90,6 +90,6 @@ describe('stores stopped and restarted while data flows', () => {
     expect(written.errors).toEqual([]);
     const check = await settleAndCheck();
     expect({ pairs: check.pairs, failures: check.failures }).toEqual(Pipeline.consistent(['kafka', 'clickhouse', 'weaviate']));
-    console.info(`clickhouse/weaviate outage: ${written.transactions} transactions written; restarts: ${restarts.join(', ') || 'none'}`);
+    console.info(`clickhouse/weaviate outage: ${written.transactions} transactions written; restarts: ${restarts.join(', ') || 'none'}; ms: ${pipeline.timings.splice(0).join(', ')}`);
   }, 300_000);
 });

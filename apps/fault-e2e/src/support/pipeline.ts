@@ -74,6 +74,8 @@ export class Pipeline {
   readonly migrationId: string;
   readonly kafka: Kafka;
   readonly services: ServiceProcess[] = [];
+  /** How long each wait and check took (ms), for the campaign's time budget. */
+  readonly timings: string[] = [];
   /** The last lag seen by caughtUp, for a timeout's message. */
   private lag = '';
   db!: MigratedDatabase;
@@ -208,6 +210,7 @@ export class Pipeline {
 
   /** A marker row written now reaches its topic: capture has passed everything written before. */
   async captured(timeoutMs = 120_000): Promise<void> {
+    const started = Date.now();
     const marker = await this.db.pool.query<{ id: string }>(
       `UPDATE opportunities SET updated_at = now() WHERE id = (SELECT id FROM opportunities ORDER BY id LIMIT 1) RETURNING id::text AS id`,
     );
@@ -231,17 +234,20 @@ export class Pipeline {
       },
       timeoutMs,
     );
+    this.timings.push(`captured ${Date.now() - started}`);
   }
 
   /** Both sinks have committed up to the end of every topic they read. */
   async sinksCaughtUp(timeoutMs = 120_000, sinks: Array<'clickhouse' | 'weaviate'> = ['clickhouse', 'weaviate']): Promise<void> {
     const topics = ENTITIES.map((e) => this.topic(e));
+    const started = Date.now();
     for (const sink of sinks) {
       const group = sink === 'clickhouse' ? this.populatorGroup : this.indexerGroup;
       await waitFor(`${sink} sink caught up`, () => this.caughtUp(group, topics), timeoutMs).catch((error: Error) => {
         throw new Error(`${error.message}: ${this.lag}\n${this.lastWords()}`);
       });
     }
+    this.timings.push(`caught up ${Date.now() - started}`);
   }
 
   /**
@@ -250,6 +256,7 @@ export class Pipeline {
    * dead-lettered or in flight.
    */
   async check(targets: Target[]): Promise<{ code: number | null; pairs: PairFigures[]; failures: string[]; raw: string }> {
+    const started = Date.now();
     const result = await runEntry(
       'apps/consistency-checker/src/cli.ts',
       ['check', '--format', 'json', '--lag-seconds', '0', '--watermark', new Date().toISOString(), '--event-store', 'none', '--record', 'false'],
@@ -263,6 +270,7 @@ export class Pipeline {
         LOG_LEVEL: 'error',
       },
     );
+    this.timings.push(`check ${Date.now() - started}`);
     let report: { failures?: string[]; entities?: Array<{ entity: string; pairs: RawPair[] }> };
     try {
       report = JSON.parse(result.stdout);
@@ -303,11 +311,15 @@ export class Pipeline {
     };
   }
 
-  /** The last lines of every service still running, for a failure's message. */
+  /** The last lines of every service started (and how it ended, if it did), for a failure's message. */
   lastWords(): string {
     return this.services
-      .filter((s) => s.child.exitCode === null && s.child.signalCode === null)
-      .map((s) => `--- ${s.name}:\n${s.output().slice(-1_500)}`)
+      .map((s) => {
+        const ended = s.child.exitCode !== null || s.child.signalCode !== null;
+        const state = ended ? ` (exited ${s.child.exitCode ?? s.child.signalCode})` : '';
+        const errors = s.output().split('\n').filter((line) => /"level":"(error|fatal)"/.test(line));
+        return `--- ${s.name}${state}:\n${[...errors.slice(-3), s.output().slice(-1_000)].join('\n')}`;
+      })
       .join('\n');
   }
 
