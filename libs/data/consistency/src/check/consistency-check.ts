@@ -6,6 +6,8 @@ import type { WeaviateClient } from 'weaviate-client';
 import { ENTITY_TOPICS, deadLetterTopicsOf, type MigratedEntity } from '@mch/contracts';
 import { detectAnalyticsCapabilities, type AnalyticsCapabilities } from '@mch/data-clickhouse-analytics';
 import { indexCollectionNames, type IndexCollectionNames } from '@mch/data-weaviate-index';
+import { ENTITY_SOURCES } from '@mch/data-kafka-migration';
+import { assertReadsEveryRow } from '@mch/infra-postgres';
 import type { Logger } from '@mch/util-logger';
 import { DEFAULT_SEGMENT_DIFF, type SegmentDiffOptions } from '../diff/segment-diff';
 import { validateEventOrder } from '../event-order/event-order.validator';
@@ -293,6 +295,14 @@ export class ConsistencyChecker {
       targets.map((t) => profiles[t] as HashProfile),
     );
     const unavailable: Partial<Record<TargetStore, string>> = {};
+    // A role that row level security filters would compare a fraction of the table and could pass:
+    // every pair of the entity fails as PostgreSQL unreadable instead (exit 3), naming the cause.
+    let sourceUnreadable: string | null = null;
+    try {
+      await assertReadsEveryRow(this.stores.pool, [ENTITY_SOURCES[entity].table], 'consistency check');
+    } catch (error) {
+      sourceUnreadable = describeError(error);
+    }
     const clickhouse = this.stores.clickhouse;
     if (clickhouse && chProfile) {
       try {
@@ -343,7 +353,9 @@ export class ConsistencyChecker {
     for (const load of Object.values(loads)) load?.catch(() => undefined);
     const pairs = await Promise.all(
       targets.map((target) =>
-        unavailable[target] !== undefined
+        sourceUnreadable !== null
+          ? failedPair(entity, target, options.mode, 'postgres', sourceUnreadable)
+          : unavailable[target] !== undefined
           ? failedPair(entity, target, options.mode, target, unavailable[target] as string)
           : options.mode === 'content'
             ? this.contentOf(entity, target, pg, sources, loads, options, cutoff, deadLetters, lettersRead)
