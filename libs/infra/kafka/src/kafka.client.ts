@@ -10,12 +10,26 @@ const LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * kafkajs warnings that describe a deliberate choice, logged at debug with the reason. Retries of the
+ * idempotent producer are bounded (client retry settings) so a send during an outage fails and the
+ * caller's own handling (readiness, resend of the same records, dead letter) takes over instead of
+ * blocking forever; a resend after an exhausted retry can duplicate a record in Kafka, which every
+ * consumer absorbs (writes are idempotent by event id and source position).
+ */
+const DELIBERATE: Record<string, string> = {
+  'Limiting retries for the idempotent producer may invalidate EoS guarantees':
+    'retries are bounded on purpose; duplicates from a resend are absorbed by idempotent consumers',
+};
+
 /** Routes kafkajs's own logs into our JSON lines so they carry correlation ids too. */
 function logCreator(logger: Logger): KafkaJsConfig['logCreator'] {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...fields } = log;
-      logger[LEVEL[level] ?? 'info'](`kafkajs: ${message}`, fields);
+      const why = DELIBERATE[message];
+      if (why) logger.debug(`kafkajs: ${message}`, { ...fields, why });
+      else logger[LEVEL[level] ?? 'info'](`kafkajs: ${message}`, fields);
     };
 }
 
