@@ -150,6 +150,7 @@ export class ConsumerLoop<T> {
           code: isDomainException(error) ? error.code : 'DECODE_FAILED',
           message: error instanceof Error ? error.message : String(error),
           ...(isDomainException(error) && error.details.field ? { field: String(error.details.field) } : {}),
+          ...(isDomainException(error) && typeof error.details.limit === 'number' ? { limit: error.details.limit } : {}),
         },
       });
     }
