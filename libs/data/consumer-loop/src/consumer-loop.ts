@@ -197,13 +197,31 @@ export class ConsumerLoop<T> {
         await this.logSucceeded(batch.records, new Set(result.rejected.map((r) => r.record)));
       }
       await this.deadLetter(rejected);
-      await this.consumer?.commitOffsets([...batch.offsets.values()]);
+      await this.commit(batch);
       this.stats.batches++;
       this.stats.lastCommitAt = new Date();
     } catch (error) {
       this.failure = error;
       this.logger.error('batch could not be written; stopping the consumer', { error, records: batch.records.length });
       this.failed?.(error);
+    }
+  }
+
+  /**
+   * Commits a written batch's offsets. A commit refused because the group is rebalancing (or this
+   * member's generation ended) is not a failure: the batch is written, and whoever owns the
+   * partitions next re-reads from the last committed offset, which the sink absorbs (writes are
+   * idempotent). Stopping the consumer there would turn every rebalance into an outage.
+   */
+  private async commit(batch: Pending<T>): Promise<void> {
+    try {
+      await this.consumer?.commitOffsets([...batch.offsets.values()]);
+    } catch (error) {
+      if (!isRebalanceError(error)) throw error;
+      this.logger.info('offsets not committed: the group is rebalancing; the partitions\' next owner re-reads these records (idempotent writes)', {
+        reason: (error as { type?: string }).type,
+        partitions: batch.offsets.size,
+      });
     }
   }
 
@@ -304,4 +322,10 @@ export class ConsumerLoop<T> {
     }
     this.stats.deadLettered += rejected.length;
   }
+}
+
+/** kafkajs's protocol errors of a group that moved on (its own isRebalancing, plus an expired member). */
+export function isRebalanceError(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID';
 }

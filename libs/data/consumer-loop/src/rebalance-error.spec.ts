@@ -1,0 +1,20 @@
+import { KafkaJSProtocolError } from 'kafkajs';
+import { isRebalanceError } from './consumer-loop';
+
+/** kafkajs builds protocol errors from the broker's error codes; these are the real objects it throws. */
+const protocolError = (type: string, code: number) => new KafkaJSProtocolError({ type, code, retriable: false, message: type });
+
+describe('isRebalanceError', () => {
+  it('recognises the commit refusals of a group that moved on', () => {
+    expect(isRebalanceError(protocolError('REBALANCE_IN_PROGRESS', 27))).toBe(true);
+    expect(isRebalanceError(protocolError('ILLEGAL_GENERATION', 22))).toBe(true);
+    expect(isRebalanceError(protocolError('UNKNOWN_MEMBER_ID', 25))).toBe(true);
+    expect(isRebalanceError(protocolError('NOT_COORDINATOR_FOR_GROUP', 16))).toBe(true);
+  });
+
+  it('leaves every other failure a failure', () => {
+    expect(isRebalanceError(protocolError('TOPIC_AUTHORIZATION_FAILED', 29))).toBe(false);
+    expect(isRebalanceError(new Error('ECONNREFUSED'))).toBe(false);
+    expect(isRebalanceError(null)).toBe(false);
+  });
+});
