@@ -250,7 +250,14 @@ async function main(): Promise<void> {
     const verdict = await new Promise<number | null>((resolve) => checker.child.on('exit', (code) => resolve(code)));
     console.log(checker.stdout().trim());
     if (verdict !== 0) console.log(checker.output().trim().split('\n').slice(-5).join('\n'));
-    console.log(verdict === 0 ? '\nVerdict: CONSISTENT - every store agrees with PostgreSQL.' : '\nVerdict: INCONSISTENT - see the report above.');
+    // The checker's exit codes (docs/consistency-checker.md): 0 consistent, 4 consistent except
+    // dead-lettered rows, 1 unexplained discrepancies, 2 bad arguments, 3 a store unreadable.
+    const verdicts: Record<number, string> = {
+      0: 'CONSISTENT - every store agrees with PostgreSQL.',
+      4: 'DEAD-LETTERED - every other row agrees; the dead-lettered rows are listed above (kafka-migrator replay-dead-letters after the fix).',
+      3: 'UNREADABLE - a store could not be read; see the report above.',
+    };
+    console.log(`\nVerdict: ${verdicts[verdict ?? -1] ?? 'INCONSISTENT - see the report above.'}`);
     process.exitCode = verdict === 0 ? 0 : 1;
   } finally {
     await stores.pg.end();
