@@ -1,0 +1,80 @@
+import type { Admin } from 'kafkajs';
+import { DomainException, ErrorCode } from '@mch/util-errors';
+import type { KafkaResetGroupOffsetsAction } from '../rollback.types';
+
+export interface GroupMember {
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+}
+
+/**
+ * Kafka consumer-group side of a rollback: read committed offsets, compute the reset-to-timestamp
+ * offsets, refuse while members are live, and set offsets. Absolute offsets make apply idempotent.
+ */
+export class ConsumerGroupRollback {
+  constructor(private readonly admin: Admin) {}
+
+  /** Live members of the group; an empty list means the group is Empty or Dead and safe to reset. */
+  async activeMembers(groupId: string): Promise<GroupMember[]> {
+    const { groups } = await this.admin.describeGroups([groupId]);
+    const group = groups.find((g) => g.groupId === groupId);
+    return (group?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost }));
+  }
+
+  /** Throws naming the group and its members when any group still has a live member. */
+  async assertIdle(groupIds: string[]): Promise<void> {
+    for (const groupId of groupIds) {
+      const members = await this.activeMembers(groupId);
+      if (members.length > 0) {
+        const who = members.map((m) => `${m.clientId}@${m.clientHost} (${m.memberId})`).join(', ');
+        throw new DomainException(
+          ErrorCode.PreconditionFailed,
+          `consumer group '${groupId}' has ${members.length} active member(s): ${who}; stop its consumers before rolling back`,
+          { field: 'groups', id: groupId, members },
+        );
+      }
+    }
+  }
+
+  /** Committed offsets of the group per topic; a partition without a commit has `null`. */
+  async committedOffsets(groupId: string): Promise<Map<string, Map<number, string | null>>> {
+    const topics = await this.admin.fetchOffsets({ groupId });
+    const byTopic = new Map<string, Map<number, string | null>>();
+    for (const { topic, partitions } of topics) {
+      byTopic.set(topic, new Map(partitions.map((p) => [p.partition, Number(p.offset) >= 0 ? p.offset : null])));
+    }
+    return byTopic;
+  }
+
+  /** kafkajs semantics: per partition the first offset with timestamp >= `to`, else the end offset. */
+  async offsetsAt(topic: string, to: Date): Promise<Map<number, string>> {
+    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, to.getTime());
+    return new Map(offsets.map((o) => [o.partition, o.offset]));
+  }
+
+  /** One action per topic the group has committed on, partitions sorted, before/after filled in. */
+  async planGroup(groupId: string, to: Date): Promise<KafkaResetGroupOffsetsAction[]> {
+    const committed = await this.committedOffsets(groupId);
+    const actions: KafkaResetGroupOffsetsAction[] = [];
+    for (const topic of [...committed.keys()].sort()) {
+      const before = committed.get(topic) ?? new Map<number, string | null>();
+      const after = await this.offsetsAt(topic, to);
+      const partitions = [...after.keys()]
+        .sort((a, b) => a - b)
+        .map((partition) => ({ partition, before: before.get(partition) ?? null, after: after.get(partition) as string }));
+      actions.push({ kind: 'kafka.reset-group-offsets', groupId, topic, partitions });
+    }
+    return actions;
+  }
+
+  /** Sets the action's target offsets; re-running it sets the same absolute values again. */
+  async apply(action: KafkaResetGroupOffsetsAction): Promise<void> {
+    await this.assertIdle([action.groupId]);
+    await this.admin.setOffsets({
+      groupId: action.groupId,
+      topic: action.topic,
+      partitions: action.partitions.map((p) => ({ partition: p.partition, offset: p.after })),
+    });
+  }
+}

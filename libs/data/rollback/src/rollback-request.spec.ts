@@ -1,0 +1,58 @@
+import { DomainException } from '@mch/util-errors';
+import { parseRollbackRequest } from './rollback-request';
+import { requestKey } from './rollback-planner';
+import { formatPlanTable } from './rollback-plan.format';
+
+function refusal(input: Parameters<typeof parseRollbackRequest>[0]): DomainException {
+  try {
+    parseRollbackRequest(input);
+  } catch (error) {
+    if (error instanceof DomainException) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('parseRollbackRequest', () => {
+  it('accepts an ISO instant with a zone, trims and de-duplicates groups, defaults targets', () => {
+    const request = parseRollbackRequest({ to: '2026-01-02T03:04:05.678+01:00', groups: ' a , b,a ' });
+    expect(request).toEqual({ to: new Date('2026-01-02T02:04:05.678Z'), groups: ['a', 'b'], targets: ['kafka'] });
+  });
+
+  it.each([
+    [{ to: '2026-01-02 03:04', groups: 'g' }, 'to'],
+    [{ to: '2026-01-02T03:04:05', groups: 'g' }, 'to'],
+    [{ to: '2026-13-45T03:04:05Z', groups: 'g' }, 'to'],
+    [{ to: '2999-01-01T00:00:00Z', groups: 'g' }, 'to'],
+    [{ to: '2026-01-02T03:04:05Z', groups: ' , ' }, 'groups'],
+    [{ to: '2026-01-02T03:04:05Z', groups: 'bad group' }, 'groups'],
+    [{ to: '2026-01-02T03:04:05Z', groups: 'g', targets: 'kafka,clickhouse' }, 'targets'],
+  ])('refuses %j naming the field %s', (input, field) => {
+    const error = refusal(input);
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.details.field).toBe(field);
+  });
+
+  it('keys a request independently of group and target order', () => {
+    const a = parseRollbackRequest({ to: '2026-01-02T03:04:05Z', groups: 'x,y' });
+    const b = parseRollbackRequest({ to: '2026-01-02T04:04:05+01:00', groups: 'y,x' });
+    expect(requestKey(a)).toBe(requestKey(b));
+    expect(requestKey(a)).not.toBe(requestKey(parseRollbackRequest({ to: '2026-01-02T03:04:06Z', groups: 'x,y' })));
+  });
+});
+
+describe('formatPlanTable', () => {
+  it('prints one row per partition with before/after and lists what is not touched', () => {
+    const table = formatPlanTable({
+      to: '2026-01-02T03:04:05.000Z',
+      targets: ['kafka'],
+      groups: ['g'],
+      actions: [{ kind: 'kafka.reset-group-offsets', groupId: 'g', topic: 't', partitions: [{ partition: 0, before: '10', after: '4' }, { partition: 1, before: null, after: '0' }] }],
+      untouched: ['Kubernetes workloads and images'],
+    });
+    const lines = table.split('\n');
+    expect(lines[2].split(/\s+/)).toEqual(['0', 'kafka.reset-group-offsets', 'g', 't', '0', '10', '4']);
+    expect(lines[3].split(/\s+/)).toEqual(['0', 'kafka.reset-group-offsets', 'g', 't', '1', '(none)', '0']);
+    expect(table).toContain('  - Kubernetes workloads and images');
+  });
+});
