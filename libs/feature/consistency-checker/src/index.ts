@@ -5,3 +5,4 @@ export * from './consistency-run.service';
 export * from './consistency.controller';
 export * from './consistency-checker.module';
 export * from './consistency.cli';
+export * from './rollback.command';

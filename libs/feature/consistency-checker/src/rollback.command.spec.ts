@@ -1,0 +1,36 @@
+import { DomainException, ErrorCode } from '@mch/util-errors';
+import { createLogger } from '@mch/util-logger';
+import { RollbackExitCode, rollbackExitCodeOf, runRollbackCommand } from './rollback.command';
+
+const quiet = createLogger({ service: 'rollback-cli-spec', level: 'error', sink: () => undefined });
+
+// Bad input is refused before any store is contacted: the env here has no store settings at all.
+async function refusal(argv: string[]): Promise<DomainException> {
+  const error = await runRollbackCommand(argv, {}, quiet).then(
+    () => new Error('expected a refusal'),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof DomainException)) throw error;
+  return error;
+}
+
+describe('rollback command arguments', () => {
+  it.each([
+    [['undo', '--to', '2026-01-01T00:00:00Z', '--groups', 'g'], "unknown rollback verb 'undo'"],
+    [['plan', '--to', '2026-01-01T00:00:00Z', '--groups', 'g', '--force', 'true'], 'unknown option --force'],
+    [['plan', '--to', '2026-01-01T00:00:00Z', '--groups', 'g', '--format', 'yaml'], '--format must be json or table'],
+    [['apply', '--to', 'yesterday', '--groups', 'g'], "--to must be an ISO-8601 instant with a zone (e.g. 2026-12-04T22:00:00Z); got 'yesterday'"],
+    [['apply', '--to', '2026-01-01T00:00:00Z'], '--groups must name at least one consumer group'],
+    [['plan', '--to', '2026-01-01T00:00:00Z', '--groups', 'g', '--targets', 'weaviate'], "--targets: 'weaviate' is not supported; supported: kafka"],
+  ])('%j is refused: %s', async (argv, message) => {
+    const error = await refusal(argv);
+    expect(error.code).toBe(ErrorCode.ValidationFailed);
+    expect(error.message).toContain(message);
+    expect(rollbackExitCodeOf(error)).toBe(RollbackExitCode.Usage);
+  });
+
+  it('maps a refused precondition to exit 1 and anything else to exit 3', () => {
+    expect(rollbackExitCodeOf(new DomainException(ErrorCode.PreconditionFailed, 'group has live members'))).toBe(RollbackExitCode.Refused);
+    expect(rollbackExitCodeOf(new Error('broker down'))).toBe(RollbackExitCode.Failed);
+  });
+});
