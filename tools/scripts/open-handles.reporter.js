@@ -46,7 +46,9 @@ class OpenHandlesReporter {
     this.hook.disable();
     const counts = new Map();
     for (const { type, resource, file } of this.live.values()) {
-      const holdsLoop = typeof resource.hasRef === 'function' ? resource.hasRef() : true;
+      // Only handles and timers can hold the event loop, and they say so through hasRef(); other
+      // async resources (stream ends, pending requests, promises' helpers) never keep a process alive.
+      const holdsLoop = typeof resource.hasRef === 'function' && resource.hasRef();
       if (!holdsLoop) continue;
       const key = `${type} ${file}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
