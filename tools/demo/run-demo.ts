@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     console.log(`   loaded in ${seconds.toFixed(1)} s: ${Object.entries(loaded.counts).map(([t, n]) => `${t} ${n}`).join(', ')}`);
     console.log(`   edge rows: ${loaded.edgeCases.length} (years 0001/1969/2106/9999 and BC, infinity, NaN, largest numerics and integers, emoji, a ${EDGE_DESCRIPTION_BYTES / 1024 / 1024} MiB description, microseconds)`);
 
-    console.log('2. Schema migrations 016-019 (event store, outbox, tracking, migration state, check runs)');
+    console.log('2. Schema migrations 016-020 (event store, outbox, tracking, migration state, check runs, processing-status view)');
     const dataSource = schemaMigrationDataSource(postgres, 'mch-demo-migrations');
     await dataSource.initialize();
     console.log(`   applied: ${(await migrateUp(dataSource)).join(', ')}`);
