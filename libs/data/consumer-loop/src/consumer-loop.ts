@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { consumerDeadLetter, deadLetterHeaders, deadLetterValue } from '@mch/contracts';
+import { messageHeaders as headersOf } from '@mch/infra-kafka';
 import { isDomainException } from '@mch/util-errors';
 import type { Logger } from '@mch/util-logger';
 import { CorrelationHeaders, runWithCorrelation, isValidCorrelationId } from '@mch/util-correlation';
@@ -19,15 +20,6 @@ interface Pending<T> {
   /** Next offset to commit per topic-partition once the batch is written. */
   offsets: Map<string, { topic: string; partition: number; offset: string }>;
   timer?: NodeJS.Timeout;
-}
-
-function headersOf(message: KafkaMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
 }
 
 /**

@@ -3,3 +3,4 @@ export * from './kafka.module';
 export * from './kafka.producer';
 export * from './kafka.topics';
 export * from './kafka.security';
+export * from './kafka.message';

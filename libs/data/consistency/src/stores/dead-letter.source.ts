@@ -8,6 +8,7 @@ import {
 } from '@mch/contracts';
 import type { TargetStore } from './content-view';
 import { scanTopic } from './topic.scanner';
+import { existingTopics } from '@mch/infra-kafka';
 
 /** Why one row is missing from one store: the newest dead letter of a stage feeding it. */
 export interface DeadLetterExplanation {
@@ -67,14 +68,7 @@ export class DeadLetterSource {
 
   async load(): Promise<void> {
     if (!this.kafka) return;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    let existing: Set<string>;
-    try {
-      existing = new Set(await admin.listTopics());
-    } finally {
-      await admin.disconnect();
-    }
+    const existing = await existingTopics(this.kafka);
     // A run with nothing dead-lettered may never have created a consumer's dead-letter topic.
     const present = this.topics.filter((t) => existing.has(t));
     this.summary.topics = present;

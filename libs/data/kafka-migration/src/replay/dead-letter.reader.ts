@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { parseDeadLetter, type DeadLetter } from '@mch/contracts';
+import { existingTopics, messageHeaders as headersOf } from '@mch/infra-kafka';
 
 /** A dead letter and where it sits (its topic/partition/offset is its identity for the replay marker). */
 export interface StoredDeadLetter {
@@ -8,15 +9,6 @@ export interface StoredDeadLetter {
   partition: number;
   offset: string;
   letter: DeadLetter;
-}
-
-function headersOf(message: KafkaMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
 }
 
 /**
@@ -88,14 +80,7 @@ async function readTopic(
 
 /** Every dead letter on these topics (those that exist), in topic and offset order. */
 export async function readDeadLetters(kafka: Kafka, topics: readonly string[], timeoutMs: number): Promise<{ letters: StoredDeadLetter[]; unreadable: number }> {
-  const admin = kafka.admin();
-  await admin.connect();
-  let existing: Set<string>;
-  try {
-    existing = new Set(await admin.listTopics());
-  } finally {
-    await admin.disconnect();
-  }
+  const existing = await existingTopics(kafka);
   const letters: StoredDeadLetter[] = [];
   let unreadable = 0;
   for (const topic of topics.filter((t) => existing.has(t))) {
