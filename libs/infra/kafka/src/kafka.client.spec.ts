@@ -15,3 +15,24 @@ describe('createKafka logging', () => {
     expect(lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
   });
 });
+
+describe('createKafka logging of broker answers', () => {
+  const logged = (error: string) => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ service: 't', level: 'debug', sink: (l) => lines.push(JSON.parse(l)) });
+    const kafka = createKafka(loadConfig(kafkaEnvSchema, { KAFKA_BROKERS: '127.0.0.1:1' }), { clientId: 't', logger });
+    // kafkajs's own logger, as its connection uses it for a failed response.
+    kafka.logger().error('Response GroupCoordinator(key: 10, version: 2)', { error, correlationId: 2 });
+    return lines.filter((l) => String(l.msg).startsWith('kafkajs: Response'));
+  };
+
+  it('logs a retriable error answer (coordinator still loading after a broker start) at debug, with why', () => {
+    expect(logged('The group coordinator is not available')).toEqual([
+      expect.objectContaining({ level: 'debug', why: expect.stringContaining('retriable') }),
+    ]);
+  });
+
+  it('keeps a non-retriable error answer an error', () => {
+    expect(logged('Not authorized to access group: Group authorization failed')).toEqual([expect.objectContaining({ level: 'error' })]);
+  });
+});

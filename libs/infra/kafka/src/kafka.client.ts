@@ -22,6 +22,16 @@ const DELIBERATE: Record<string, string> = {
     'retries are bounded on purpose; duplicates from a resend are absorbed by idempotent consumers',
 };
 
+/**
+ * kafkajs logs every broker error response at error level, also the retriable ones it then retries
+ * (a coordinator still loading after a broker start, a leader election, a topic being created).
+ * Those are logged at debug: if the retries run out, the call fails and its caller reports that.
+ * The list is kafkajs's own table of protocol errors (2.2.4, its last release) marked retriable.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { message: string; retriable: boolean }[] };
+const RETRIABLE_RESPONSES = new Set(errorCodes.filter((e) => e.retriable).map((e) => e.message));
+
 /** Routes kafkajs's own logs into our JSON lines so they carry correlation ids too. */
 function logCreator(logger: Logger): KafkaJsConfig['logCreator'] {
   return () =>
@@ -29,6 +39,8 @@ function logCreator(logger: Logger): KafkaJsConfig['logCreator'] {
       const { message, ...fields } = log;
       const why = DELIBERATE[message];
       if (why) logger.debug(`kafkajs: ${message}`, { ...fields, why });
+      else if (message.startsWith('Response ') && RETRIABLE_RESPONSES.has(String(fields.error)))
+        logger.debug(`kafkajs: ${message}`, { ...fields, why: 'retriable broker answer; kafkajs retries it, and a final failure reaches the caller' });
       else logger[LEVEL[level] ?? 'info'](`kafkajs: ${message}`, fields);
     };
 }
