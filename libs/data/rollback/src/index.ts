@@ -1,4 +1,5 @@
 export * from './rollback.types';
+export * from './rollback-participant';
 export * from './rollback-request';
 export * from './kafka/consumer-group.admin';
 export * from './rollback-planner';

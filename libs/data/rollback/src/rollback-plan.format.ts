@@ -2,12 +2,11 @@ import type { RollbackPlan } from './rollback.types';
 
 /** A fixed-width table of the plan for a terminal; JSON output is the plan object itself. */
 export function formatPlanTable(plan: RollbackPlan): string {
-  const header = ['step', 'action', 'group', 'topic', 'partition', 'before', 'after'];
+  const header = ['step', 'phase', 'target', 'action', 'what'];
   const rows: string[][] = [];
   plan.actions.forEach((action, step) => {
-    for (const p of action.partitions) {
-      rows.push([String(step), action.kind, action.groupId, action.topic, String(p.partition), p.before ?? '(none)', p.after]);
-    }
+    rows.push([String(step), String(action.phase), action.target, action.kind, action.summary]);
+    for (const detail of action.details ?? []) rows.push(['', '', '', '', `  ${detail}`]);
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();

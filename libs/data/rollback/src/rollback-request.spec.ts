@@ -5,7 +5,7 @@ import { formatPlanTable } from './rollback-plan.format';
 
 function refusal(input: Parameters<typeof parseRollbackRequest>[0]): DomainException {
   try {
-    parseRollbackRequest(input);
+    parseRollbackRequest(input, ['kafka']);
   } catch (error) {
     if (error instanceof DomainException) return error;
     throw error;
@@ -14,8 +14,8 @@ function refusal(input: Parameters<typeof parseRollbackRequest>[0]): DomainExcep
 }
 
 describe('parseRollbackRequest', () => {
-  it('accepts an ISO instant with a zone, trims and de-duplicates groups, defaults targets', () => {
-    const request = parseRollbackRequest({ to: '2026-01-02T03:04:05.678+01:00', groups: ' a , b,a ' });
+  it('accepts an ISO instant with a zone, trims and de-duplicates groups, defaults targets to the supported ones', () => {
+    const request = parseRollbackRequest({ to: '2026-01-02T03:04:05.678+01:00', groups: ' a , b,a ' }, ['kafka']);
     expect(request).toEqual({ to: new Date('2026-01-02T02:04:05.678Z'), groups: ['a', 'b'], targets: ['kafka'] });
   });
 
@@ -27,7 +27,8 @@ describe('parseRollbackRequest', () => {
     [{ to: '2026-01-02T03:04:05Z', groups: ' , ' }, 'groups'],
     [{ to: '2026-01-02T03:04:05Z', groups: 'bad group' }, 'groups'],
     [{ to: '2026-01-02T03:04:05Z', groups: 'g', targets: 'kafka,clickhouse' }, 'targets'],
-  ])('refuses %j naming the field %s', (input, field) => {
+    [{ to: '2026-01-02T03:04:05Z', groups: 'g', targets: 'kafka,nonsense' }, 'targets'],
+  ])('refuses %j naming the field %s (command supporting kafka only)', (input, field) => {
     const error = refusal(input);
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.details.field).toBe(field);
@@ -42,17 +43,27 @@ describe('parseRollbackRequest', () => {
 });
 
 describe('formatPlanTable', () => {
-  it('prints one row per partition with before/after and lists what is not touched', () => {
+  it('prints one row per action in plan order with its detail lines, and lists what is not touched', () => {
     const table = formatPlanTable({
       to: '2026-01-02T03:04:05.000Z',
       targets: ['kafka'],
       groups: ['g'],
-      actions: [{ kind: 'kafka.reset-group-offsets', groupId: 'g', topic: 't', partitions: [{ partition: 0, before: '10', after: '4' }, { partition: 1, before: null, after: '0' }] }],
-      untouched: ['Kubernetes workloads and images'],
+      actions: [
+        {
+          kind: 'kafka.reset-group-offsets',
+          target: 'kafka',
+          phase: 20,
+          summary: 'group g on t: 2 partition(s)',
+          details: ['partition 0: 10 -> 4', 'partition 1: (none) -> 0'],
+        },
+      ],
+      untouched: ['kubernetes: not among --targets'],
     });
     const lines = table.split('\n');
-    expect(lines[2].split(/\s+/)).toEqual(['0', 'kafka.reset-group-offsets', 'g', 't', '0', '10', '4']);
-    expect(lines[3].split(/\s+/)).toEqual(['0', 'kafka.reset-group-offsets', 'g', 't', '1', '(none)', '0']);
-    expect(table).toContain('  - Kubernetes workloads and images');
+    expect(lines[0]).toBe('rollback to 2026-01-02T03:04:05.000Z (targets: kafka)');
+    expect(lines[2].split(/\s{2,}/)).toEqual(['0', '20', 'kafka', 'kafka.reset-group-offsets', 'group g on t: 2 partition(s)']);
+    expect(lines[3].trim()).toBe('partition 0: 10 -> 4');
+    expect(lines[4].trim()).toBe('partition 1: (none) -> 0');
+    expect(table).toContain('  - kubernetes: not among --targets');
   });
 });

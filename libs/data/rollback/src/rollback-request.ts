@@ -10,7 +10,11 @@ function invalid(field: string, message: string): DomainException {
 }
 
 /** Validates raw operator input into a request; every refusal names the field and the limit. */
-export function parseRollbackRequest(input: { to?: string; groups?: string; targets?: string }): RollbackRequest {
+export function parseRollbackRequest(
+  input: { to?: string; groups?: string; targets?: string },
+  /** The targets the calling command has participants for; the default when --targets is absent. */
+  supported: readonly RollbackTarget[] = ROLLBACK_TARGETS,
+): RollbackRequest {
   const rawTo = input.to?.trim() ?? '';
   if (!ISO_INSTANT.test(rawTo)) {
     throw invalid('to', `--to must be an ISO-8601 instant with a zone (e.g. 2026-12-04T22:00:00Z); got '${rawTo}'`);
@@ -24,11 +28,11 @@ export function parseRollbackRequest(input: { to?: string; groups?: string; targ
   const bad = groups.find((g) => !GROUP_ID.test(g));
   if (bad !== undefined) throw invalid('groups', `--groups: '${bad}' is not a Kafka group id (1-249 of [A-Za-z0-9._-])`);
 
-  const targetNames = input.targets === undefined ? [...ROLLBACK_TARGETS] : splitList(input.targets);
+  const targetNames = input.targets === undefined ? [...supported] : splitList(input.targets);
   if (targetNames.length === 0) throw invalid('targets', '--targets must name at least one target');
-  const unknown = targetNames.find((t) => !(ROLLBACK_TARGETS as readonly string[]).includes(t));
+  const unknown = targetNames.find((t) => !(supported as readonly string[]).includes(t));
   if (unknown !== undefined) {
-    throw invalid('targets', `--targets: '${unknown}' is not supported; supported: ${ROLLBACK_TARGETS.join(', ')}`);
+    throw invalid('targets', `--targets: '${unknown}' is not supported; supported: ${supported.join(', ')}`);
   }
   return { to, groups: [...new Set(groups)], targets: [...new Set(targetNames)] as RollbackTarget[] };
 }

@@ -9,7 +9,7 @@ import { ConsumerGroupRollback } from './kafka/consumer-group.admin';
 import { RollbackExecutor } from './rollback-executor';
 import { RollbackPlanner, requestKey } from './rollback-planner';
 import { RollbackRunStore } from './rollback-run.store';
-import type { RollbackRequest } from './rollback.types';
+import type { KafkaResetGroupOffsetsAction, RollbackRequest } from './rollback.types';
 import { kafkaConsumerGroups, parseToolTable } from './testing-kafka-cli';
 
 const quiet = createLogger({ service: 'rollback-it', level: 'error', sink: () => undefined });
@@ -63,9 +63,9 @@ describe('rollback of Kafka consumer groups on the real stack', () => {
     });
     db = await createMigratedDatabase('rollback');
     groups = new ConsumerGroupRollback(admin);
-    planner = new RollbackPlanner(groups);
+    planner = new RollbackPlanner([groups]);
     runs = new RollbackRunStore(db.pool);
-    executor = new RollbackExecutor(planner, groups, runs, quiet);
+    executor = new RollbackExecutor(planner, [groups], runs, quiet);
   }, 120_000);
 
   afterAll(async () => {
@@ -80,7 +80,7 @@ describe('rollback of Kafka consumer groups on the real stack', () => {
     await groupAtEnd(groupId);
     const plan = await planner.plan(request(groupId));
     expect(plan.actions).toHaveLength(1);
-    const [action] = plan.actions;
+    const action = plan.actions[0] as KafkaResetGroupOffsetsAction;
     expect(action.partitions).toEqual([
       { partition: 0, before: '7', after: '4' },
       { partition: 1, before: '5', after: '5' },
@@ -135,7 +135,7 @@ describe('rollback of Kafka consumer groups on the real stack', () => {
 
     // Idempotent: the same request again is a new, identical reset with the same end state.
     const again = await executor.apply(request(groupId), 'rollback-it');
-    expect(again.plan.actions.map((a) => a.partitions.map((p) => p.after))).toEqual([['4', '5', '0']]);
+    expect(again.plan.actions.map((a) => (a as KafkaResetGroupOffsetsAction).partitions.map((p) => p.after))).toEqual([['4', '5', '0']]);
     expect(await committed(groupId)).toEqual({ 0: '4', 1: '5', 2: '0' });
   }, 120_000);
 

@@ -1,6 +1,35 @@
-/** What a rollback can act on; only `kafka` is implemented in this version (see README). */
-export const ROLLBACK_TARGETS = ['kafka'] as const;
+/**
+ * What a rollback can act on. A target without a registered participant (see rollback-participant.ts)
+ * is refused by the CLI naming the field; the plan lists every target it leaves alone.
+ */
+export const ROLLBACK_TARGETS = ['kubernetes', 'kafka', 'clickhouse', 'weaviate', 'checkpoints'] as const;
 export type RollbackTarget = (typeof ROLLBACK_TARGETS)[number];
+
+/**
+ * The "rollback all" order every plan follows (actions are sorted by phase, stable within one):
+ * consumers are stopped before anything is rewound, stores before the migrator's checkpoints,
+ * stores before images, and consumers resume last.
+ */
+export const ROLLBACK_PHASES = {
+  suspendConsumers: 10,
+  kafkaOffsets: 20,
+  clickhouse: 30,
+  weaviate: 40,
+  checkpoints: 50,
+  images: 60,
+  resumeConsumers: 70,
+} as const;
+
+/** Fields every recorded action carries; a participant adds its own fields (JSON-serialisable). */
+export interface RollbackActionBase {
+  kind: string;
+  target: RollbackTarget;
+  phase: number;
+  /** One line saying what the action changes, for the table and the logs. */
+  summary: string;
+  /** Extra lines for the table (e.g. one per partition: before -> after). */
+  details?: string[];
+}
 
 /** One partition's committed offset before the rollback and the offset it is reset to. */
 export interface PartitionOffsetChange {
@@ -12,14 +41,19 @@ export interface PartitionOffsetChange {
 }
 
 /** Reset one consumer group's offsets on one topic to the rollback point. */
-export interface KafkaResetGroupOffsetsAction {
+export interface KafkaResetGroupOffsetsAction extends RollbackActionBase {
   kind: 'kafka.reset-group-offsets';
+  target: 'kafka';
   groupId: string;
   topic: string;
   partitions: PartitionOffsetChange[];
 }
 
-export type RollbackAction = KafkaResetGroupOffsetsAction;
+/**
+ * Any participant's action as the planner, the run table and the executor see it; `kind` tells the
+ * participant of `target` which of its action types (an interface extending this) it is.
+ */
+export type RollbackAction = RollbackActionBase;
 
 export interface RollbackRequest {
   /** The point to return to (epoch milliseconds come from a validated ISO timestamp). */

@@ -55,13 +55,21 @@ describe('rollback plan|apply command on the real stack', () => {
     expect(planned.exitCode).toBe(RollbackExitCode.Done);
     const plan = JSON.parse(planned.output) as RollbackPlan;
     expect(plan.actions).toEqual([
-      { kind: 'kafka.reset-group-offsets', groupId, topic, partitions: [{ partition: 0, before: '5', after: '3' }, { partition: 1, before: '1', after: '0' }] },
+      expect.objectContaining({
+        kind: 'kafka.reset-group-offsets',
+        target: 'kafka',
+        groupId,
+        topic,
+        partitions: [{ partition: 0, before: '5', after: '3' }, { partition: 1, before: '1', after: '0' }],
+      }),
     ]);
     const [unchanged] = await admin.fetchOffsets({ groupId, topics: [topic] });
     expect(unchanged.partitions.map((p) => p.offset)).toEqual(['5', '1']);
 
     const table = await runRollbackCommand(['plan', ...args, '--format', 'table'], env, quiet);
-    expect(table.output).toContain(`${groupId}  ${topic}  0          5       3`);
+    expect(table.output).toContain(`group ${groupId} on ${topic}: 2 partition(s)`);
+    expect(table.output).toContain('partition 0: 5 -> 3');
+    expect(table.output).toContain('partition 1: 1 -> 0');
 
     const applied = await runRollbackCommand(['apply', ...args], env, quiet);
     expect(applied.exitCode).toBe(RollbackExitCode.Done);

@@ -7,6 +7,7 @@ import {
   RollbackRunStore,
   formatPlanTable,
   parseRollbackRequest,
+  type RollbackTarget,
 } from '@mch/data-rollback';
 import { createKafka } from '@mch/infra-kafka';
 import { createPostgresPool } from '@mch/infra-postgres';
@@ -39,6 +40,9 @@ export const ROLLBACK_USAGE = `usage: rollback plan|apply --to <ISO instant with
   Only Kafka consumer groups are rolled back so far (docs/rollback.md). Exit: 0 done, 1 refused, 2 usage, 3 failed.
   The operator recorded is MCH_OPERATOR, else the OS user.`;
 
+/** The targets this command has participants for (the others are listed as untouched in every plan). */
+const ROLLBACK_COMMAND_TARGETS: readonly RollbackTarget[] = ['kafka'];
+
 function usageError(message: string): DomainException {
   return new DomainException(ErrorCode.ValidationFailed, `${message}\n${ROLLBACK_USAGE}`, { field: 'argv' });
 }
@@ -54,7 +58,7 @@ export async function runRollbackCommand(
   rejectUnknownFlags(options, ['to', 'groups', 'targets', 'format'], usageError);
   const format = z.enum(['json', 'table']).default('json').safeParse(options.format);
   if (!format.success) throw usageError('--format must be json or table');
-  const request = parseRollbackRequest(options);
+  const request = parseRollbackRequest(options, ROLLBACK_COMMAND_TARGETS);
 
   const sections = loadConfigSections({ postgres: postgresEnvSchema, kafka: kafkaEnvSchema }, env);
   const kafka = createKafka(sections.kafka, { clientId: 'rollback-cli', logger });
@@ -62,14 +66,14 @@ export async function runRollbackCommand(
   const pool = createPostgresPool(sections.postgres, { applicationName: 'rollback-cli', max: 2 });
   try {
     await admin.connect();
-    const groups = new ConsumerGroupRollback(admin);
-    const planner = new RollbackPlanner(groups);
+    const participants = [new ConsumerGroupRollback(admin)];
+    const planner = new RollbackPlanner(participants);
     if (command === 'plan') {
       const plan = await planner.plan(request);
       return { output: format.data === 'table' ? formatPlanTable(plan) : JSON.stringify(plan), exitCode: RollbackExitCode.Done };
     }
     const operator = env.MCH_OPERATOR ?? userInfo().username;
-    const result = await new RollbackExecutor(planner, groups, new RollbackRunStore(pool), logger).apply(request, operator);
+    const result = await new RollbackExecutor(planner, participants, new RollbackRunStore(pool), logger).apply(request, operator);
     const output =
       format.data === 'table'
         ? `${formatPlanTable(result.plan)}\nrun ${result.runId}: ${result.stepsApplied} step(s) applied, ${result.stepsSkipped} already done${result.resumed ? ' (resumed)' : ''}`

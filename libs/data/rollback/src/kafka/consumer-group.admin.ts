@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { DomainException, ErrorCode } from '@mch/util-errors';
-import type { KafkaResetGroupOffsetsAction } from '../rollback.types';
+import type { ParticipantPlan, RollbackParticipant } from '../rollback-participant';
+import { ROLLBACK_PHASES, type KafkaResetGroupOffsetsAction, type RollbackAction, type RollbackPlan, type RollbackRequest } from '../rollback.types';
 
 export interface GroupMember {
   memberId: string;
@@ -12,8 +13,30 @@ export interface GroupMember {
  * Kafka consumer-group side of a rollback: read committed offsets, compute the reset-to-timestamp
  * offsets, refuse while members are live, and set offsets. Absolute offsets make apply idempotent.
  */
-export class ConsumerGroupRollback {
+export class ConsumerGroupRollback implements RollbackParticipant {
+  readonly target = 'kafka' as const;
+
   constructor(private readonly admin: Admin) {}
+
+  async plan(request: RollbackRequest): Promise<ParticipantPlan> {
+    const actions: KafkaResetGroupOffsetsAction[] = [];
+    const untouched: string[] = [];
+    for (const groupId of request.groups) {
+      const groupActions = await this.planGroup(groupId, request.to);
+      if (groupActions.length === 0) untouched.push(`consumer group '${groupId}': no committed offsets, nothing to reset`);
+      actions.push(...groupActions);
+    }
+    return { actions, untouched };
+  }
+
+  /**
+   * Refuses while a group has live members, unless the plan itself suspends consumers first (then
+   * `apply` re-checks each group right before resetting it).
+   */
+  async preflight(request: RollbackRequest, plan: RollbackPlan): Promise<void> {
+    if (plan.actions.some((a) => a.phase === ROLLBACK_PHASES.suspendConsumers)) return;
+    await this.assertIdle(request.groups);
+  }
 
   /** Live members of the group; an empty list means the group is Empty or Dead and safe to reset. */
   async activeMembers(groupId: string): Promise<GroupMember[]> {
@@ -63,13 +86,24 @@ export class ConsumerGroupRollback {
       const partitions = [...after.keys()]
         .sort((a, b) => a - b)
         .map((partition) => ({ partition, before: before.get(partition) ?? null, after: after.get(partition) as string }));
-      actions.push({ kind: 'kafka.reset-group-offsets', groupId, topic, partitions });
+      actions.push({
+        kind: 'kafka.reset-group-offsets',
+        target: 'kafka',
+        phase: ROLLBACK_PHASES.kafkaOffsets,
+        summary: `group ${groupId} on ${topic}: ${partitions.length} partition(s) to the first offset at or after ${to.toISOString()}`,
+        details: partitions.map((p) => `partition ${p.partition}: ${p.before ?? '(none)'} -> ${p.after}`),
+        groupId,
+        topic,
+        partitions,
+      });
     }
     return actions;
   }
 
   /** Sets the action's target offsets; re-running it sets the same absolute values again. */
-  async apply(action: KafkaResetGroupOffsetsAction): Promise<void> {
+  async apply(rawAction: RollbackAction): Promise<void> {
+    const action = rawAction as KafkaResetGroupOffsetsAction;
+    if (action.kind !== 'kafka.reset-group-offsets') throw new Error(`kafka rollback cannot apply '${action.kind}'`);
     await this.assertIdle([action.groupId]);
     await this.admin.setOffsets({
       groupId: action.groupId,
