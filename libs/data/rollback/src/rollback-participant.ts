@@ -25,4 +25,10 @@ export interface RollbackParticipant {
   preflight(request: RollbackRequest, plan: RollbackPlan): Promise<void>;
   /** Executes one of its own actions. Must be idempotent: a re-run after SIGKILL repeats the step. */
   apply(action: RollbackAction, request: RollbackRequest): Promise<void>;
+  /**
+   * `rollback mark <name>`: records what this target needs to return to this instant later (offsets,
+   * a ClickHouse snapshot, a Weaviate backup id, checkpoints, workload images); JSON-serialisable.
+   * Stored in the restore point under this participant's target and handed back in `request.restorePoint`.
+   */
+  mark?(name: string, takenAt: Date): Promise<unknown>;
 }

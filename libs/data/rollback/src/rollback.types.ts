@@ -55,9 +55,20 @@ export interface KafkaResetGroupOffsetsAction extends RollbackActionBase {
  */
 export type RollbackAction = RollbackActionBase;
 
+/** A named restore point (`rollback mark <name>`): what each participant recorded at one instant. */
+export interface RestorePoint {
+  name: string;
+  /** When it was taken; a rollback to the point uses this instant for time-based targets (offsets). */
+  takenAt: string;
+  /** Per target, the JSON its participant's `mark` returned (offsets, snapshot names, backup ids, images...). */
+  state: Partial<Record<RollbackTarget, unknown>>;
+}
+
 export interface RollbackRequest {
-  /** The point to return to (epoch milliseconds come from a validated ISO timestamp). */
+  /** The point to return to (epoch milliseconds come from a validated ISO timestamp, or the restore point's takenAt). */
   to: Date;
+  /** Set when `--to` named a restore point: participants restore what they recorded instead of computing it. */
+  restorePoint?: RestorePoint;
   /** Consumer groups to reset; required: a rollback never guesses which consumers to rewind. */
   groups: string[];
   targets: RollbackTarget[];
