@@ -1,5 +1,5 @@
 import { newCorrelationId, runWithCorrelation } from '@mch/util-correlation';
-import { clearSecretValues, createLogger, registerSecretValues } from './json-logger';
+import { CORRELATION_BOUND, clearSecretValues, createLogger, pinoOf, registerSecretValues } from './json-logger';
 
 function capture(level: 'debug' | 'info' = 'info') {
   const lines: Record<string, unknown>[] = [];
@@ -81,5 +81,25 @@ describe('createLogger', () => {
     const { logger, lines } = capture();
     logger.child({ entity: 'opportunity' }).info('x');
     expect(lines[0]).toMatchObject({ entity: 'opportunity' });
+  });
+});
+
+describe('the pino instance behind a logger', () => {
+  it('is the one createLogger writes through, with the same line shape', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ service: 'svc', sink: (l) => lines.push(l) });
+    pinoOf(logger).info({ token: 't-1' }, 'from pino');
+    expect(JSON.parse(lines[0])).toMatchObject({ level: 'info', service: 'svc', msg: 'from pino', correlation_id: null, token: '[redacted]' });
+    expect(() => pinoOf({ ...logger })).toThrow(/not a logger made by createLogger/);
+  });
+
+  it('writes correlation_id once when a child binds it (the HTTP request logger does)', () => {
+    const lines: string[] = [];
+    const root = pinoOf(createLogger({ service: 'svc', sink: (l) => lines.push(l) }));
+    const request = root.child({ correlation_id: 'bound-id' });
+    (request as unknown as Record<symbol, unknown>)[CORRELATION_BOUND] = true;
+    runWithCorrelation({ correlationId: newCorrelationId(), causationId: 'cause' }, () => request.child({ x: 1 }).info('in request'));
+    expect(lines[0].match(/"correlation_id"/g)).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ correlation_id: 'bound-id', causation_id: 'cause', x: 1 });
   });
 });

@@ -1,3 +1,4 @@
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { currentCorrelation } from '@mch/util-correlation';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -19,7 +20,6 @@ export interface LoggerOptions {
   fields?: LogFields;
 }
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 // A value under a secret-named key is never written, whoever passed it. Names are matched by
 // their words, not by substrings: `passed`, `bypass` and `passthrough` are ordinary fields (a
 // check's `"passed": true` used to be redacted), while `PGPASSWORD`, `apiKey`, `x-api-key`,
@@ -27,7 +27,19 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 const SECRET_WORD = /^(pass|pwd|token|tokens|secret|secrets|auth|authorization|credential|credentials|cookie)$/;
 const SECRET_JOINED = /password|passwd|passphrase|secret|apikey|accesskey|privatekey|credential|authorization|bearer/;
 
+// Log lines reuse a small set of keys: remember each verdict (bounded, in case keys are data).
+const secretKeyVerdicts = new Map<string, boolean>();
+
 export function isSecretKey(key: string): boolean {
+  let verdict = secretKeyVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = classifyKey(key);
+    if (secretKeyVerdicts.size < 10_000) secretKeyVerdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+function classifyKey(key: string): boolean {
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
@@ -85,36 +97,92 @@ function serialise(value: unknown, depth = 0): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value === null || typeof value !== 'object' || depth > 5) return value;
   if (Array.isArray(value)) return value.map((v) => serialise(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = isSecretKey(key) ? '[redacted]' : serialise(v, depth + 1);
+  return serialiseInto({}, value as Record<string, unknown>, depth);
+}
+
+function serialiseInto(out: Record<string, unknown>, fields: Record<string, unknown>, depth = 0): Record<string, unknown> {
+  for (const key in fields) {
+    if (!Object.prototype.hasOwnProperty.call(fields, key)) continue;
+    out[key] = isSecretKey(key) ? '[redacted]' : serialise(fields[key], depth + 1);
+  }
   return out;
 }
 
-export function createLogger(options: LoggerOptions): Logger {
-  const threshold = RANK[options.level ?? 'info'];
-  const sink = options.sink ?? ((line: string) => process.stdout.write(line + '\n'));
-  const base = options.fields ?? {};
+/**
+ * Set on a pino child whose bindings already carry correlation_id (the HTTP request logger of
+ * nestjs-pino binds the request's id there): the mixin then leaves it out, so no line has the key
+ * twice. pino children inherit from their parent by prototype, so grandchildren see it too.
+ */
+export const CORRELATION_BOUND = Symbol('mch.correlationBound');
 
-  const write = (level: LogLevel, message: string, fields?: LogFields) => {
-    if (RANK[level] < threshold) return;
-    const correlation = currentCorrelation();
-    const record = {
-      time: new Date().toISOString(),
-      level,
-      service: options.service,
-      msg: message,
-      correlation_id: correlation?.correlationId ?? null,
-      ...(correlation?.causationId ? { causation_id: correlation.causationId } : {}),
-      ...(serialise({ ...base, ...fields }) as LogFields),
-    };
-    sink(scrubSecretValues(JSON.stringify(record)));
-  };
-
+/** The current correlation context as log fields (correlation_id is null outside any context). */
+function correlationFields(_merge: object, _level: number, logger: PinoLogger): Record<string, unknown> {
+  const correlation = currentCorrelation();
+  const bound = (logger as unknown as Record<symbol, unknown>)[CORRELATION_BOUND] === true;
   return {
-    debug: (m, f) => write('debug', m, f),
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
-    child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
+    ...(bound ? {} : { correlation_id: correlation?.correlationId ?? null }),
+    ...(correlation?.causationId ? { causation_id: correlation.causationId } : {}),
   };
+}
+
+/**
+ * The pino options every logger of this toolkit uses, services (nestjs-pino) and CLIs alike: the
+ * line shape `{"level":"info","time":"<ISO>","service":…,"correlation_id":…,…,"msg":…}`, secret-named
+ * keys redacted at any depth and errors serialised with their code (pino's path-based `redact`
+ * cannot match a key name at any depth, hence the merge strategy), and registered secret values
+ * scrubbed from the finished line, JSON-escaped forms included (the streamWrite hook sees the
+ * exact text written).
+ */
+export function pinoOptions(service: string, level: LogLevel = 'info'): pino.LoggerOptions {
+  return {
+    level,
+    base: { service },
+    messageKey: 'msg',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: correlationFields,
+    // The call's fields are serialised straight into the mixin's object: one copy per line.
+    mixinMergeStrategy: (fields, correlation) => serialiseInto(correlation as Record<string, unknown>, fields as Record<string, unknown>),
+    formatters: {
+      level: (label) => ({ level: label }),
+      bindings: (bindings) => serialise(bindings) as Record<string, unknown>,
+    },
+    hooks: { streamWrite: scrubSecretValues },
+  };
+}
+
+/** Where lines go: a sink gets each line without its newline; stdout by default. */
+export function logDestination(sink?: (line: string) => void): DestinationStream {
+  if (sink) return { write: (chunk: string) => sink(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) };
+  return { write: (chunk: string) => process.stdout.write(chunk) };
+}
+
+const pinoInstances = new WeakMap<Logger, PinoLogger>();
+
+/** The pino logger behind a root logger from createLogger (nestjs-pino logs through the same one). */
+export function pinoOf(logger: Logger): PinoLogger {
+  const instance = pinoInstances.get(logger);
+  if (!instance) throw new Error('pinoOf: not a logger made by createLogger');
+  return instance;
+}
+
+function wrap(target: PinoLogger, base: LogFields): Logger {
+  // Fields of a call override the child's (merged here rather than as pino bindings, so a key is
+  // never written twice in one line).
+  const plain = Object.keys(base).length === 0;
+  const fieldsOf = (fields?: LogFields) => (fields ? (plain ? fields : { ...base, ...fields }) : base);
+  return {
+    debug: (m, f) => target.debug(fieldsOf(f), m),
+    info: (m, f) => target.info(fieldsOf(f), m),
+    warn: (m, f) => target.warn(fieldsOf(f), m),
+    error: (m, f) => target.error(fieldsOf(f), m),
+    child: (fields) => wrap(target, { ...base, ...fields }),
+  };
+}
+
+/** A JSON-lines logger on pino (one object per line for log shippers). */
+export function createLogger(options: LoggerOptions): Logger {
+  const instance = pino(pinoOptions(options.service, options.level ?? 'info'), logDestination(options.sink));
+  const logger = wrap(instance, options.fields ?? {});
+  pinoInstances.set(logger, instance);
+  return logger;
 }
