@@ -4,3 +4,4 @@ export * from './kafka.producer';
 export * from './kafka.topics';
 export * from './kafka.security';
 export * from './kafka.message';
+export * from './topic.scanner';

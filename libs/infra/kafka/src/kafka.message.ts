@@ -1,7 +1,7 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 
 /** A message's headers as text, the first value of each (kafkajs gives Buffers, arrays or undefined). */
-export function messageHeaders(message: KafkaMessage): Record<string, string> {
+export function messageHeaders(message: Pick<KafkaMessage, 'headers'>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     const first = Array.isArray(value) ? value[0] : value;
