@@ -1,4 +1,5 @@
 import { NestFactory, Reflector } from '@nestjs/core';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { createKafka, createTopicsAndWait, kafkaSecurityOptions } from '@mch/infra-kafka';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
@@ -11,8 +12,9 @@ import type { Env } from '@mch/util-config';
 import type { z } from 'zod';
 import { ApiTokenGuard } from './api-token.guard';
 import { correlationMiddleware } from './correlation.middleware';
-import { DomainExceptionHttpFilter } from './domain-exception.filter';
 import { JsonNestLogger } from './json-nest.logger';
+import { DomainExceptionHttpFilter } from './domain-exception.filter';
+import { httpLoggingModule, resetNestPinoRoot } from './http-logging.module';
 import { loadServiceConfig, type LoadedServiceConfig } from './service-config';
 import { ServiceRootModule } from './service-root.module';
 import { stateChangingRoutes } from './state-changing-routes';
@@ -63,10 +65,14 @@ export async function bootstrapService(definition: ServiceDefinition, env: Env =
   routeProcessWarnings(logger);
   // Never start on a schema the service would fail on later: name the missing migrations now.
   if (config.postgres) await assertSchemaMigrated(config.postgres, definition.name);
+  resetNestPinoRoot();
   const app = await NestFactory.create(
-    ServiceRootModule.register({ ...definition, config, logger }),
+    ServiceRootModule.register({ ...definition, imports: [httpLoggingModule(logger), ...(definition.imports ?? [])], config, logger }),
+    // Until Nest's container is up (and with it nestjs-pino's Logger, below), its boot lines go
+    // through the same pino instance by JsonNestLogger.
     { logger: new JsonNestLogger(logger), abortOnError: false },
   );
+  app.useLogger(app.get(NestPinoLogger));
   app.getHttpAdapter().getInstance().disable?.('x-powered-by');
   app.use(correlationMiddleware(logger));
   app.useGlobalFilters(new DomainExceptionHttpFilter(logger));

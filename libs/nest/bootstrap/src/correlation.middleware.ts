@@ -16,8 +16,8 @@ function headerValue(req: Request, name: string): string | undefined {
 
 /**
  * Every HTTP request runs inside a correlation context taken from `x-correlation-id` (or a new
- * one); the id is echoed back so callers can quote it, and the request is logged when it
- * finishes. Health probes are not logged: they arrive every few seconds and say nothing.
+ * one); the id is echoed back so callers can quote it. The request line is nestjs-pino's
+ * (httpLoggingModule, mounted after this middleware), with that id as the request's id.
  *
  * Correlation and causation ids are stored in uuid columns, so a caller's id that is not a UUID
  * is refused with 400 naming the header: replacing it silently would break the caller's trace.
@@ -33,20 +33,11 @@ export function correlationMiddleware(logger: Logger) {
     ].find(([, value]) => value !== undefined && !isValidCorrelationId(value));
     if (bad) context.correlationId = isValidCorrelationId(incoming) ? incoming : newCorrelationId();
     res.setHeader(CorrelationHeaders.http, context.correlationId);
-    const started = performance.now();
-    if (!req.path.startsWith('/health/')) {
-      res.on('finish', () =>
-        runWithCorrelation(context, () =>
-          logger.info('http request', {
-            method: req.method,
-            path: req.path,
-            status: res.statusCode,
-            duration_ms: Math.round(performance.now() - started),
-          }),
-        ),
-      );
-    }
     if (bad) {
+      // Refused here, before the HTTP logger (nestjs-pino) sees the request: logged here instead.
+      runWithCorrelation(context, () =>
+        logger.info('http request', { method: req.method, path: req.path, status: 400, duration_ms: 0, refused_header: bad[0] }),
+      );
       res.status(400).json({
         code: ErrorCode.ValidationFailed,
         message: `header ${bad[0]} must be a UUID (8-4-4-4-12 hex digits), got ${JSON.stringify(String(bad[1]).slice(0, 100))}`,

@@ -2,6 +2,7 @@ export * from './bootstrap-service';
 export * from './correlation.middleware';
 export * from './domain-exception.filter';
 export * from './json-nest.logger';
+export * from './http-logging.module';
 export * from './service-config';
 export * from './service-root.module';
 export * from './allow-without-api-token.decorator';

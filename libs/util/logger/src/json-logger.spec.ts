@@ -97,7 +97,7 @@ describe('the pino instance behind a logger', () => {
     const lines: string[] = [];
     const root = pinoOf(createLogger({ service: 'svc', sink: (l) => lines.push(l) }));
     const request = root.child({ correlation_id: 'bound-id' });
-    (request as unknown as Record<symbol, unknown>)[CORRELATION_BOUND] = true;
+    expect((request as unknown as Record<symbol, unknown>)[CORRELATION_BOUND]).toBe(true);
     runWithCorrelation({ correlationId: newCorrelationId(), causationId: 'cause' }, () => request.child({ x: 1 }).info('in request'));
     expect(lines[0].match(/"correlation_id"/g)).toHaveLength(1);
     expect(JSON.parse(lines[0])).toMatchObject({ correlation_id: 'bound-id', causation_id: 'cause', x: 1 });

@@ -147,6 +147,10 @@ export function pinoOptions(service: string, level: LogLevel = 'info'): pino.Log
       bindings: (bindings) => serialise(bindings) as Record<string, unknown>,
     },
     hooks: { streamWrite: scrubSecretValues },
+    // Children are made per HTTP request (not per line), so reading their bindings here is cheap.
+    onChild: (child) => {
+      if ('correlation_id' in child.bindings()) (child as unknown as Record<symbol, unknown>)[CORRELATION_BOUND] = true;
+    },
   };
 }
 
