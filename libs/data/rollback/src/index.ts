@@ -6,3 +6,4 @@ export * from './rollback-planner';
 export * from './rollback-run.store';
 export * from './rollback-executor';
 export * from './rollback-plan.format';
+export * from './kubernetes';

@@ -16,7 +16,11 @@ export interface GroupMember {
 export class ConsumerGroupRollback implements RollbackParticipant {
   readonly target = 'kafka' as const;
 
-  constructor(private readonly admin: Admin) {}
+  constructor(
+    private readonly admin: Admin,
+    /** How long apply waits for a group's members to leave (consumers the plan suspended are terminating). */
+    private readonly idleWaitMs = 120_000,
+  ) {}
 
   async plan(request: RollbackRequest): Promise<ParticipantPlan> {
     const actions: KafkaResetGroupOffsetsAction[] = [];
@@ -57,6 +61,21 @@ export class ConsumerGroupRollback implements RollbackParticipant {
           { field: 'groups', id: groupId, members },
         );
       }
+    }
+  }
+
+  /**
+   * Waits, bounded by idleWaitMs, for the group to have no live member: consumers suspended by the
+   * plan's phase 10 leave only after their pods' grace period and the group's session timeout.
+   */
+  async waitIdle(groupId: string): Promise<void> {
+    const deadline = Date.now() + this.idleWaitMs;
+    while ((await this.activeMembers(groupId)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1_000));
+    try {
+      await this.assertIdle([groupId]);
+    } catch (error) {
+      if (!(error instanceof DomainException)) throw error;
+      throw new DomainException(ErrorCode.PreconditionFailed, `${error.message} (still there after waiting ${this.idleWaitMs / 1000} s)`, error.details);
     }
   }
 
@@ -104,7 +123,7 @@ export class ConsumerGroupRollback implements RollbackParticipant {
   async apply(rawAction: RollbackAction): Promise<void> {
     const action = rawAction as KafkaResetGroupOffsetsAction;
     if (action.kind !== 'kafka.reset-group-offsets') throw new Error(`kafka rollback cannot apply '${action.kind}'`);
-    await this.assertIdle([action.groupId]);
+    await this.waitIdle(action.groupId);
     await this.admin.setOffsets({
       groupId: action.groupId,
       topic: action.topic,
