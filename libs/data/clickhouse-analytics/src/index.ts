@@ -16,3 +16,4 @@ export * from './lib/queries/analytics.queries';
 export * from './lib/snapshot/table-snapshot';
 export * from './lib/historical/copy-text.reader';
 export * from './lib/historical/historical-load';
+export * from './lib/snapshot/table-trim';

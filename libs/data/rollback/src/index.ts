@@ -7,3 +7,7 @@ export * from './rollback-run.store';
 export * from './rollback-executor';
 export * from './rollback-plan.format';
 export * from './kubernetes';
+export * from './restore-point.store';
+export * from './clickhouse/clickhouse.participant';
+export * from './weaviate/weaviate.participant';
+export * from './checkpoints/checkpoints.participant';

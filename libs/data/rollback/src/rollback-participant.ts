@@ -1,4 +1,4 @@
-import type { RollbackAction, RollbackPlan, RollbackRequest, RollbackTarget } from './rollback.types';
+import type { MarkRequest, RollbackAction, RollbackPlan, RollbackRequest, RollbackTarget } from './rollback.types';
 
 /** What one participant contributes to a plan. */
 export interface ParticipantPlan {
@@ -29,6 +29,10 @@ export interface RollbackParticipant {
    * `rollback mark <name>`: records what this target needs to return to this instant later (offsets,
    * a ClickHouse snapshot, a Weaviate backup id, checkpoints, workload images); JSON-serialisable.
    * Stored in the restore point under this participant's target and handed back in `request.restorePoint`.
+   * `request` (the groups and targets of `rollback mark`) may be ignored by targets that need neither.
+   * Participants are marked in ROLLBACK_TARGETS order after kafka: offsets are read first, so every
+   * store snapshot taken after them holds at least what those offsets had consumed (a replay from the
+   * offsets then only repeats idempotent writes).
    */
-  mark?(name: string, takenAt: Date): Promise<unknown>;
+  mark?(name: string, takenAt: Date, request?: MarkRequest): Promise<unknown>;
 }

@@ -3,7 +3,11 @@ import { ROLLBACK_TARGETS, type RollbackAction, type RollbackPlan, type Rollback
 
 /** The key of a request: a re-run of the same request resumes the same recorded run. */
 export function requestKey(request: RollbackRequest): string {
-  return [request.to.toISOString(), [...request.groups].sort().join(','), [...request.targets].sort().join(',')].join('|');
+  const parts = [request.to.toISOString(), [...request.groups].sort().join(','), [...request.targets].sort().join(',')];
+  // Appended only when set, so the key of a plain timestamp request is what it always was.
+  if (request.restorePoint) parts.push(`point=${request.restorePoint.name}`);
+  if (request.entities) parts.push(`entities=${[...request.entities].sort().join(',')}`);
+  return parts.join('|');
 }
 
 /** Reads live state through every requested participant and builds the ordered actions; changes nothing. */

@@ -3,7 +3,8 @@ import type { RollbackAction, RollbackPlan } from './rollback.types';
 
 /**
  * The record of rollback runs (who, when, which plan) and of each step's completion, so a run
- * interrupted by SIGKILL is resumed with the same plan and its done steps skipped. The tables are
+ * interrupted by SIGKILL is resumed with the same plan and its done steps skipped, and of the named
+ * restore points (restore-point.store.ts). The tables are
  * created here (IF NOT EXISTS, under an advisory lock) rather than by a schema migration, so the
  * tool works on a database whose migrations it does not own; RLS on with no policy, as every table.
  */
@@ -28,7 +29,16 @@ const SCHEMA_SQL = [
      done_at timestamptz,
      PRIMARY KEY (run_id, step_no)
    )`,
-  ...['rollback_runs', 'rollback_steps'].flatMap((table) => [
+  // Restore points (`rollback mark`): one row per point, written last, so a row means every target recorded its part.
+  `CREATE TABLE IF NOT EXISTS rollback_restore_points (
+     name text PRIMARY KEY,
+     taken_at timestamptz NOT NULL,
+     taken_by text NOT NULL,
+     targets text[] NOT NULL,
+     state jsonb NOT NULL,
+     created_at timestamptz NOT NULL DEFAULT now()
+   )`,
+  ...['rollback_runs', 'rollback_steps', 'rollback_restore_points'].flatMap((table) => [
     `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,
     `DO $$ BEGIN
        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN EXECUTE 'REVOKE ALL ON ${table} FROM anon'; END IF;
@@ -36,6 +46,22 @@ const SCHEMA_SQL = [
      END $$`,
   ]),
 ];
+
+/** Creates the rollback tables when missing (idempotent; serialised by an advisory lock). */
+export async function ensureRollbackSchema(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('mch.rollback_runs.schema'))`);
+    for (const sql of SCHEMA_SQL) await client.query(sql);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
 
 export interface RollbackRun {
   id: string;
@@ -56,10 +82,7 @@ export class RollbackRunStore {
   constructor(private readonly pool: Pool) {}
 
   async ensureSchema(): Promise<void> {
-    await this.transaction(async (client) => {
-      await client.query(`SELECT pg_advisory_xact_lock(hashtext('mch.rollback_runs.schema'))`);
-      for (const sql of SCHEMA_SQL) await client.query(sql);
-    });
+    await ensureRollbackSchema(this.pool);
   }
 
   /** The unfinished run for this request, if an earlier apply stopped before completing. */

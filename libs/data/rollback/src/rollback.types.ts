@@ -69,9 +69,89 @@ export interface RollbackRequest {
   to: Date;
   /** Set when `--to` named a restore point: participants restore what they recorded instead of computing it. */
   restorePoint?: RestorePoint;
-  /** Consumer groups to reset; required: a rollback never guesses which consumers to rewind. */
+  /**
+   * Consumer groups to reset; never guessed: given by --groups, or the groups the named restore point
+   * recorded. Empty only when kafka is not among the targets.
+   */
   groups: string[];
   targets: RollbackTarget[];
+  /** Migrated entities whose migrator checkpoints are rewound (--entities); absent: every entity. */
+  entities?: string[];
+}
+
+/** What `rollback mark` asks each participant to record. */
+export interface MarkRequest {
+  /** Consumer groups whose committed offsets the restore point keeps (--groups). */
+  groups: string[];
+  targets: RollbackTarget[];
+}
+
+/** One ClickHouse analytics table before and after its action. */
+export interface ClickHouseTableRows {
+  table: string;
+  /** Rows (versions, every copy) in the table now. */
+  rowsBefore: number;
+  /** Rows the table holds once the action is done. */
+  rowsAfter: number;
+}
+
+/** Trim: delete the versions whose event time is at or after the point (the replay re-delivers them). */
+export interface ClickHouseTrimAction extends RollbackActionBase, ClickHouseTableRows {
+  kind: 'clickhouse.trim-since';
+  target: 'clickhouse';
+  /** ISO instant: rows with event_timestamp >= this are deleted. */
+  since: string;
+}
+
+/** Restore: the table becomes the restore point's snapshot (RENAME swap on 18.16, EXCHANGE on Atomic). */
+export interface ClickHouseRestoreAction extends RollbackActionBase, ClickHouseTableRows {
+  kind: 'clickhouse.restore-snapshot';
+  target: 'clickhouse';
+  snapshot: string;
+}
+
+/** One Weaviate collection's objects before and after. */
+export interface WeaviateCollectionObjects {
+  collection: string;
+  objectsBefore: number;
+  objectsAfter: number;
+}
+
+/** Purge: delete the objects whose source time is at or after the point (the replay re-writes them). */
+export interface WeaviatePurgeAction extends RollbackActionBase, WeaviateCollectionObjects {
+  kind: 'weaviate.purge-since';
+  target: 'weaviate';
+  /** The date property compared with the point. */
+  property: string;
+  since: string;
+}
+
+/** Restore: the index's collections are replaced by the restore point's backup. */
+export interface WeaviateRestoreAction extends RollbackActionBase {
+  kind: 'weaviate.restore-backup';
+  target: 'weaviate';
+  backupId: string;
+  collections: WeaviateCollectionObjects[];
+}
+
+/** A migrator checkpoint's values (data_migration_state plus its newest migration_checkpoints row). */
+export interface CheckpointValues {
+  status: string;
+  lastProcessedId: string | null;
+  totalProcessed: number;
+  totalFailed: number;
+  /** The newest checkpoint's data (what a resumed backfill reads); null: no checkpoint yet. */
+  checkpoint: Record<string, unknown> | null;
+}
+
+/** Rewind one migration's checkpoint; `after` null: the migration did not exist at the point (progress forgotten). */
+export interface CheckpointRewindAction extends RollbackActionBase {
+  kind: 'checkpoints.rewind';
+  target: 'checkpoints';
+  migration: string;
+  entity: string;
+  before: CheckpointValues;
+  after: CheckpointValues | null;
 }
 
 /** The ordered actions a rollback takes; `apply` executes exactly these, in this order. */

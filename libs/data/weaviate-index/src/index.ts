@@ -15,6 +15,7 @@ export * from './mapping/opportunity.mapper';
 export * from './mapping/requirements.merge';
 export * from './rollback/index-backup.service';
 export * from './rollback/migration-run.service';
+export * from './rollback/purge-since';
 export * from './sink/batch-writer';
 export * from './sink/object-errors';
 export * from './sink/state-objects';

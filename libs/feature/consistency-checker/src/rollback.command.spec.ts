@@ -19,9 +19,16 @@ describe('rollback command arguments', () => {
     [['undo', '--to', '2026-01-01T00:00:00Z', '--groups', 'g'], "unknown rollback verb 'undo'"],
     [['plan', '--to', '2026-01-01T00:00:00Z', '--groups', 'g', '--force', 'true'], 'unknown option --force'],
     [['plan', '--to', '2026-01-01T00:00:00Z', '--groups', 'g', '--format', 'yaml'], '--format must be json or table'],
-    [['apply', '--to', 'yesterday', '--groups', 'g'], "--to must be an ISO-8601 instant with a zone (e.g. 2026-12-04T22:00:00Z); got 'yesterday'"],
+    [['apply', '--to', 'Yesterday', '--groups', 'g'], "--to must be an ISO-8601 instant with a zone (e.g. 2026-12-04T22:00:00Z) or a restore point name (1-40 of a-z, 0-9, '-'); got 'Yesterday'"],
+    [['apply', '--to', 'before_deploy', '--groups', 'g'], "got 'before_deploy'"],
+    [['plan', '--to', '2026-01-01T00:00:00Z', '--groups', 'g', '--entities', 'opportunity,invoice'], "--entities: 'invoice' is not a migrated entity"],
+    [['mark', '--groups', 'g'], 'rollback mark needs a restore point name'],
+    [['mark', 'Bad_Name', '--groups', 'g'], "restore point name 'Bad_Name' must be 1-40 characters of a-z, 0-9 and '-'"],
+    [['mark', 'before-deploy'], '--groups must name at least one consumer group'],
+    [['mark', 'before-deploy', '--groups', 'g', '--to', '2026-01-01T00:00:00Z'], 'unknown option --to'],
+    [['points', '--format', 'yaml'], '--format must be json or table'],
     [['apply', '--to', '2026-01-01T00:00:00Z'], '--groups must name at least one consumer group'],
-    [['plan', '--to', '2026-01-01T00:00:00Z', '--groups', 'g', '--targets', 'weaviate'], "--targets: 'weaviate' is not supported; supported: kafka"],
+    [['plan', '--to', '2026-01-01T00:00:00Z', '--groups', 'g', '--targets', 'kafka,images'], "--targets: 'images' is not supported; supported: kafka, clickhouse, weaviate, checkpoints"],
   ])('%j is refused: %s', async (argv, message) => {
     const error = await refusal(argv);
     expect(error.code).toBe(ErrorCode.ValidationFailed);

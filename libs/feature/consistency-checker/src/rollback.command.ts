@@ -1,23 +1,44 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Admin } from 'kafkajs';
+import type { Pool } from 'pg';
+import type { WeaviateClient } from 'weaviate-client';
 import {
+  CheckpointsRollback,
+  ClickHouseRollback,
   ConsumerGroupRollback,
+  RestorePointMarker,
+  RestorePointStore,
   RollbackExecutor,
   RollbackPlanner,
   RollbackRunStore,
+  WeaviateRollback,
+  checkRestorePointName,
   formatPlanTable,
-  parseRollbackRequest,
+  parseGroups,
+  parseRollbackArguments,
+  parseTargets,
+  resolveRollbackRequest,
+  type RestorePoint,
+  type RestorePointSummary,
+  type RollbackParticipant,
   type RollbackTarget,
 } from '@mch/data-rollback';
+import { indexCollectionNames } from '@mch/data-weaviate-index';
+import { createClickHouse } from '@mch/infra-clickhouse';
 import { createKafka } from '@mch/infra-kafka';
 import { createPostgresPool } from '@mch/infra-postgres';
+import { connectWeaviate } from '@mch/infra-weaviate';
 import {
+  clickhouseEnvSchema,
   kafkaEnvSchema,
   loadConfigSections,
   parseCommandLine,
   postgresEnvSchema,
   rejectUnknownFlags,
   serviceEnvSchema,
+  weaviateEnvSchema,
   type Env,
 } from '@mch/util-config';
 import { DomainException, ErrorCode, isDomainException } from '@mch/util-errors';
@@ -33,55 +54,169 @@ export const RollbackExitCode = {
   Failed: 3,
 } as const;
 
-export const ROLLBACK_USAGE = `usage: rollback plan|apply --to <ISO instant with zone> --groups g1,g2 [--targets kafka] [--format json|table]
-  plan   reads the live state and prints the ordered actions (group offsets before/after); changes nothing
-  apply  executes the same plan step by step, recorded in rollback_runs/rollback_steps; refuses while a
-         group has live members; re-running an interrupted apply resumes it
-  Only Kafka consumer groups are rolled back so far (docs/rollback.md). Exit: 0 done, 1 refused, 2 usage, 3 failed.
-  The operator recorded is MCH_OPERATOR, else the OS user.`;
+export const ROLLBACK_USAGE = `usage: rollback plan|apply --to <ISO instant with zone | restore point> [--groups g1,g2] [--targets t1,t2]
+                        [--entities e1,e2] [--format json|table]
+       rollback mark <name> --groups g1,g2 [--targets t1,t2] [--format json|table]
+       rollback points [--format json|table]
+  plan    reads the live state and prints the ordered actions (offsets, ClickHouse rows, Weaviate objects,
+          migrator checkpoints before/after) and what it leaves alone; changes nothing
+  apply   executes the same plan step by step, recorded in rollback_runs/rollback_steps; refuses while a
+          group has live members; re-running an interrupted apply resumes it
+  mark    records a restore point: the groups' offsets, a ClickHouse snapshot, a Weaviate backup and the
+          migrator's checkpoints; --to <name> returns every store to it (--groups defaults to the point's)
+  points  lists the restore points
+  --targets: kafka, clickhouse, weaviate, checkpoints (default: all). --entities limits the checkpoints.
+  Stores come from PG*, KAFKA_*, CLICKHOUSE_*, WEAVIATE_* (+ WEAVIATE_COLLECTION_PREFIX) as for every command.
+  Exit: 0 done, 1 refused, 2 usage, 3 failed. The operator recorded is MCH_OPERATOR, else the OS user.`;
 
 /** The targets this command has participants for (the others are listed as untouched in every plan). */
-const ROLLBACK_COMMAND_TARGETS: readonly RollbackTarget[] = ['kafka'];
+export const ROLLBACK_COMMAND_TARGETS: readonly RollbackTarget[] = ['kafka', 'clickhouse', 'weaviate', 'checkpoints'];
+
+const prefixSchema = z.object({
+  WEAVIATE_COLLECTION_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^([A-Z][A-Za-z0-9]*)?$/, 'empty, or an upper-case letter followed by letters and digits')
+    .default(''),
+});
 
 function usageError(message: string): DomainException {
   return new DomainException(ErrorCode.ValidationFailed, `${message}\n${ROLLBACK_USAGE}`, { field: 'argv' });
 }
 
-/** Runs `plan` or `apply`; returns what to print on stdout and the exit code. Bad input throws. */
+/** The store connections of the requested targets (only those are configured and opened). */
+interface Connections {
+  pool: Pool;
+  participants: RollbackParticipant[];
+  close(): Promise<void>;
+}
+
+async function connect(targets: readonly RollbackTarget[], env: Env, logger: Logger): Promise<Connections> {
+  const wants = (t: RollbackTarget) => targets.includes(t);
+  const sections = loadConfigSections(
+    {
+      postgres: postgresEnvSchema,
+      ...(wants('kafka') ? { kafka: kafkaEnvSchema } : {}),
+      ...(wants('clickhouse') ? { clickhouse: clickhouseEnvSchema } : {}),
+      ...(wants('weaviate') ? { weaviate: weaviateEnvSchema, weaviatePrefix: prefixSchema } : {}),
+    },
+    env,
+  ) as unknown as Record<string, never>;
+  const pool = createPostgresPool(sections['postgres'], { applicationName: 'rollback-cli', max: 2 });
+  const closers: (() => Promise<unknown>)[] = [() => pool.end()];
+  const participants: RollbackParticipant[] = [];
+  try {
+    if (wants('kafka')) {
+      const admin: Admin = createKafka(sections['kafka'], { clientId: 'rollback-cli', logger }).admin();
+      closers.push(() => admin.disconnect());
+      await admin.connect();
+      participants.push(new ConsumerGroupRollback(admin));
+    }
+    if (wants('clickhouse')) {
+      const client: ClickHouseClient = createClickHouse(sections['clickhouse'], { applicationName: 'rollback-cli', logger });
+      closers.push(() => client.close());
+      participants.push(new ClickHouseRollback(client));
+    }
+    if (wants('weaviate')) {
+      const client: WeaviateClient = await connectWeaviate(sections['weaviate']);
+      closers.push(() => client.close());
+      const prefix = (sections['weaviatePrefix'] as z.infer<typeof prefixSchema>).WEAVIATE_COLLECTION_PREFIX;
+      participants.push(new WeaviateRollback(client, indexCollectionNames(prefix), logger));
+    }
+    if (wants('checkpoints')) participants.push(new CheckpointsRollback(pool));
+  } catch (error) {
+    await Promise.allSettled(closers.map((c) => c()));
+    throw error;
+  }
+  return { pool, participants, close: async () => void (await Promise.allSettled(closers.map((c) => c()))) };
+}
+
+function formatPoints(points: RestorePointSummary[]): string {
+  if (points.length === 0) return '(no restore points)';
+  const rows = [['name', 'taken_at', 'taken_by', 'targets'], ...points.map((p) => [p.name, p.takenAt, p.takenBy, p.targets.join(',')])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+function formatPoint(point: RestorePoint): string {
+  const lines = [`restore point ${point.name} taken at ${point.takenAt}`];
+  for (const [target, state] of Object.entries(point.state)) lines.push(`  ${target}: ${JSON.stringify(state)}`);
+  return lines.join('\n');
+}
+
+/** Runs `plan`, `apply`, `mark` or `points`; returns what to print on stdout and the exit code. Bad input throws. */
 export async function runRollbackCommand(
   argv: readonly string[],
   env: Env,
   logger: Logger,
 ): Promise<{ output: string; exitCode: number }> {
-  const { command, options } = parseCommandLine(argv, usageError);
-  if (command !== 'plan' && command !== 'apply') throw usageError(`unknown rollback verb '${command}'`);
-  rejectUnknownFlags(options, ['to', 'groups', 'targets', 'format'], usageError);
-  const format = z.enum(['json', 'table']).default('json').safeParse(options.format);
-  if (!format.success) throw usageError('--format must be json or table');
-  const request = parseRollbackRequest(options, ROLLBACK_COMMAND_TARGETS);
+  const [verb, ...rest] = argv;
+  // `mark` takes the point's name as its one positional argument.
+  const markName = verb === 'mark' ? rest[0] : undefined;
+  if (verb === 'mark' && (markName === undefined || markName.startsWith('--'))) throw usageError('rollback mark needs a restore point name');
+  const { command, options } = parseCommandLine(verb === 'mark' ? [verb, ...rest.slice(1)] : argv, usageError);
+  const operator = env.MCH_OPERATOR ?? userInfo().username;
 
-  const sections = loadConfigSections({ postgres: postgresEnvSchema, kafka: kafkaEnvSchema }, env);
-  const kafka = createKafka(sections.kafka, { clientId: 'rollback-cli', logger });
-  const admin = kafka.admin();
-  const pool = createPostgresPool(sections.postgres, { applicationName: 'rollback-cli', max: 2 });
+  if (command === 'points') {
+    rejectUnknownFlags(options, ['format'], usageError);
+    const format = parseFormat(options.format);
+    const sections = loadConfigSections({ postgres: postgresEnvSchema }, env);
+    const pool = createPostgresPool(sections.postgres, { applicationName: 'rollback-cli', max: 1 });
+    try {
+      const points = await new RestorePointStore(pool).list();
+      return { output: format === 'table' ? formatPoints(points) : JSON.stringify(points), exitCode: RollbackExitCode.Done };
+    } finally {
+      await pool.end();
+    }
+  }
+
+  if (command === 'mark') {
+    rejectUnknownFlags(options, ['groups', 'targets', 'format'], usageError);
+    const format = parseFormat(options.format);
+    const name = checkRestorePointName(markName as string);
+    const targets = parseTargets(options.targets, ROLLBACK_COMMAND_TARGETS);
+    const groups = parseGroups(options.groups);
+    if (targets.includes('kafka') && groups.length === 0) {
+      throw new DomainException(ErrorCode.ValidationFailed, '--groups must name at least one consumer group (the offsets the point keeps)', { field: 'groups' });
+    }
+    const stores = await connect(targets, env, logger);
+    try {
+      const point = await new RestorePointMarker(stores.participants, new RestorePointStore(stores.pool), logger).mark(name, { groups, targets }, operator);
+      return { output: format === 'table' ? formatPoint(point) : JSON.stringify(point), exitCode: RollbackExitCode.Done };
+    } finally {
+      await stores.close();
+    }
+  }
+
+  if (command !== 'plan' && command !== 'apply') throw usageError(`unknown rollback verb '${command}'`);
+  rejectUnknownFlags(options, ['to', 'groups', 'targets', 'entities', 'format'], usageError);
+  const format = parseFormat(options.format);
+  const args = parseRollbackArguments(options, ROLLBACK_COMMAND_TARGETS);
+
+  const stores = await connect(args.targets, env, logger);
   try {
-    await admin.connect();
-    const participants = [new ConsumerGroupRollback(admin)];
-    const planner = new RollbackPlanner(participants);
+    const points = new RestorePointStore(stores.pool);
+    const request = await resolveRollbackRequest(args, (name) => points.find(name));
+    const planner = new RollbackPlanner(stores.participants);
     if (command === 'plan') {
       const plan = await planner.plan(request);
-      return { output: format.data === 'table' ? formatPlanTable(plan) : JSON.stringify(plan), exitCode: RollbackExitCode.Done };
+      return { output: format === 'table' ? formatPlanTable(plan) : JSON.stringify(plan), exitCode: RollbackExitCode.Done };
     }
-    const operator = env.MCH_OPERATOR ?? userInfo().username;
-    const result = await new RollbackExecutor(planner, participants, new RollbackRunStore(pool), logger).apply(request, operator);
+    const result = await new RollbackExecutor(planner, stores.participants, new RollbackRunStore(stores.pool), logger).apply(request, operator);
     const output =
-      format.data === 'table'
+      format === 'table'
         ? `${formatPlanTable(result.plan)}\nrun ${result.runId}: ${result.stepsApplied} step(s) applied, ${result.stepsSkipped} already done${result.resumed ? ' (resumed)' : ''}`
         : JSON.stringify(result);
     return { output, exitCode: RollbackExitCode.Done };
   } finally {
-    await Promise.allSettled([admin.disconnect(), pool.end()]);
+    await stores.close();
   }
+}
+
+function parseFormat(value: string | undefined): 'json' | 'table' {
+  const format = z.enum(['json', 'table']).default('json').safeParse(value);
+  if (!format.success) throw usageError('--format must be json or table');
+  return format.data;
 }
 
 /** Entry point: JSON log lines on stderr, the plan or result on stdout, the exit code for the Job. */

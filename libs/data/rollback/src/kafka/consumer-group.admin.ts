@@ -1,7 +1,19 @@
 import type { Admin } from 'kafkajs';
 import { DomainException, ErrorCode } from '@mch/util-errors';
 import type { ParticipantPlan, RollbackParticipant } from '../rollback-participant';
-import { ROLLBACK_PHASES, type KafkaResetGroupOffsetsAction, type RollbackAction, type RollbackPlan, type RollbackRequest } from '../rollback.types';
+import {
+  ROLLBACK_PHASES,
+  type KafkaResetGroupOffsetsAction,
+  type MarkRequest,
+  type RollbackAction,
+  type RollbackPlan,
+  type RollbackRequest,
+} from '../rollback.types';
+
+/** What a restore point keeps for Kafka: each group's committed offsets (null: no commit on that partition). */
+export interface KafkaRestorePointState {
+  groups: { groupId: string; topics: { topic: string; partitions: { partition: number; offset: string | null }[] }[] }[];
+}
 
 export interface GroupMember {
   memberId: string;
@@ -25,8 +37,11 @@ export class ConsumerGroupRollback implements RollbackParticipant {
   async plan(request: RollbackRequest): Promise<ParticipantPlan> {
     const actions: KafkaResetGroupOffsetsAction[] = [];
     const untouched: string[] = [];
+    const recorded = request.restorePoint?.state.kafka as KafkaRestorePointState | undefined;
     for (const groupId of request.groups) {
-      const groupActions = await this.planGroup(groupId, request.to);
+      const groupActions = recorded
+        ? await this.planGroupToRecorded(groupId, recorded, request.restorePoint?.name as string)
+        : await this.planGroup(groupId, request.to);
       if (groupActions.length === 0) untouched.push(`consumer group '${groupId}': no committed offsets, nothing to reset`);
       actions.push(...groupActions);
     }
@@ -110,6 +125,55 @@ export class ConsumerGroupRollback implements RollbackParticipant {
         target: 'kafka',
         phase: ROLLBACK_PHASES.kafkaOffsets,
         summary: `group ${groupId} on ${topic}: ${partitions.length} partition(s) to the first offset at or after ${to.toISOString()}`,
+        details: partitions.map((p) => `partition ${p.partition}: ${p.before ?? '(none)'} -> ${p.after}`),
+        groupId,
+        topic,
+        partitions,
+      });
+    }
+    return actions;
+  }
+
+  /** `rollback mark`: the committed offsets of every group named, per topic and partition. */
+  async mark(_name: string, _takenAt: Date, request?: MarkRequest): Promise<KafkaRestorePointState> {
+    const groups: KafkaRestorePointState['groups'] = [];
+    for (const groupId of request?.groups ?? []) {
+      const committed = await this.committedOffsets(groupId);
+      groups.push({
+        groupId,
+        topics: [...committed.keys()].sort().map((topic) => ({
+          topic,
+          partitions: [...(committed.get(topic) ?? new Map<number, string | null>()).entries()]
+            .sort(([a], [b]) => a - b)
+            .map(([partition, offset]) => ({ partition, offset })),
+        })),
+      });
+    }
+    return { groups };
+  }
+
+  /**
+   * Back to the offsets a restore point recorded. A partition (or topic) the group had not committed
+   * on at the point goes to the partition's earliest offset: the group had consumed none of it then.
+   */
+  async planGroupToRecorded(groupId: string, recorded: KafkaRestorePointState, pointName: string): Promise<KafkaResetGroupOffsetsAction[]> {
+    const atPoint = recorded.groups.find((g) => g.groupId === groupId);
+    if (atPoint === undefined) throw new DomainException(ErrorCode.ValidationFailed, `restore point '${pointName}' has no offsets for group '${groupId}'`, { field: 'groups', id: groupId });
+    const committed = await this.committedOffsets(groupId);
+    const topics = [...new Set([...committed.keys(), ...atPoint.topics.map((t) => t.topic)])].sort();
+    const actions: KafkaResetGroupOffsetsAction[] = [];
+    for (const topic of topics) {
+      const before = committed.get(topic) ?? new Map<number, string | null>();
+      const kept = new Map((atPoint.topics.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.offset]));
+      const earliest = new Map((await this.admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.low]));
+      const partitions = [...earliest.keys()]
+        .sort((a, b) => a - b)
+        .map((partition) => ({ partition, before: before.get(partition) ?? null, after: kept.get(partition) ?? (earliest.get(partition) as string) }));
+      actions.push({
+        kind: 'kafka.reset-group-offsets',
+        target: 'kafka',
+        phase: ROLLBACK_PHASES.kafkaOffsets,
+        summary: `group ${groupId} on ${topic}: ${partitions.length} partition(s) to the offsets of restore point ${pointName}`,
         details: partitions.map((p) => `partition ${p.partition}: ${p.before ?? '(none)'} -> ${p.after}`),
         groupId,
         topic,
