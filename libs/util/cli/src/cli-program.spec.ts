@@ -1,0 +1,73 @@
+import { Option } from 'commander';
+import { createCliProgram, defaultAction, describeExitCodes, jsonOption, optionWords, passThroughCommand, runCliProgram } from './cli-program';
+
+function program() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+  const ran: unknown[] = [];
+  const p = createCliProgram({ name: 'tool', description: 'a tool', exitCodes: { 0: 'done', 2: 'bad usage' } }, io);
+  defaultAction(p, () => void ran.push('service'));
+  const check = p
+    .command('check')
+    .description('compare the stores')
+    .option('--lag-seconds <n>', 'in-flight lag')
+    .addOption(new Option('--dry-run', 'count only'))
+    .addOption(jsonOption())
+    .action((options: Record<string, unknown>, command) => void ran.push(optionWords(options, command)));
+  describeExitCodes(check, { 1: 'inconsistent' });
+  passThroughCommand(p, 'rollback', 'roll back', 'usage: rollback plan|apply', (args) => void ran.push(['rollback', ...args]), io);
+  return { p, out, err, ran };
+}
+
+describe('createCliProgram / runCliProgram', () => {
+  beforeEach(() => (process.exitCode = undefined));
+  afterAll(() => (process.exitCode = undefined));
+
+  it('runs the default action without a command, a command with its flags as words', async () => {
+    const t = program();
+    await runCliProgram(t.p, []);
+    expect(t.ran).toEqual(['service']);
+    const u = program();
+    await runCliProgram(u.p, ['check', '--lag-seconds', '-5', '--dry-run', '--json']);
+    expect(u.ran).toEqual([['--lag-seconds', '-5', '--dry-run']]);
+    expect(process.exitCode).toBeUndefined();
+  });
+
+  it.each([
+    [['check', '--colour', 'red'], /unknown option '--colour'/],
+    [['bogus'], /unknown command 'bogus'/],
+    [['check', '--lag-seconds'], /option '--lag-seconds <n>' argument missing/],
+  ])('refuses %j naming it, exit 2, without running anything', async (argv, message) => {
+    const t = program();
+    await runCliProgram(t.p, argv);
+    expect(process.exitCode).toBe(2);
+    expect(t.err.join('')).toMatch(message);
+    expect(t.ran).toEqual([]);
+  });
+
+  it('--help of the program and of a command lists commands, flags and exit codes, exit 0', async () => {
+    const t = program();
+    await runCliProgram(t.p, ['--help']);
+    expect(process.exitCode).toBe(0);
+    expect(t.out.join('')).toMatch(/check \[options\]\s+compare the stores/);
+    expect(t.out.join('')).toMatch(/Exit codes:\n {2}0 {3}done\n {2}2 {3}bad usage/);
+    const u = program();
+    await runCliProgram(u.p, ['check', '--help']);
+    const help = u.out.join('');
+    expect(help).toMatch(/--lag-seconds <n>\s+in-flight lag/);
+    expect(help).toMatch(/--json\s+print the result as one JSON line on stdout/);
+    expect(help).toMatch(/1 {3}inconsistent/);
+    expect(u.ran).toEqual([]);
+  });
+
+  it('passes a pass-through command its words unchanged, and prints its own usage for --help', async () => {
+    const t = program();
+    await runCliProgram(t.p, ['rollback', 'plan', '--to', 'x', '--force', 'true']);
+    expect(t.ran).toEqual([['rollback', 'plan', '--to', 'x', '--force', 'true']]);
+    const u = program();
+    await runCliProgram(u.p, ['rollback', '--help']);
+    expect(u.out.join('')).toBe('usage: rollback plan|apply\n');
+    expect(u.ran).toEqual([]);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './cli-program';
+export * from './progress.reporter';
