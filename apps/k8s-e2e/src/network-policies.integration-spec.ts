@@ -133,6 +133,17 @@ describe.each(OVERLAYS)('NetworkPolicies rendered by %s', (overlay) => {
     });
   });
 
+  it('lets only the rollback Jobs reach the Kubernetes API server (placeholder 192.0.2.1), on 443 and 6443', () => {
+    const apiServer = ip('192.0.2.1');
+    expect(pods.filter((w) => w.pod.labels['app.kubernetes.io/component'] === 'rollback').length).toBeGreaterThan(0);
+    each(({ pod }) => {
+      const expected = pod.labels['app.kubernetes.io/component'] === 'rollback';
+      return [443, 6443]
+        .filter((port) => allows(policies, 'Egress', pod, apiServer, tcp(port)) !== expected)
+        .map((port) => `${expected ? 'cannot reach' : 'may reach'} the API server on ${port}`);
+    });
+  });
+
   it('lets in only Prometheus (to /metrics pods), the Argo Rollouts controller and labelled clients (to event-store), on 3000', () => {
     const prometheus = inNamespace('monitoring', { 'app.kubernetes.io/name': 'prometheus' });
     const argo = inNamespace('argo-rollouts', { 'app.kubernetes.io/name': 'argo-rollouts' });

@@ -35,6 +35,17 @@ describe.each(['staging', 'production'])('k8s/overlays/%s rendered', (overlay) =
     expect(sortWorkloads(states).slice(0, CONSUMER_APPS.length).map((s) => s.app).sort()).toEqual([...CONSUMER_APPS].sort());
   });
 
+  it("grants the rollback Jobs' Role delete on exactly the migration Jobs (never its own Jobs), and no verb on pods or secrets", () => {
+    const role = rendered(overlay).find((o) => o.kind === 'Role' && o.metadata?.name === 'medcontracthub-rollback') as unknown as {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
+    };
+    const deletable = role.rules.filter((r) => r.verbs.includes('delete'));
+    expect(deletable.every((r) => r.resources.join() === 'jobs' && r.resourceNames !== undefined)).toBe(true);
+    expect(deletable.flatMap((r) => r.resourceNames ?? []).sort()).toEqual(TOOLKIT_WORKLOADS.filter((w) => w.kind === 'Job').map((w) => w.name).sort());
+    expect(role.rules.flatMap((r) => r.resources).filter((r) => ['pods', 'secrets', 'pods/exec', '*'].includes(r))).toEqual([]);
+    expect(role.rules.flatMap((r) => r.verbs).filter((v) => v === '*' || v === 'deletecollection')).toEqual([]);
+  });
+
   it('without a cluster plans no action and names every rendered workload in the by-hand commands', async () => {
     const plan = await new KubernetesRollback(null, { namespaceHint: 'mch-ns' }).plan(request());
     expect(plan.actions).toEqual([]);
