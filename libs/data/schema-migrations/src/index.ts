@@ -7,3 +7,4 @@ export { MicroservicesTracking1764000000017 } from './migrations/017-microservic
 export { MigrationState1764000000018 } from './migrations/018-migration-state.migration';
 export { ConsistencyCheckRuns1764000000019 } from './migrations/019-consistency-check-runs.migration';
 export { ProcessingStatusView1764000000020 } from './migrations/020-processing-status-view.migration';
+export * from './migrate.command';

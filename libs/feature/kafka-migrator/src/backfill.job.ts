@@ -1,4 +1,5 @@
 import { loadConfigSections, kafkaEnvSchema, postgresEnvSchema } from '@mch/util-config';
+import { createProgressReporter } from '@mch/util-cli';
 import { createLogger } from '@mch/util-logger';
 import { createPostgresPool } from '@mch/infra-postgres';
 import { createKafka } from '@mch/infra-kafka';
@@ -13,7 +14,7 @@ import { buildMigrator } from './migrator.wiring';
  * not fatal) and 1 otherwise. The change capture must already be set up (the streamer does it),
  * or changes made during the backfill would have no stream to arrive through.
  */
-export async function runBackfillJob(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runBackfillJob(env: NodeJS.ProcessEnv = process.env, output: { json?: boolean } = {}): Promise<number> {
   const config = loadConfigSections({ postgres: postgresEnvSchema, kafka: kafkaEnvSchema, app: kafkaMigratorConfigSchema }, env);
   const logger = createLogger({ service: 'kafka-migrator', level: (env.LOG_LEVEL as 'info') ?? 'info' });
   const app = config.app;
@@ -22,8 +23,11 @@ export async function runBackfillJob(env: NodeJS.ProcessEnv = process.env): Prom
     const kafka = createKafka(config.kafka, { clientId: `kafka-migrator-${app.shardIndex}`, logger });
     const parts = await buildMigrator(pool, kafka, logger, app);
     const summaries: BackfillSummary[] = [];
+    // A bar per entity on a terminal; in a Job (no TTY) the 'backfill progress' lines as before.
+    const progress = createProgressReporter({ logger, intervalMs: 0 });
     try {
       for (const entity of app.ENTITIES) {
+        const task = progress.task(entity, 'backfill progress');
         summaries.push(
           await runBackfill(
             { pool, publisher: parts.publisher, checkpoints: parts.checkpoints, logger, retainedWalBytes: () => parts.capture.retainedWalBytes() },
@@ -39,22 +43,30 @@ export async function runBackfillJob(env: NodeJS.ProcessEnv = process.env): Prom
               slowAckMs: app.SLOW_ACK_MS,
               maxRetainedWalBytes: app.MAX_RETAINED_WAL_MB * 1024 * 1024,
               onProgress: (p) =>
-                logger.info('backfill progress', {
-                  entity: p.entity,
-                  processed: p.processed,
-                  total_estimate: p.total,
-                  failed: p.failed,
-                  rows_per_second: Math.round(p.rowsPerSecond),
-                  eta_seconds: p.etaSeconds === null ? null : Math.round(p.etaSeconds),
+                task.update({
+                  done: p.processed,
+                  total: p.total,
+                  // The runner's own rate and ETA (rows published per second of this run).
+                  fields: {
+                    entity: p.entity,
+                    processed: p.processed,
+                    total_estimate: p.total,
+                    failed: p.failed,
+                    rows_per_second: Math.round(p.rowsPerSecond),
+                    eta_seconds: p.etaSeconds === null ? null : Math.round(p.etaSeconds),
+                  },
                 }),
             },
           ),
         );
       }
+      progress.stop();
       const completed = summaries.every((s) => s.status === 'completed');
       logger.info('backfill job finished', { completed, summaries });
+      if (output.json) process.stdout.write(`${JSON.stringify({ command: 'backfill', result: { completed, summaries } })}\n`);
       return completed ? 0 : 1;
     } catch (error) {
+      progress.stop();
       logger.error('backfill job failed', { error, summaries });
       return 1;
     } finally {

@@ -5,3 +5,4 @@ export * from './operator.commands';
 export * from './migrator.wiring';
 export * from './replay-dead-letters.command';
 export * from './resnapshot.command';
+export * from './kafka-migrator.commands';

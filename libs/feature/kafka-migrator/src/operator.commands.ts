@@ -19,7 +19,16 @@ export type OperatorCommand = (typeof OPERATOR_COMMANDS)[number];
  * replay-dead-letters replays the run's dead letters (`args`: its filters, see REPLAY_USAGE) and
  * prints its summary.
  */
-export async function runOperatorCommand(command: OperatorCommand, env: NodeJS.ProcessEnv = process.env, args: readonly string[] = []): Promise<number> {
+export async function runOperatorCommand(
+  command: OperatorCommand,
+  env: NodeJS.ProcessEnv = process.env,
+  args: readonly string[] = [],
+  output: { json?: boolean } = {},
+): Promise<number> {
+  // --json: the command's result as one JSON line on stdout (status and replay print theirs anyway).
+  const result = (value: unknown) => {
+    if (output.json) process.stdout.write(`${JSON.stringify({ command, result: value })}\n`);
+  };
   if (command !== 'replay-dead-letters' && args.length > 0) {
     process.stderr.write(`${command} takes no arguments, got ${args.join(' ')}\n`);
     return 2;
@@ -39,18 +48,27 @@ export async function runOperatorCommand(command: OperatorCommand, env: NodeJS.P
              FROM data_migration_state WHERE migration_name LIKE $1 ORDER BY migration_name`,
           [`${app.MIGRATION_RUN}:%`],
         );
-        process.stdout.write(`${JSON.stringify(rows.rows, null, 2)}\n`);
+        process.stdout.write(output.json ? `${JSON.stringify(rows.rows)}\n` : `${JSON.stringify(rows.rows, null, 2)}\n`);
         return 0;
       }
-      case 'pause':
-        for (const name of names) await checkpoints.pause(name).catch((e) => logger.warn('nothing to pause', { name, error: e }));
+      case 'pause': {
+        const paused: string[] = [];
+        for (const name of names)
+          await checkpoints.pause(name).then(
+            () => paused.push(name),
+            (e) => logger.warn('nothing to pause', { name, error: e }),
+          );
+        result({ paused });
         return 0;
+      }
       case 'resume':
         for (const name of names) await checkpoints.start(name, name.split(':')[2]);
+        result({ resumed: names });
         return 0;
       case 'resync':
         for (const name of names) await checkpoints.reset(name);
         logger.info('progress forgotten; the next backfill run starts from the first key', { names });
+        result({ reset: names });
         return 0;
       case 'replay-dead-letters': {
         const kafka = createKafka(config.kafka, { clientId: 'kafka-migrator-ops', logger });
@@ -66,6 +84,7 @@ export async function runOperatorCommand(command: OperatorCommand, env: NodeJS.P
           if (command === 'setup-capture') await parts.capture.setup();
           else await parts.capture.teardown();
           logger.info(`${command} done`, { mode: parts.capture.mode });
+          result({ mode: parts.capture.mode });
         } finally {
           await parts.close();
         }

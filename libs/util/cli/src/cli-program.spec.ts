@@ -57,7 +57,7 @@ describe('createCliProgram / runCliProgram', () => {
     const help = u.out.join('');
     expect(help).toMatch(/--lag-seconds <n>\s+in-flight lag/);
     expect(help).toMatch(/--json\s+print the result as one JSON line on stdout/);
-    expect(help).toMatch(/1 {3}inconsistent/);
+    expect(help).toMatch(/0 {3}done\n {2}1 {3}inconsistent\n {2}2 {3}bad usage/);
     expect(u.ran).toEqual([]);
   });
 

@@ -37,13 +37,30 @@ export function createCliProgram(options: CliProgramOptions, io: CliIo = process
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError(`(run '${options.name} --help' for usage)`)
     .helpCommand(false);
-  program.addHelpText('afterAll', exitCodesHelp(options.exitCodes));
+  programExitCodes.set(program, options.exitCodes);
   return program;
 }
 
-/** Adds a command's own exit codes to its `--help`. */
+const programExitCodes = new WeakMap<Command, Readonly<Record<number, string>>>();
+const ownExitCodes = new WeakMap<Command, Readonly<Record<number, string>>>();
+const finished = new WeakSet<Command>();
+
+/** A command's own exit codes, shown in its `--help` over the program's (same code: the command's meaning). */
 export function describeExitCodes(command: Command, exitCodes: Readonly<Record<number, string>>): Command {
-  return command.addHelpText('after', exitCodesHelp(exitCodes));
+  ownExitCodes.set(command, exitCodes);
+  return command;
+}
+
+/** Every command's help ends with its exit-code table; no `help` command. */
+function finishHelp(command: Command, codes: Readonly<Record<number, string>>): void {
+  if (finished.has(command)) return;
+  finished.add(command);
+  command.helpCommand(false);
+  const table = Object.fromEntries(
+    Object.entries({ ...codes, ...ownExitCodes.get(command) }).sort(([a], [b]) => Number(a) - Number(b)),
+  );
+  command.addHelpText('after', exitCodesHelp(table));
+  for (const sub of command.commands) finishHelp(sub, codes);
 }
 
 /**
@@ -118,11 +135,14 @@ export function optionWords(
  * 0; a refused command line has printed commander's error naming the command or flag, and exits 2.
  */
 export async function runCliProgram(program: Command, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const codes = programExitCodes.get(program);
+  if (codes) finishHelp(program, codes);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    const helpShown = error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version';
+    // 'commander.help' is the help shown for a command given without its subcommand: a usage error.
+    const helpShown = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
     process.exitCode = helpShown ? 0 : USAGE_EXIT_CODE;
   }
 }

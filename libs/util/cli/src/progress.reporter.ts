@@ -48,13 +48,14 @@ function linesTask(name: string, message: string, options: Required<Pick<Progres
   let last: ProgressState = { done: 0, total: null };
   const write = (state: ProgressState, final: boolean) => {
     const { rate, eta } = rateAndEta(state.done, state.total, options.now() - started);
+    // The caller's fields come last: a runner that measures its own rate or ETA keeps its numbers.
     options.logger.info(message, {
       task: name,
-      ...state.fields,
       done: state.done,
       total: state.total,
       rate_per_second: Math.round(rate * 10) / 10,
       eta_seconds: eta === null ? null : Math.round(eta),
+      ...state.fields,
       ...(final ? { finished: true } : {}),
     });
   };
