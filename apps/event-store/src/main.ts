@@ -1,25 +1,23 @@
 import 'reflect-metadata';
 import { runService } from '@mch/nest-bootstrap';
 import { EVENT_STORE_COMMANDS_TOPIC } from '@mch/contracts';
-import { runMigrateCli } from '@mch/data-schema-migrations';
+import { registerMigrateCommand } from '@mch/data-schema-migrations';
 import {
   EVENT_STORE_COMMANDS_DLQ,
   EventStoreApiModule,
   eventStoreApiConfigSchema,
 } from '@mch/feature-event-store-api';
+import { createCliProgram, defaultAction, runCliProgram } from '@mch/util-cli';
 
-// Appends to the event store in PostgreSQL and relays its outbox to Kafka:
-//   main.js                         the service (HTTP on HTTP_PORT)
-//   main.js migrate up|status|down  the schema migrations (the k8s schema-migrate Job runs `migrate up`)
-const [command, ...args] = process.argv.slice(2);
-if (command === 'migrate') {
-  runMigrateCli(args);
-} else if (command !== undefined) {
-  process.stderr.write(
-    `unknown command '${command}'; use no argument (the service) or migrate up|status|down\n`,
-  );
-  process.exitCode = 2;
-} else {
+// Appends to the event store in PostgreSQL and relays its outbox to Kafka. Without a command: the
+// service (HTTP on HTTP_PORT); `migrate up|status|down` are the schema migrations (the k8s
+// schema-migrate Job runs `migrate up`). `main.js --help` lists them.
+const program = createCliProgram({
+  name: 'event-store',
+  description: 'the event store: appends over HTTP and Kafka, outbox relay to Kafka',
+  exitCodes: { 0: 'done', 1: 'failed', 2: 'bad arguments or configuration' },
+});
+defaultAction(program, () =>
   runService({
     name: 'event-store',
     stores: ['postgres', 'kafka'],
@@ -32,5 +30,7 @@ if (command === 'migrate') {
         { name: EVENT_STORE_COMMANDS_DLQ, partitions: 1 },
       ],
     },
-  });
-}
+  }),
+);
+registerMigrateCommand(program);
+void runCliProgram(program);
