@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { runWhenMigrated } from '@mch/data-schema-migrations';
-import { runPopulatorCli } from '@mch/feature-clickhouse-populator';
+import { registerPopulatorCommands } from '@mch/feature-clickhouse-populator';
+import { createCliProgram, runCliProgram } from '@mch/util-cli';
+import { POPULATOR_PROGRAM } from './program';
 
-// Job mode (historical load from PostgreSQL) and snapshot/restore of the analytics tables; main.ts
-// dispatches the same commands (the image's entry point).
-const argv = process.argv.slice(2);
-if (argv[0] === 'historical-load') runWhenMigrated('clickhouse-populator', () => runPopulatorCli(argv));
-else void runPopulatorCli(argv);
+// The one-shot commands only (historical load, snapshot/restore of the analytics tables); main.ts
+// (the image's entry point) runs the same ones besides the service.
+const program = createCliProgram({ ...POPULATOR_PROGRAM, name: 'clickhouse-populator-cli' });
+registerPopulatorCommands(program);
+void runCliProgram(program);

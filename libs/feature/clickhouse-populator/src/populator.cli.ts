@@ -29,6 +29,10 @@ import {
 } from '@mch/util-config';
 import { DomainException, ErrorCode, isDomainException } from '@mch/util-errors';
 import { createLogger, type Logger } from '@mch/util-logger';
+import type { Command } from 'commander';
+import { ENTITY_SOURCES } from '@mch/data-kafka-migration';
+import { createProgressReporter, describeExitCodes, jsonOption, optionWords } from '@mch/util-cli';
+import { runWhenMigrated } from '@mch/data-schema-migrations';
 import { clickhousePopulatorConfigSchema } from './clickhouse-populator.config';
 import { historicalDeadLetters } from './historical-dead-letters';
 import { POPULATOR_SERVICE_NAME } from './populator.runner';
@@ -92,7 +96,11 @@ async function historicalLoad(options: Record<string, string>, env: Env, logger:
   const pool = createPostgresPool(config.postgres, { applicationName: `${POPULATOR_SERVICE_NAME}-cli`, max: 8 });
   const producer = createIdempotentProducer(createKafka(config.kafka, { clientId: `${POPULATOR_SERVICE_NAME}-cli`, logger }));
   await producer.connect();
+  const progress = createProgressReporter({ logger });
   try {
+    const entities = config.app.CLICKHOUSE_POPULATOR_ENTITIES as MigratedEntity[];
+    const estimates = await rowEstimates(pool, entities);
+    const tasks = new Map(entities.map((entity) => [entity, progress.task(entity, 'historical load progress')]));
     return await withClickHouse(env, logger, async (client) => {
       const caps = await detectAnalyticsCapabilities(client);
       await ensureAnalyticsTables(client, caps);
@@ -106,6 +114,8 @@ async function historicalLoad(options: Record<string, string>, env: Env, logger:
         migrationId: args['migration-id'] ?? resolveMigrationId(env) ?? null,
         correlationId: randomUUID(),
         logger,
+        onProgress: (p) =>
+          tasks.get(p.entity)?.update({ done: p.loaded + p.rejected, total: estimates.get(p.entity) ?? null, fields: { entity: p.entity, rejected: p.rejected, chunks: p.chunks } }),
         onRejected: historicalDeadLetters({
           migrationId: args['migration-id'] ?? resolveMigrationId(env) ?? null,
           producer,
@@ -117,9 +127,21 @@ async function historicalLoad(options: Record<string, string>, env: Env, logger:
       });
     });
   } finally {
+    progress.stop();
     await producer.disconnect();
     await pool.end();
   }
+}
+
+/** PostgreSQL's row estimates of the entities' tables (null before the first ANALYZE): the bars' totals. */
+async function rowEstimates(pool: ReturnType<typeof createPostgresPool>, entities: readonly MigratedEntity[]): Promise<Map<MigratedEntity, number | null>> {
+  const out = new Map<MigratedEntity, number | null>();
+  for (const entity of entities) {
+    const { rows } = await pool.query<{ estimate: string | null }>('SELECT reltuples::bigint AS estimate FROM pg_class WHERE oid = to_regclass($1)', [ENTITY_SOURCES[entity].table]);
+    const estimate = rows[0]?.estimate === undefined || rows[0].estimate === null ? -1 : Number(rows[0].estimate);
+    out.set(entity, estimate >= 0 ? estimate : null);
+  }
+  return out;
 }
 
 /** Runs one CLI command and returns its JSON-able result; throws a DomainException on bad input. */
@@ -174,5 +196,52 @@ export async function runPopulatorCli(argv: readonly string[], env: Env = proces
     const badInput = isDomainException(error) && (error.code === ErrorCode.ValidationFailed || error.code === ErrorCode.ConfigInvalid);
     logger.error(`clickhouse-populator ${argv[0] ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { error });
     process.exitCode = badInput ? 2 : 1;
+  }
+}
+
+const POPULATOR_EXIT_CODES = { 0: 'done', 1: 'failed', 2: 'bad arguments or configuration' };
+
+/**
+ * The populator's one-shot commands: each prints one JSON result line on stdout (`--json` is that
+ * default, accepted on every command) with log lines on stderr. `historical-load` runs on a migrated
+ * schema only.
+ */
+export function registerPopulatorCommands(program: Command): void {
+  const run = (command: Command, name: string) => (options: Record<string, unknown>) => {
+    const argv = [name, ...optionWords(options, command)];
+    if (name === 'historical-load') runWhenMigrated(POPULATOR_SERVICE_NAME, () => runPopulatorCli(argv));
+    else return runPopulatorCli(argv);
+  };
+  const createTables = program
+    .command('create-tables')
+    .description('create the analytics tables that are missing, add new columns to older ones')
+    .addOption(jsonOption());
+  createTables.action(run(createTables, 'create-tables'));
+
+  const load = program
+    .command('historical-load')
+    .description('Job mode: load PostgreSQL rows straight into ClickHouse (resumable), with a progress bar per entity on a terminal')
+    .option('--entities <a,b>', 'entities to load (default: CLICKHOUSE_POPULATOR_ENTITIES)')
+    .option('--chunk-rows <n>', 'rows per chunk, 1 to 1000000 (default 50000)')
+    .option('--max-chunks <n>', 'stop after this many chunks per entity (resume later)')
+    .option('--capture <mode>', 'logical | trigger (default logical)')
+    .option('--migration-name <name>', 'checkpoint name prefix (default clickhouse-historical-load)')
+    .option('--migration-id <uuid>', 'the run id the rows carry (default: MIGRATION_ID, else derived from MIGRATION_RUN)')
+    .addOption(jsonOption());
+  load.action(run(load, 'historical-load'));
+  describeExitCodes(load, POPULATOR_EXIT_CODES);
+
+  for (const [name, description] of [
+    ['snapshot', 'copy a table (or all) to <table>__snapshot__<name>'],
+    ['restore', 'atomically replace a table (or all) with its snapshot'],
+    ['drop-snapshot', 'remove a snapshot'],
+  ] as const) {
+    const command = program
+      .command(name)
+      .description(description)
+      .option('--table <table>', "an analytics table, or 'all'")
+      .option('--name <name>', 'the snapshot name')
+      .addOption(jsonOption());
+    command.action(run(command, name));
   }
 }

@@ -37,6 +37,8 @@ export interface HistoricalLoadOptions {
   /** Dead-letters rows that cannot be stored; awaited before the chunk's checkpoint. */
   onRejected: (rejections: HistoricalRejection[]) => Promise<void>;
   logger: Logger;
+  /** Called after each chunk with the entity's totals so far (the CLI's progress bar or lines). */
+  onProgress?: (progress: { entity: MigratedEntity; loaded: number; rejected: number; chunks: number }) => void;
 }
 
 export interface EntityLoadResult {
@@ -164,6 +166,7 @@ async function loadEntity(
       result.rejected += rejected.length;
       result.chunks++;
       options.logger.info('historical chunk loaded', { entity, table: table.name, rows: rows.length, rejected: rejected.length, position, after });
+      options.onProgress?.({ entity, loaded: result.loaded, rejected: result.rejected, chunks: result.chunks });
       exhausted = rows.length < options.chunkRows;
     }
     result.completed = exhausted;
