@@ -144,8 +144,8 @@ export class CheckpointsRollback implements RollbackParticipant {
         const after = action.after;
         const updated = await client.query<{ id: string }>(
           `UPDATE data_migration_state
-              SET status = $2, last_processed_id = $3, total_processed = $4, total_failed = $5,
-                  completed_at = CASE WHEN $2 = 'completed' THEN COALESCE(completed_at, now()) END,
+              SET status = $2::text, last_processed_id = $3, total_processed = $4, total_failed = $5,
+                  completed_at = CASE WHEN $2::text = 'completed' THEN COALESCE(completed_at, now()) END,
                   error_details = NULL, updated_at = now()
             WHERE migration_name = $1 RETURNING id`,
           [action.migration, after.status, after.lastProcessedId, after.totalProcessed, after.totalFailed],
