@@ -1,32 +1,32 @@
 import 'reflect-metadata';
 import { runService } from '@mch/nest-bootstrap';
-import { runMigrateCli, runWhenMigrated } from '@mch/data-schema-migrations';
+import { registerMigrateCommand, runWhenMigrated } from '@mch/data-schema-migrations';
 import {
   ConsistencyCheckerModule,
+  ROLLBACK_USAGE,
   consistencyCheckerConfigSchema,
+  registerConsistencyCommands,
   runConsistencyCli,
   runRollbackCli,
 } from '@mch/feature-consistency-checker';
+import { createCliProgram, defaultAction, passThroughCommand, runCliProgram } from '@mch/util-cli';
+import { CHECKER_PROGRAM } from './program';
 
-// Compares all four stores:
-//   main.js                        the service: checks on a schedule, report over HTTP, gauges on /metrics
-//   main.js check [...]            Job mode: one check, exit 0 passed / 1 failed / 2 usage / 3 unreadable
-//   main.js event-order | lineage | history ...   the other one-shot commands
-//   main.js migrate up|status|down   the schema migrations
-//   main.js rollback plan|apply --to ISO --groups g1,g2   reset consumer groups to a point (docs/rollback.md)
-// (cli.ts beside this file runs the same one-shot commands.)
-const [command, ...args] = process.argv.slice(2);
-if (command === 'migrate') {
-  runMigrateCli(args);
-} else if (command === 'rollback') {
-  runWhenMigrated('consistency-checker', () => runRollbackCli(args));
-} else if (command !== undefined) {
-  runWhenMigrated('consistency-checker', () => runConsistencyCli([command, ...args]));
-} else {
+// Compares all four stores. Without a command: the service (checks on a schedule, report over
+// HTTP, gauges on /metrics); `main.js --help` lists the Job mode (check), the other one-shot
+// commands, rollback (docs/rollback.md) and migrate. cli.ts runs the same one-shot commands.
+const program = createCliProgram(CHECKER_PROGRAM);
+defaultAction(program, () =>
   runService({
     name: 'consistency-checker',
     stores: ['postgres', 'kafka', 'clickhouse', 'weaviate'],
     config: consistencyCheckerConfigSchema,
     imports: [ConsistencyCheckerModule],
-  });
-}
+  }),
+);
+registerConsistencyCommands(program, (argv) => runWhenMigrated('consistency-checker', () => runConsistencyCli(argv)));
+passThroughCommand(program, 'rollback', 'plan|apply a rollback to a point in time (its own flags: rollback --help)', ROLLBACK_USAGE, (args) =>
+  runWhenMigrated('consistency-checker', () => runRollbackCli(args)),
+);
+registerMigrateCommand(program);
+void runCliProgram(program);

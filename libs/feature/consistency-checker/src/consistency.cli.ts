@@ -31,6 +31,8 @@ import {
 } from '@mch/util-config';
 import { DomainException, ErrorCode, isDomainException } from '@mch/util-errors';
 import { createLogger, type Logger } from '@mch/util-logger';
+import type { Command } from 'commander';
+import { createProgressReporter, describeExitCodes, jsonOption, optionWords } from '@mch/util-cli';
 import { checkOptionsFrom, lineageTopics, topicOf } from './check-options';
 import { consistencyCheckerConfigSchema, type ConsistencyCheckerConfig } from './consistency-checker.config';
 
@@ -182,7 +184,11 @@ async function check(
   const config = configFrom(options, env);
   const { stores, close } = await connect(env, config.CONSISTENCY_TARGETS, config);
   try {
-    const report = await new ConsistencyChecker(stores).run(checkOptionsFrom(config, logger));
+    const progress = createProgressReporter({ logger });
+    const task = progress.task('entities', 'check progress');
+    const report = await new ConsistencyChecker(stores)
+      .run({ ...checkOptionsFrom(config, logger), onProgress: (p) => task.update({ done: p.done, total: p.total, fields: { entity: p.entity } }) })
+      .finally(() => progress.stop());
     if (config.CONSISTENCY_RECORD_RUNS) await new CheckRunRepository(stores.pool).record(report);
     return {
       output: format.data === 'table' ? renderReportTable(report) : JSON.stringify(report),
@@ -355,4 +361,68 @@ export async function runConsistencyCli(argv: readonly string[], env: Env = proc
     );
     process.exitCode = badInput ? ExitCode.Usage : ExitCode.Unreadable;
   }
+}
+
+const CHECK_OPTIONS: [flag: string, description: string][] = [
+  ['--mode <mode>', 'counts | content (CONSISTENCY_MODE)'],
+  ['--entities <a,b>', 'entities to compare (CONSISTENCY_ENTITIES)'],
+  ['--targets <t1,t2>', 'kafka, clickhouse, weaviate (CONSISTENCY_TARGETS)'],
+  ['--migration-id <uuid>', "only this migration's events (CONSISTENCY_MIGRATION_ID)"],
+  ['--watermark <iso>', 'rows changed after this are in flight (CONSISTENCY_WATERMARK)'],
+  ['--lag-seconds <n>', 'rows changed this recently are in flight (CONSISTENCY_IN_FLIGHT_LAG_SECONDS)'],
+  ['--max-discrepancies <n>', 'threshold (CONSISTENCY_MAX_DISCREPANCIES)'],
+  ['--max-rate <r>', 'threshold, discrepancies per row (CONSISTENCY_MAX_DISCREPANCY_RATE)'],
+  ['--event-store <scope>', 'none | all | HOURS of event-store order checks (CONSISTENCY_EVENT_STORE)'],
+  ['--format <format>', 'json (default) | table'],
+  ['--record <bool>', 'true | false: record the run in consistency_check_runs (CONSISTENCY_RECORD_RUNS)'],
+];
+
+/**
+ * The checker's one-shot commands. Each prints its result on stdout (JSON; `check --format table`
+ * a table; `--json` selects JSON) with log lines on stderr; `run` wraps each in the app's schema gate.
+ */
+export function registerConsistencyCommands(program: Command, run: (argv: string[]) => void): void {
+  const register = (name: string, description: string, options: [string, string][]) => {
+    const command = program.command(name).description(description);
+    for (const [flag, text] of options) command.option(flag, text);
+    command.addOption(jsonOption());
+    command.action((parsed: Record<string, unknown>) => {
+      if (parsed.json === true && parsed.format !== undefined && parsed.format !== 'json')
+        command.error(`error: --json and --format ${String(parsed.format)} disagree`, { exitCode: ExitCode.Usage });
+      const words = optionWords(parsed, command);
+      run([name, ...words, ...(parsed.json === true && name === 'check' && parsed.format === undefined ? ['--format', 'json'] : [])]);
+    });
+    return describeExitCodes(command, { 0: 'done', 1: 'failed', 2: 'bad arguments or configuration', 3: 'a store could not be read' });
+  };
+  describeExitCodes(
+    register(
+      'check',
+      'compare the stores (settings default to the CONSISTENCY_* variables); rows a stage dead-lettered are reported apart and only unexplained discrepancies count against the thresholds; a progress bar per entity on a terminal',
+      CHECK_OPTIONS,
+    ),
+    {
+      [ExitCode.Passed]: 'consistent (within the thresholds, nothing dead-lettered)',
+      [ExitCode.Failed]: 'unexplained discrepancies break the thresholds (or event-store order, undecodable messages)',
+      [ExitCode.Usage]: 'bad arguments or configuration',
+      [ExitCode.Unreadable]: 'a store could not be read',
+      [ExitCode.DeadLettered]: 'consistent except dead-lettered rows (replay them: kafka-migrator replay-dead-letters)',
+    },
+  );
+  describeExitCodes(
+    register('event-order', 'check event_store stream versions and global positions only', [
+      ['--since <iso>', 'from this instant'],
+      ['--until <iso>', 'up to this instant'],
+      ['--fail-on-position-gaps <bool>', 'true | false (default false)'],
+    ]),
+    { 0: 'in order', 1: 'order problems found', 2: 'bad arguments or configuration', 3: 'a store could not be read' },
+  );
+  describeExitCodes(
+    register('lineage', 'where one row is in each store (--entity and --id), or everything one correlation id touched (--correlation-id alone)', [
+      ['--entity <entity>', 'a migrated entity'],
+      ['--id <uuid>', "the row's id"],
+      ['--correlation-id <uuid>', 'event-store and outbox rows, Kafka messages, ClickHouse rows, Weaviate objects with this id'],
+    ]),
+    { 0: 'traced', 2: 'bad arguments or configuration', 3: 'a store could not be read' },
+  );
+  register('history', 'recorded check runs, newest first', [['--limit <n>', '1 to 1000 (default 20)']]);
 }

@@ -68,6 +68,8 @@ export interface ConsistencyCheckOptions {
   eventStore: EventOrderOptions | null;
   logger: Logger;
   now?: () => Date;
+  /** Called after each entity is checked (the CLI's progress bar or lines). */
+  onProgress?: (progress: { entity: MigratedEntity; done: number; total: number }) => void;
 }
 
 export const defaultTopicFor = (entity: MigratedEntity) => ENTITY_TOPICS[entity].name;
@@ -184,6 +186,7 @@ export class ConsistencyChecker {
       const report = await this.checkEntity(entity, options, cutoff);
       for (const pair of report.pairs) log.info('pair checked', summaryFields(pair));
       entities.push(report);
+      options.onProgress?.({ entity, done: entities.length, total: options.entities.length });
     }
     let eventStore: EventOrderReport | null = null;
     const failures: string[] = [];
