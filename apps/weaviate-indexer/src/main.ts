@@ -1,14 +1,18 @@
 import 'reflect-metadata';
-import { runMigrateCli } from '@mch/data-schema-migrations';
-import { runWeaviateIndexer } from '@mch/feature-weaviate-indexer';
+import { registerMigrateCommand } from '@mch/data-schema-migrations';
+import { registerWeaviateIndexerCommands, runWeaviateIndexer } from '@mch/feature-weaviate-indexer';
+import { createCliProgram, defaultAction, runCliProgram } from '@mch/util-cli';
 
-// Consumes the opportunity and contract-document topics into Weaviate:
-//   main.js                 the streaming service (Job mode instead when MIGRATION_ID is set)
-//   main.js job             Job mode: index up to the topics' current end, then exit (run id from
-//                           MIGRATION_ID, else derived from MIGRATION_RUN)
-//   main.js backup | restore | delete-run ...   the rollback commands (Weaviate only)
-//   main.js migrate up|status|down   the schema migrations
-// Its processing log lives in PostgreSQL; the service and Job modes check the schema at boot.
-const [command, ...args] = process.argv.slice(2);
-if (command === 'migrate') runMigrateCli(args);
-else runWeaviateIndexer(process.argv.slice(2));
+// Consumes the opportunity and contract-document topics into Weaviate. Without a command: the
+// streaming service (Job mode instead when MIGRATION_ID is set); `main.js --help` lists `job`, the
+// rollback commands (Weaviate only) and `migrate`. Its processing log lives in PostgreSQL; the
+// service and Job modes check the schema at boot.
+const program = createCliProgram({
+  name: 'weaviate-indexer',
+  description: 'Kafka -> Weaviate: the streaming service, Job mode, backup/restore/delete-run',
+  exitCodes: { 0: 'done', 1: 'failed', 2: 'bad arguments or configuration' },
+});
+defaultAction(program, () => runWeaviateIndexer([]));
+registerWeaviateIndexerCommands(program);
+registerMigrateCommand(program);
+void runCliProgram(program);

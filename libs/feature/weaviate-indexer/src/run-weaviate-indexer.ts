@@ -2,8 +2,10 @@ import { resolveMigrationId } from '@mch/contracts';
 import { bootstrapService, type ServiceDefinition } from '@mch/nest-bootstrap';
 import { isDomainException } from '@mch/util-errors';
 import { createLogger, type Logger } from '@mch/util-logger';
+import type { Command } from 'commander';
+import { describeExitCodes, jsonOption, optionWords } from '@mch/util-cli';
 import { SERVICE_NAME } from './index-settings';
-import { isCliCommand, runCli, USAGE } from './weaviate-indexer.cli';
+import { isCliCommand, runCli, USAGE, type CliCommand } from './weaviate-indexer.cli';
 import { weaviateIndexerConfigSchema } from './weaviate-indexer.config';
 import { WeaviateIndexerModule } from './weaviate-indexer.module';
 import { WeaviateIndexerRunner } from './weaviate-indexer.runner';
@@ -74,4 +76,35 @@ export function runWeaviateIndexer(argv: string[], env: NodeJS.ProcessEnv = proc
   void work.then((code) => {
     process.exitCode = code;
   });
+}
+
+/**
+ * The indexer's commands besides the service (the program's default action: runWeaviateIndexer([])).
+ * Each is a registration here; a new one is one more `program.command(...)` below.
+ */
+export function registerWeaviateIndexerCommands(program: Command, env: NodeJS.ProcessEnv = process.env): void {
+  program
+    .command('job')
+    .description("Job mode from a shell: index up to the topics' end offsets at start, then exit (run id from MIGRATION_ID, else derived from MIGRATION_RUN)")
+    .action(() => runWeaviateIndexer(['job'], env));
+
+  const oneShot = (name: CliCommand, description: string, options: [string, string][]) => {
+    const command = program.command(name).description(description);
+    for (const [flag, text] of options) command.option(flag, text);
+    command.addOption(jsonOption()).action(async (parsed: Record<string, unknown>) => {
+      const logger = createLogger({ service: SERVICE_NAME, level: env.LOG_LEVEL === 'debug' ? 'debug' : 'info' });
+      process.exitCode = await runCli(name, optionWords(parsed, command), logger, env, { json: parsed.json === true });
+    });
+    describeExitCodes(command, { 0: 'done', 1: 'failed', 2: 'bad usage or input (e.g. restore over existing collections without --replace)' });
+  };
+  oneShot('backup', 'back up the index collections (backup-filesystem)', [['--id <backup-id>', 'the backup id']]);
+  oneShot('restore', 'restore them', [
+    ['--id <backup-id>', 'the backup id'],
+    ['--replace', 'delete the current collections first'],
+  ]);
+  oneShot('delete-run', 'delete every object one migration run wrote', [
+    ['--migration-run <name>', 'the run by name (MIGRATION_RUN)'],
+    ['--migration-id <uuid>', 'the run by id'],
+    ['--dry-run', 'count only'],
+  ]);
 }

@@ -62,13 +62,20 @@ async function execute(command: CliCommand, args: string[], client: WeaviateClie
  * One-shot rollback commands against Weaviate only (no Kafka, no HTTP server). Prints one JSON
  * line with the result; exit code 0 on success, 2 on bad usage or input, 1 on any other failure.
  */
-export async function runCli(command: CliCommand, args: string[], logger: Logger, env: Env = process.env): Promise<number> {
+export async function runCli(
+  command: CliCommand,
+  args: string[],
+  logger: Logger,
+  env: Env = process.env,
+  output: { json?: boolean } = {},
+): Promise<number> {
   let client: WeaviateClient | undefined;
   try {
     const { weaviate } = loadConfigSections({ weaviate: weaviateEnvSchema }, env);
     client = await connectWeaviate(weaviate);
     const result = await execute(command, args, client, env, logger);
     logger.info(`${command} done`, { command, result });
+    if (output.json) process.stdout.write(`${JSON.stringify({ command, result })}\n`);
     return 0;
   } catch (error) {
     const code = isDomainException(error) ? error.code : 'FAILED';
