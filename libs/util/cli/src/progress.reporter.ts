@@ -94,6 +94,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
       clearOnComplete: false,
       etaBuffer: 50,
       fps: 5,
+      barsize: 24,
     },
     Presets.shades_classic,
   );
