@@ -42,6 +42,8 @@ export interface RehearsalPipeline {
   documentTopic: string;
   groups: { clickhouse: string; weaviate: string };
   names: IndexCollectionNames;
+  /** WEAVIATE_COLLECTION_PREFIX of `names`. */
+  collectionPrefix: string;
   caps: AnalyticsCapabilities;
   checkpoint: string;
   /** Runs the backfill (resuming from its checkpoint); `pauseAfter` rows pauses it there; `publisher` replaces the migrator's. */
@@ -68,7 +70,8 @@ export async function createRehearsalPipeline(deps: {
   const topic = `${prefix}${ENTITY_TOPICS.opportunity.name}`;
   const documentTopic = `${prefix}${ENTITY_TOPICS.contract_document.name}`;
   const groups = { clickhouse: `it-${deps.label}-${suffix}-clickhouse`, weaviate: `it-${deps.label}-${suffix}-weaviate` };
-  const names = indexCollectionNames(`It${deps.label.replace(/[^A-Za-z0-9]/g, '')}${suffix}`);
+  const collectionPrefix = `It${deps.label.replace(/[^A-Za-z0-9]/g, '')}${suffix}`;
+  const names = indexCollectionNames(collectionPrefix);
   const admin: Admin = deps.kafka.admin();
   await admin.connect();
   await ensureEntityTopics(admin, ['opportunity', 'contract_document'], prefix);
@@ -132,6 +135,7 @@ export async function createRehearsalPipeline(deps: {
     documentTopic,
     groups,
     names,
+    collectionPrefix,
     caps,
     checkpoint,
     publisher,

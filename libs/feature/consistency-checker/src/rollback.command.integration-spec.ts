@@ -49,7 +49,8 @@ describe('rollback plan|apply command on the real stack', () => {
 
   it('plan prints the actions and changes nothing; apply executes and records exactly those actions', async () => {
     const env = { ...process.env, PGDATABASE: db.name, MCH_OPERATOR: 'rollback-cli-it' };
-    const args = ['--to', point, '--groups', groupId];
+    // Kafka only: the default (every target) would trim and purge the stack's shared ClickHouse and Weaviate.
+    const args = ['--to', point, '--groups', groupId, '--targets', 'kafka'];
 
     const planned = await runRollbackCommand(['plan', ...args], env, quiet);
     expect(planned.exitCode).toBe(RollbackExitCode.Done);

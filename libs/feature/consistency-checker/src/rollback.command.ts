@@ -84,6 +84,16 @@ function usageError(message: string): DomainException {
   return new DomainException(ErrorCode.ValidationFailed, `${message}\n${ROLLBACK_USAGE}`, { field: 'argv' });
 }
 
+/**
+ * The ClickHouse client logs each failed request as a warning. Here a failure either is the capability
+ * probe that 18.16 refuses on purpose (query parameters), or reaches this command as an error that it
+ * logs itself: the client's own line would be noise or a duplicate.
+ */
+function errorsOnly(logger: Logger): Logger {
+  const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m, f) => logger.error(m, f), child: () => quiet };
+  return quiet;
+}
+
 /** The store connections of the requested targets (only those are configured and opened). */
 interface Connections {
   pool: Pool;
@@ -113,7 +123,7 @@ async function connect(targets: readonly RollbackTarget[], env: Env, logger: Log
       participants.push(new ConsumerGroupRollback(admin));
     }
     if (wants('clickhouse')) {
-      const client: ClickHouseClient = createClickHouse(sections['clickhouse'], { applicationName: 'rollback-cli', logger });
+      const client: ClickHouseClient = createClickHouse(sections['clickhouse'], { applicationName: 'rollback-cli', logger: errorsOnly(logger) });
       closers.push(() => client.close());
       participants.push(new ClickHouseRollback(client));
     }
