@@ -14,7 +14,9 @@
 # The module zip of k8s.io/kubernetes lacks its staging/ directory (nested modules are cut out), so its
 # replace directives cannot work in it; the build runs in a small wrapper module whose go.mod is
 # kubernetes' own with each `k8s.io/<x> => ./staging/...` replaced by the published k8s.io/<x> v0.<minor>.<patch>.
-# Cold cost measured on the 2-core machine: see docs/rollback.md ("Kubernetes").
+# Cold cost, measured on the shared 2-core dev machine (load ~4 from other work; module cache warm,
+# empty Go build cache): kube-apiserver 232 s + etcd 15 s (it shares most packages), 2.2 GB of Go build
+# cache, binaries 146 MB + 38 MB. Cached afterwards: `install` is a no-op, `start` takes ~5 s.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
