@@ -1,5 +1,6 @@
 import { DomainException } from '@mch/util-errors';
-import { parseRollbackRequest } from './rollback-request';
+import { parseRollbackArguments, parseRollbackRequest, resolveRollbackRequest } from './rollback-request';
+import type { RestorePoint } from './rollback.types';
 import { requestKey } from './rollback-planner';
 import { formatPlanTable } from './rollback-plan.format';
 
@@ -39,6 +40,56 @@ describe('parseRollbackRequest', () => {
     const b = parseRollbackRequest({ to: '2026-01-02T04:04:05+01:00', groups: 'y,x' });
     expect(requestKey(a)).toBe(requestKey(b));
     expect(requestKey(a)).not.toBe(requestKey(parseRollbackRequest({ to: '2026-01-02T03:04:06Z', groups: 'x,y' })));
+  });
+});
+
+describe('parseRollbackArguments and resolveRollbackRequest (restore points)', () => {
+  const point: RestorePoint = {
+    name: 'before-bad-deploy',
+    takenAt: '2026-12-01T10:00:00.000Z',
+    state: { kafka: { groups: [{ groupId: 'ch', topics: [] }, { groupId: 'wv', topics: [] }] } },
+  };
+  const find = async (name: string) => (name === point.name ? point : null);
+
+  it('takes --to as a restore point name; groups default to the groups the point recorded', async () => {
+    const args = parseRollbackArguments({ to: 'before-bad-deploy', entities: 'opportunity,opportunity' });
+    expect(args).toMatchObject({ to: null, restorePointName: 'before-bad-deploy', groups: [], entities: ['opportunity'] });
+    const request = await resolveRollbackRequest(args, find);
+    expect(request).toMatchObject({ to: new Date(point.takenAt), groups: ['ch', 'wv'], restorePoint: point, entities: ['opportunity'] });
+    expect(requestKey(request)).toContain('point=before-bad-deploy');
+  });
+
+  it('refuses an unknown point, and groups the point did not record, naming the field', async () => {
+    const refused = (input: Parameters<typeof parseRollbackArguments>[0]) =>
+      resolveRollbackRequest(parseRollbackArguments(input), find).then(
+        () => new DomainException('INTERNAL', 'expected a refusal'),
+        (e: unknown) => e as DomainException,
+      );
+    const unknown = await refused({ to: 'nope' });
+    expect([unknown.code, unknown.details.field, unknown.message]).toEqual(['VALIDATION_FAILED', 'to', "--to: no restore point named 'nope' (see 'rollback points')"]);
+    const other = await refused({ to: 'before-bad-deploy', groups: 'ch,other' });
+    expect([other.details.field, other.message]).toEqual(['groups', "--groups: restore point 'before-bad-deploy' recorded no offsets for other; it has ch, wv"]);
+  });
+
+  it('needs no --groups when kafka is not targeted', () => {
+    expect(parseRollbackArguments({ to: '2026-01-02T03:04:05Z', targets: 'clickhouse,weaviate' })).toMatchObject({ groups: [], targets: ['clickhouse', 'weaviate'] });
+  });
+
+  it.each([
+    [{ to: 'Before', groups: 'g' }, 'to'],
+    [{ to: '-leading-dash', groups: 'g' }, 'to'],
+    [{ to: 'a'.repeat(41), groups: 'g' }, 'to'],
+    [{ to: '2026-01-02T03:04:05Z', groups: 'g', entities: ' , ' }, 'entities'],
+    [{ to: '2026-01-02T03:04:05Z', groups: 'g', entities: 'opportunity,invoices' }, 'entities'],
+  ])('refuses %j naming the field %s', (input, field) => {
+    let error: unknown;
+    try {
+      parseRollbackArguments(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DomainException);
+    expect((error as DomainException).details.field).toBe(field);
   });
 });
 

@@ -85,4 +85,32 @@ describe('rollback plan|apply command on the real stack', () => {
     const [after] = await admin.fetchOffsets({ groupId, topics: [topic] });
     expect(after.partitions.map((p) => p.offset)).toEqual(['3', '0']);
   }, 120_000);
+
+  it('mark records a restore point, points lists it, and plan/apply --to <name> return the group to its recorded offsets', async () => {
+    const env = { ...process.env, PGDATABASE: db.name, MCH_OPERATOR: 'rollback-cli-it' };
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '2' }, { partition: 1, offset: '1' }] });
+    const marked = await runRollbackCommand(['mark', 'before-deploy', '--groups', groupId, '--targets', 'kafka,checkpoints'], env, quiet);
+    expect(marked.exitCode).toBe(RollbackExitCode.Done);
+    expect(JSON.parse(marked.output)).toMatchObject({
+      name: 'before-deploy',
+      state: { kafka: { groups: [{ groupId, topics: [{ topic, partitions: [{ partition: 0, offset: '2' }, { partition: 1, offset: '1' }] }] }] }, checkpoints: { migrations: [] } },
+    });
+    const again = await runRollbackCommand(['mark', 'before-deploy', '--groups', groupId, '--targets', 'kafka'], env, quiet).catch((e: unknown) => e as Error);
+    expect((again as Error).message).toBe("restore point 'before-deploy' already exists; choose another name");
+
+    const listed = await runRollbackCommand(['points', '--format', 'table'], env, quiet);
+    expect(listed.output.split('\n')[1]).toMatch(/^before-deploy\s+\S+Z\s+rollback-cli-it\s+kafka,checkpoints$/);
+
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '5' }, { partition: 1, offset: '1' }] });
+    const planned = await runRollbackCommand(['plan', '--to', 'before-deploy', '--targets', 'kafka'], env, quiet);
+    const plan = JSON.parse(planned.output) as RollbackPlan;
+    expect(plan.groups).toEqual([groupId]);
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ groupId, topic, partitions: [{ partition: 0, before: '5', after: '2' }, { partition: 1, before: '1', after: '1' }] }),
+    ]);
+    const applied = await runRollbackCommand(['apply', '--to', 'before-deploy', '--targets', 'kafka'], env, quiet);
+    expect((JSON.parse(applied.output) as { plan: RollbackPlan }).plan.actions).toEqual(plan.actions);
+    const [after] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    expect(after.partitions.map((p) => p.offset)).toEqual(['2', '1']);
+  }, 120_000);
 });

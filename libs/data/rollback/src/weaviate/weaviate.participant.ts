@@ -108,7 +108,9 @@ export class WeaviateRollback implements RollbackParticipant {
       const purge = action as WeaviatePurgeAction;
       await purgeObjectsSince(this.client, purge.collection, purge.property, new Date(purge.since));
     } else if (action.kind === 'weaviate.restore-backup') {
-      await restoreIndex(this.client, this.names, (action as WeaviateRestoreAction).backupId, { replace: true }, this.logger);
+      // restoreIndex warns when it deletes the live collections; here that is the planned, recorded step.
+      const logger: Logger = { ...this.logger, warn: (message, fields) => this.logger.info(message, fields), child: (f) => this.logger.child(f) };
+      await restoreIndex(this.client, this.names, (action as WeaviateRestoreAction).backupId, { replace: true }, logger);
     } else {
       throw new Error(`weaviate rollback cannot apply '${action.kind}'`);
     }
