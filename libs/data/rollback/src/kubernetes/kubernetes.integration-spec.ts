@@ -180,6 +180,25 @@ describe('kubernetes rollback participant on kube-apiserver v1.34.2 (staging ove
     expect(again.actions.filter((a) => a.phase === ROLLBACK_PHASES.images)).toEqual([]);
   }, 120_000);
 
+  it('a run resumed between a Job\'s delete and its re-create (the state a SIGKILL there leaves) passes preflight and completes', async () => {
+    redeployJob('clickhouse-populator', `medcontracthub/clickhouse-populator:${BAD}`);
+    kubectl(['-n', NS, 'patch', 'job', 'clickhouse-populator', '--type=merge', '-p', '{"spec":{"suspend":false}}']);
+    const participant = new KubernetesRollback(sa);
+    const req = request({ restorePoint: { name: 'before-bad-deploy', takenAt: new Date().toISOString(), state: { kubernetes: mark } } });
+    const plan = await new RollbackPlanner([participant]).plan(req);
+    const jobActions = (plan.actions as KubernetesAction[]).filter((a) => a.name === 'clickhouse-populator' && a.kind !== 'kubernetes.scale');
+    expect(jobActions.map((a) => `${a.phase} ${a.kind}`)).toEqual(['10 kubernetes.suspend-job', '60 kubernetes.recreate-job', '70 kubernetes.suspend-job']);
+    for (const action of plan.actions.filter((a) => a.phase === ROLLBACK_PHASES.suspendConsumers)) await participant.apply(action);
+    kubectl(['-n', NS, 'delete', 'job', 'clickhouse-populator', '--wait=true']);
+
+    await participant.preflight(req, plan);
+    for (const action of plan.actions.filter((a) => a.phase > ROLLBACK_PHASES.suspendConsumers)) await participant.apply(action);
+    expect(imagesOf(getObject('job', 'clickhouse-populator'))).toEqual(['medcontracthub/clickhouse-populator:0.1.0']);
+    // It was running before the rollback: re-created suspended, then resumed by phase 70.
+    expect(suspendOf('clickhouse-populator')).toBe(false);
+    kubectl(['-n', NS, 'patch', 'job', 'clickhouse-populator', '--type=merge', '-p', '{"spec":{"suspend":true}}']);
+  }, 60_000);
+
   it('a timestamp: pins to the previous revision of the ReplicaSets the controller keeps (what kubectl rollout undo picks), and keeps Jobs', async () => {
     const deployment = getObject('deploy', 'kafka-migrator-cdc');
     const uid = (deployment.metadata as { uid: string }).uid;

@@ -152,8 +152,10 @@ export class KubernetesRollback implements RollbackParticipant {
     if (this.api === null) {
       throw new DomainException(ErrorCode.PreconditionFailed, 'the recorded plan has Kubernetes actions but no cluster is configured now (in-cluster service account or KUBECONFIG)', { field: 'KUBECONFIG' });
     }
+    // A Job the plan re-creates may be between its delete and its create (a run resumed after SIGKILL).
+    const recreated = new Set(own.filter((a) => a.kind === 'kubernetes.recreate-job').map((a) => a.name));
     for (const action of own) {
-      if (action.kind === 'kubernetes.recreate-job') continue; // may be mid-way (deleted, not yet created)
+      if (action.kind === 'kubernetes.recreate-job' || (action.kind === 'kubernetes.suspend-job' && recreated.has(action.name))) continue;
       const kind = action.kind === 'kubernetes.suspend-job' ? 'Job' : action.workloadKind;
       if ((await this.api.find(objectPath(kind, this.api.namespace, action.name))) === null) {
         throw new DomainException(ErrorCode.PreconditionFailed, `${kind} ${this.api.namespace}/${action.name} of the plan no longer exists`, { field: 'kubernetes', id: action.name });
