@@ -38,20 +38,14 @@ go_env() {
 install() {
   if [[ -x "$OUT/kube-apiserver" && -x "$OUT/etcd" ]]; then printf '%s\n' "$OUT"; return 0; fi
   command -v go >/dev/null || die "go is required to build kube-apiserver"
-  command -v python3 >/dev/null || die "python3 is required to write the wrapper go.mod"
   mkdir -p "$OUT/src"
   local k8s staging_version="0.${KUBERNETES_VERSION#1.}" start=$SECONDS
   log "building kube-apiserver v$KUBERNETES_VERSION and etcd from the Go module proxy (once; a few minutes)"
   k8s=$(cd "$CACHE" && go_env go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
   [[ -d "$k8s" ]] || die "could not download k8s.io/kubernetes@v$KUBERNETES_VERSION"
-  python3 - "$k8s/go.mod" "$OUT/src/go.mod" "$KUBERNETES_VERSION" "$staging_version" <<'PY'
-import re, sys
-src, dst, version, staging = sys.argv[1:]
-text = open(src).read().replace('module k8s.io/kubernetes', 'module mch.local/kube-apiserver', 1)
-text = re.sub(r'(k8s\.io/[a-z0-9-]+) => \./staging/src/k8s\.io/[a-z0-9-]+', r'\1 => \1 v' + staging, text)
-text = text.replace('require (', 'require (\n\tk8s.io/kubernetes v' + version, 1)
-open(dst, 'w').write(text)
-PY
+  sed -E -e 's#^module k8s\.io/kubernetes$#module mch.local/kube-apiserver#' \
+    -e "s#(k8s\.io/[a-z0-9-]+) => \./staging/src/k8s\.io/[a-z0-9-]+#\1 => \1 v$staging_version#" \
+    -e "0,/^require \(/s##require (\n\tk8s.io/kubernetes v$KUBERNETES_VERSION#" "$k8s/go.mod" >"$OUT/src/go.mod"
   cp "$k8s/go.sum" "$OUT/src/go.sum"
   printf 'package tools\n\nimport _ "k8s.io/kubernetes/cmd/kube-apiserver/app"\n' >"$OUT/src/tools.go"
   (cd "$OUT/src" && go_env go build -o "$OUT/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver \
@@ -63,7 +57,7 @@ PY
   printf '%s\n' "$OUT"
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+free_port() { "${MCH_NODE:-node}" -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
 
 start() {
   local dir=${1:?usage: start <dir>}
