@@ -28,7 +28,7 @@ describe('rollback command arguments', () => {
     [['mark', 'before-deploy', '--groups', 'g', '--to', '2026-01-01T00:00:00Z'], 'unknown option --to'],
     [['points', '--format', 'yaml'], '--format must be json or table'],
     [['apply', '--to', '2026-01-01T00:00:00Z'], '--groups must name at least one consumer group'],
-    [['plan', '--to', '2026-01-01T00:00:00Z', '--groups', 'g', '--targets', 'kafka,images'], "--targets: 'images' is not supported; supported: kafka, clickhouse, weaviate, checkpoints"],
+    [['plan', '--to', '2026-01-01T00:00:00Z', '--groups', 'g', '--targets', 'kafka,images'], "--targets: 'images' is not supported; supported: kubernetes, kafka, clickhouse, weaviate, checkpoints"],
   ])('%j is refused: %s', async (argv, message) => {
     const error = await refusal(argv);
     expect(error.code).toBe(ErrorCode.ValidationFailed);

@@ -8,6 +8,8 @@ import {
   CheckpointsRollback,
   ClickHouseRollback,
   ConsumerGroupRollback,
+  KubeApiClient,
+  KubernetesRollback,
   RestorePointMarker,
   RestorePointStore,
   RollbackExecutor,
@@ -16,6 +18,7 @@ import {
   WeaviateRollback,
   checkRestorePointName,
   formatPlanTable,
+  kubeConnectionFromEnv,
   parseGroups,
   parseRollbackArguments,
   parseTargets,
@@ -65,12 +68,13 @@ export const ROLLBACK_USAGE = `usage: rollback plan|apply --to <ISO instant with
   mark    records a restore point: the groups' offsets, a ClickHouse snapshot, a Weaviate backup and the
           migrator's checkpoints; --to <name> returns every store to it (--groups defaults to the point's)
   points  lists the restore points
-  --targets: kafka, clickhouse, weaviate, checkpoints (default: all). --entities limits the checkpoints.
-  Stores come from PG*, KAFKA_*, CLICKHOUSE_*, WEAVIATE_* (+ WEAVIATE_COLLECTION_PREFIX) as for every command.
+  --targets: kubernetes, kafka, clickhouse, weaviate, checkpoints (default: all). --entities limits the checkpoints.
+  Stores come from PG*, KAFKA_*, CLICKHOUSE_*, WEAVIATE_* (+ WEAVIATE_COLLECTION_PREFIX) as for every command;
+  the cluster from the pod's service account or KUBECONFIG (MCH_K8S_NAMESPACE), none: store side only.
   Exit: 0 done, 1 refused, 2 usage, 3 failed. The operator recorded is MCH_OPERATOR, else the OS user.`;
 
 /** The targets this command has participants for (the others are listed as untouched in every plan). */
-export const ROLLBACK_COMMAND_TARGETS: readonly RollbackTarget[] = ['kafka', 'clickhouse', 'weaviate', 'checkpoints'];
+export const ROLLBACK_COMMAND_TARGETS: readonly RollbackTarget[] = ['kubernetes', 'kafka', 'clickhouse', 'weaviate', 'checkpoints'];
 
 const prefixSchema = z.object({
   WEAVIATE_COLLECTION_PREFIX: z
@@ -134,6 +138,11 @@ async function connect(targets: readonly RollbackTarget[], env: Env, logger: Log
       participants.push(new WeaviateRollback(client, indexCollectionNames(prefix), logger));
     }
     if (wants('checkpoints')) participants.push(new CheckpointsRollback(pool));
+    if (wants('kubernetes')) {
+      // In a pod its service account, else KUBECONFIG; none: the participant plans the store side only and says so.
+      const connection = kubeConnectionFromEnv(env);
+      participants.push(new KubernetesRollback(connection ? new KubeApiClient(connection) : null, { namespaceHint: env.MCH_K8S_NAMESPACE }));
+    }
   } catch (error) {
     await Promise.allSettled(closers.map((c) => c()));
     throw error;
