@@ -57,7 +57,7 @@ install() {
   printf '%s\n' "$OUT"
 }
 
-free_port() { "${MCH_NODE:-node}" -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
+free_port() { "${MCH_NODE:-node}" -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port) + "\n"); s.close(); })'; }
 
 start() {
   local dir=${1:?usage: start <dir>}

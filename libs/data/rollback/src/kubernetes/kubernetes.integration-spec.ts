@@ -4,11 +4,12 @@
 // staging overlay applied with kubectl. The participant runs as the rollback Jobs would: with a
 // token of their ServiceAccount (so the Role of k8s/base/rollback-job.yaml is what it may do), read
 // from files laid out like the in-cluster service-account mount.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
 import { RollbackPlanner } from '../rollback-planner';
 import { ROLLBACK_PHASES, type RollbackRequest } from '../rollback.types';
 import { KubeApiClient, KubeApiError, kubeConnectionFromEnv } from './kube-api.client';
@@ -252,4 +253,59 @@ describe('kubernetes rollback participant on kube-apiserver v1.34.2 (staging ove
     // And it may do what the participant needs (the tests above used exactly this client).
     expect((await sa.get<{ items: unknown[] }>(collectionPath('ReplicaSet', NS))).items.length).toBeGreaterThan(0);
   }, 60_000);
+});
+
+// The same through the consistency-checker's command line (what the rollback Jobs run), with
+// KUBECONFIG naming this API server and the run tables in a migrated database of the local stack.
+describe('rollback mark/plan/apply --targets kubernetes through the command line', () => {
+  let db: MigratedDatabase;
+  const cli = (args: string[], extraEnv: Record<string, string | undefined>) => {
+    const env: Record<string, string | undefined> = { ...process.env, PGDATABASE: db.name, MCH_OPERATOR: 'rollback-k8s-it', LOG_LEVEL: 'warn', ...extraEnv };
+    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+    const run = spawnSync(process.execPath, ['-r', './tools/scripts/register.js', 'apps/consistency-checker/src/main.ts', 'rollback', ...args], {
+      cwd: ROOT,
+      env: env as NodeJS.ProcessEnv,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  };
+  const withCluster = () => ({ KUBECONFIG: kubeconfig, MCH_K8S_NAMESPACE: NS, KUBERNETES_SERVICE_HOST: undefined });
+
+  beforeAll(async () => {
+    db = await createMigratedDatabase('rollback_k8s');
+  }, 120_000);
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('marks the workloads, plans and applies the pin back to the point, and without a cluster plans the store side only', async () => {
+    const marked = cli(['mark', 'cli-point', '--targets', 'kubernetes', '--format', 'json'], withCluster());
+    expect({ code: marked.code, stderr: marked.stderr }).toEqual({ code: 0, stderr: '' });
+    const point = JSON.parse(marked.stdout) as { state: { kubernetes: KubernetesMark } };
+    const indexer = point.state.kubernetes.workloads.find((w) => w.kind === 'Deployment' && w.name === 'weaviate-indexer');
+    expect(indexer?.containers.map((c) => c.image)).toEqual(['medcontracthub/weaviate-indexer:0.1.0']);
+
+    kubectl(['-n', NS, 'set', 'image', 'deploy/weaviate-indexer', `weaviate-indexer=medcontracthub/weaviate-indexer:${BAD}`]);
+    const planned = cli(['plan', '--to', 'cli-point', '--targets', 'kubernetes', '--format', 'json'], withCluster());
+    expect({ code: planned.code, stderr: planned.stderr }).toEqual({ code: 0, stderr: '' });
+    const plan = JSON.parse(planned.stdout) as { actions: KubernetesAction[] };
+    expect(plan.actions.filter((a) => a.phase === ROLLBACK_PHASES.images).map((a) => `${a.kind} ${a.name}`)).toEqual(['kubernetes.pin-images weaviate-indexer']);
+
+    const applied = cli(['apply', '--to', 'cli-point', '--targets', 'kubernetes', '--format', 'json'], withCluster());
+    expect({ code: applied.code, stderr: applied.stderr }).toEqual({ code: 0, stderr: '' });
+    expect((JSON.parse(applied.stdout) as { plan: { actions: unknown[] } }).plan.actions).toEqual(plan.actions);
+    expect(imagesOf(getObject('deploy', 'weaviate-indexer'))).toEqual(['medcontracthub/weaviate-indexer:0.1.0']);
+    expect(replicasOf('deploy', 'weaviate-indexer')).toBe(indexer?.replicas);
+
+    const noCluster = cli(['plan', '--to', new Date(Date.now() - 60_000).toISOString(), '--targets', 'kubernetes', '--format', 'json'], {
+      KUBECONFIG: undefined,
+      KUBERNETES_SERVICE_HOST: undefined,
+      MCH_K8S_NAMESPACE: undefined,
+    });
+    expect({ code: noCluster.code, stderr: noCluster.stderr }).toEqual({ code: 0, stderr: '' });
+    const storeOnly = JSON.parse(noCluster.stdout) as { actions: unknown[]; untouched: string[] };
+    expect(storeOnly.actions).toEqual([]);
+    expect(storeOnly.untouched).toContain('kubernetes: no cluster configured: Kubernetes actions not taken, store side only');
+  }, 240_000);
 });
