@@ -3,7 +3,8 @@
 // rollback Jobs", steps 1-2 (ConfigMap mch-rollback set as the operator's command sets it, then the
 // plan Job). There is no cluster here (no service-account token, no KUBERNETES_SERVICE_HOST), so the
 // plan must say the Kubernetes side is not taken and still plan the stores. The apply Job with the
-// ConfigMap as the overlay ships it (no point set) must refuse at once, without retries.
+// ConfigMap as the overlay ships it (no point set) must refuse at once, without retries. Steps 1-2
+// (rollback-mark) then 3-4 (rollback-plan --to the point) run as the runbook orders them.
 import type { Admin } from 'kafkajs';
 import { createTopicsAndWait } from '@mch/infra-kafka';
 import { renderOverlay, runJob, type JobResult, type K8sObject, type RenderedOverlay } from '@mch/testing-k8s-harness';
@@ -77,6 +78,25 @@ describe('k8s/overlays/staging rollback Jobs run by the pod harness (no cluster)
     // A clean run: no error or warning lines.
     expect(result.pods[0].output.split('\n').filter((l) => /"level":"(error|warn|fatal)"/.test(l))).toEqual([]);
   }, 240_000);
+
+  it('runbook: Job rollback-mark records a restore point, then Job rollback-plan --to it plans the group back to the recorded offset', async () => {
+    const marking = renderOverlay('k8s/overlays/staging', WORKSPACE_ROOT);
+    isolateRun(marking);
+    // Weaviate left out: its mark backs up the index's collections, which only the indexer creates
+    // (this fixture ran no indexer) and refuses naming them otherwise.
+    setRollbackConfig(marking, { ROLLBACK_TO: 'k8s-harness-point', ROLLBACK_GROUPS: groupId, ROLLBACK_TARGETS: 'kubernetes,kafka,clickhouse,checkpoints' });
+    const marked = await runJob(stores.context(marking), job(marking, 'rollback-mark'), { maxSeconds: JOB_BOUND_SECONDS });
+    if (!marked.succeeded) throw new Error(failed(marked));
+    // The group reads on past the point.
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '1' }] });
+    const result = await runJob(stores.context(marking), job(marking, 'rollback-plan'), { maxSeconds: JOB_BOUND_SECONDS });
+    if (!result.succeeded) throw new Error(failed(result));
+    const stdout = result.pods[0].stdout;
+    expect(stdout).toContain('partition 0: 1 -> 3');
+    expect(stdout).toContain('kubernetes: no cluster configured: Kubernetes actions not taken, store side only');
+    expect(await committed()).toEqual(['1']);
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '3' }] });
+  }, 300_000);
 
   it('Job rollback-apply with the ConfigMap as shipped (no point set) fails at once with exit 2 naming --to, no retry, nothing changed', async () => {
     const shipped = renderOverlay('k8s/overlays/staging', WORKSPACE_ROOT);
