@@ -1,10 +1,11 @@
 // The rollback Jobs of k8s/base/rollback-job.yaml run the way their pods would (libs/testing/k8s-harness),
-// against the local stack, after the runbook's schema-migrate Job: k8s/README.md "Rollback with the
-// rollback Jobs", steps 1-2 (ConfigMap mch-rollback set as the operator's command sets it, then the
-// plan Job). There is no cluster here (no service-account token, no KUBERNETES_SERVICE_HOST), so the
-// plan must say the Kubernetes side is not taken and still plan the stores. The apply Job with the
-// ConfigMap as the overlay ships it (no point set) must refuse at once, without retries. Steps 1-2
-// (rollback-mark) then 3-4 (rollback-plan --to the point) run as the runbook orders them.
+// against the local stack, after the runbook's schema-migrate Job (k8s/README.md "Rollback with the
+// rollback Jobs"; ConfigMap mch-rollback set as the operator's `kubectl create configmap` sets it):
+// steps 3-4 with an ISO time (rollback-plan), steps 1-4 with a restore point (rollback-mark, then
+// rollback-plan --to it). There is no cluster here (no service-account token, no
+// KUBERNETES_SERVICE_HOST), so each plan must say the Kubernetes side is not taken and still plan the
+// stores. The apply Job with the ConfigMap as the overlay ships it (no point set) must refuse at
+// once, without retries.
 import type { Admin } from 'kafkajs';
 import { createTopicsAndWait } from '@mch/infra-kafka';
 import { renderOverlay, runJob, type JobResult, type K8sObject, type RenderedOverlay } from '@mch/testing-k8s-harness';
