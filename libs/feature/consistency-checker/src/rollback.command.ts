@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import type { Command } from 'commander';
 import { z } from 'zod';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin } from 'kafkajs';
@@ -33,13 +34,12 @@ import { createClickHouse } from '@mch/infra-clickhouse';
 import { createKafka } from '@mch/infra-kafka';
 import { createPostgresPool } from '@mch/infra-postgres';
 import { connectWeaviate } from '@mch/infra-weaviate';
+import { createCliProgram } from '@mch/util-cli';
 import {
   clickhouseEnvSchema,
   kafkaEnvSchema,
   loadConfigSections,
-  parseCommandLine,
   postgresEnvSchema,
-  rejectUnknownFlags,
   serviceEnvSchema,
   weaviateEnvSchema,
   type Env,
@@ -47,7 +47,9 @@ import {
 import { DomainException, ErrorCode, isDomainException } from '@mch/util-errors';
 import { createLogger, type Logger } from '@mch/util-logger';
 
-/** Exit codes of `rollback`, for an operator or a Kubernetes Job. */
+/** Exit codes of `rollback`, for an operator or a Kubernetes Job (and the end of every `--help`). */
+const ROLLBACK_EXIT_CODES = { 0: 'done', 1: 'refused: a precondition failed, nothing changed', 2: 'bad arguments or configuration', 3: 'a store failed: re-run the same command to resume' };
+
 export const RollbackExitCode = {
   Done: 0,
   /** A precondition failed, e.g. a consumer group still has live members; nothing was changed. */
@@ -163,22 +165,78 @@ function formatPoint(point: RestorePoint): string {
   return lines.join('\n');
 }
 
+type RollbackVerb = 'plan' | 'apply' | 'mark' | 'points';
+
+interface RollbackCommandLine {
+  verb: RollbackVerb | 'help';
+  /** The restore point's name (`mark`). */
+  name?: string;
+  options: { to?: string; groups?: string; targets?: string; entities?: string; format?: string };
+  /** Help text commander printed (`rollback <verb> --help`). */
+  help?: string;
+}
+
+/**
+ * The rollback command line on util-cli's commander program (the apps' one command library): verbs,
+ * flags and `--help` per verb; an unknown verb or flag, a missing value or an extra word is refused
+ * naming it. The values are checked by the rollback lib's parsers, which name the field and the limit.
+ */
+async function parseRollbackCommandLine(argv: readonly string[]): Promise<RollbackCommandLine> {
+  let output = '';
+  const io = { out: (text: string) => void (output += text), err: (text: string) => void (output += text) };
+  const program = createCliProgram({ name: 'rollback', description: 'return the stores and workloads to a restore point or a time (docs/rollback.md)', exitCodes: ROLLBACK_EXIT_CODES }, io);
+  program.showHelpAfterError(false);
+  let parsed: RollbackCommandLine | undefined;
+  const exitCodes = `\nExit codes:\n${Object.entries(ROLLBACK_EXIT_CODES).map(([code, meaning]) => `  ${code}   ${meaning}`).join('\n')}\n`;
+  const format = (command: Command) => command.option('--format <json|table>', 'output: the JSON object (default) or a table').addHelpText('after', exitCodes);
+  for (const verb of ['plan', 'apply'] as const) {
+    const command = program
+      .command(verb)
+      .description(verb === 'plan' ? 'print the ordered actions; changes nothing' : 'execute the plan step by step, recorded; a re-run resumes it')
+      .option('--to <point>', 'a restore point name, or an ISO-8601 instant with a zone')
+      .option('--groups <g1,g2>', 'consumer groups to reset (default with a restore point: its groups)')
+      .option('--targets <t1,t2>', `of ${ROLLBACK_COMMAND_TARGETS.join(',')} (default: all)`)
+      .option('--entities <e1,e2>', 'entities whose migrator checkpoints are rewound (default: all)');
+    format(command).action((options: RollbackCommandLine['options']) => void (parsed = { verb, options }));
+  }
+  format(
+    program
+      .command('mark')
+      .description('record a restore point: offsets, ClickHouse snapshot, Weaviate backup, checkpoints, workload images')
+      .argument('<name>', 'the restore point name (1-40 of a-z, 0-9, -)')
+      .option('--groups <g1,g2>', 'consumer groups whose offsets the point keeps (required with kafka)')
+      .option('--targets <t1,t2>', `of ${ROLLBACK_COMMAND_TARGETS.join(',')} (default: all)`),
+  ).action((name: string, options: RollbackCommandLine['options']) => void (parsed = { verb: 'mark', name, options }));
+  format(program.command('points').description('list the restore points')).action(
+    (options: RollbackCommandLine['options']) => void (parsed = { verb: 'points', options }),
+  );
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    // A refused command line (exitOverride): commander's error carries a `commander.*` code.
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('commander.')) throw error;
+    if (code === 'commander.helpDisplayed') return { verb: 'help', options: {}, help: output.trimEnd() };
+    const message = (output.trim() || (error as Error).message).replace(/^error: /, '');
+    throw usageError(code === 'commander.help' ? 'a verb is required: plan, apply, mark or points' : message);
+  }
+  if (parsed === undefined) throw usageError('a verb is required: plan, apply, mark or points');
+  return parsed;
+}
+
 /** Runs `plan`, `apply`, `mark` or `points`; returns what to print on stdout and the exit code. Bad input throws. */
 export async function runRollbackCommand(
   argv: readonly string[],
   env: Env,
   logger: Logger,
 ): Promise<{ output: string; exitCode: number }> {
-  const [verb, ...rest] = argv;
-  // `mark` takes the point's name as its one positional argument.
-  const markName = verb === 'mark' ? rest[0] : undefined;
-  if (verb === 'mark' && (markName === undefined || markName.startsWith('--'))) throw usageError('rollback mark needs a restore point name');
-  const { command, options } = parseCommandLine(verb === 'mark' ? [verb, ...rest.slice(1)] : argv, usageError);
+  const line = await parseRollbackCommandLine(argv);
+  if (line.verb === 'help') return { output: line.help ?? ROLLBACK_USAGE, exitCode: RollbackExitCode.Done };
+  const { options } = line;
+  const format = parseFormat(options.format);
   const operator = env.MCH_OPERATOR ?? userInfo().username;
 
-  if (command === 'points') {
-    rejectUnknownFlags(options, ['format'], usageError);
-    const format = parseFormat(options.format);
+  if (line.verb === 'points') {
     const sections = loadConfigSections({ postgres: postgresEnvSchema }, env);
     const pool = createPostgresPool(sections.postgres, { applicationName: 'rollback-cli', max: 1 });
     try {
@@ -189,10 +247,8 @@ export async function runRollbackCommand(
     }
   }
 
-  if (command === 'mark') {
-    rejectUnknownFlags(options, ['groups', 'targets', 'format'], usageError);
-    const format = parseFormat(options.format);
-    const name = checkRestorePointName(markName as string);
+  if (line.verb === 'mark') {
+    const name = checkRestorePointName(line.name as string);
     const targets = parseTargets(options.targets, ROLLBACK_COMMAND_TARGETS);
     const groups = parseGroups(options.groups);
     if (targets.includes('kafka') && groups.length === 0) {
@@ -207,17 +263,13 @@ export async function runRollbackCommand(
     }
   }
 
-  if (command !== 'plan' && command !== 'apply') throw usageError(`unknown rollback verb '${command}'`);
-  rejectUnknownFlags(options, ['to', 'groups', 'targets', 'entities', 'format'], usageError);
-  const format = parseFormat(options.format);
   const args = parseRollbackArguments(options, ROLLBACK_COMMAND_TARGETS);
-
   const stores = await connect(args.targets, env, logger);
   try {
     const points = new RestorePointStore(stores.pool);
     const request = await resolveRollbackRequest(args, (name) => points.find(name));
     const planner = new RollbackPlanner(stores.participants);
-    if (command === 'plan') {
+    if (line.verb === 'plan') {
       const plan = await planner.plan(request);
       return { output: format === 'table' ? formatPlanTable(plan) : JSON.stringify(plan), exitCode: RollbackExitCode.Done };
     }
