@@ -3,7 +3,6 @@ import { runService } from '@mch/nest-bootstrap';
 import { registerMigrateCommand, runWhenMigrated } from '@mch/data-schema-migrations';
 import {
   ConsistencyCheckerModule,
-  ROLLBACK_USAGE,
   consistencyCheckerConfigSchema,
   registerConsistencyCommands,
   runConsistencyCli,
@@ -25,8 +24,12 @@ defaultAction(program, () =>
   }),
 );
 registerConsistencyCommands(program, (argv) => runWhenMigrated('consistency-checker', () => runConsistencyCli(argv)));
-passThroughCommand(program, 'rollback', 'plan|apply a rollback to a point in time (its own flags: rollback --help)', ROLLBACK_USAGE, (args) =>
-  runWhenMigrated('consistency-checker', () => runRollbackCli(args)),
+// rollback parses its verbs and flags itself (on util-cli too) and prints its own per-verb --help.
+// Its help needs no database: only the commands themselves pass the schema gate.
+passThroughCommand(program, 'rollback', 'mark|points|plan|apply: return the stores to a restore point or a time (rollback --help)', null, (args) =>
+  args.includes('--help') || args.includes('-h')
+    ? runRollbackCli(args)
+    : runWhenMigrated('consistency-checker', () => runRollbackCli(args)),
 );
 registerMigrateCommand(program);
 void runCliProgram(program);

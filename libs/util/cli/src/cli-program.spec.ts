@@ -70,4 +70,13 @@ describe('createCliProgram / runCliProgram', () => {
     expect(u.out.join('')).toBe('usage: rollback plan|apply\n');
     expect(u.ran).toEqual([]);
   });
+
+  it('with no usage of its own, passes --help through to the command\'s parser', async () => {
+    const t = program();
+    const seen: string[][] = [];
+    passThroughCommand(t.p, 'points', 'restore points', null, (args) => void seen.push(args));
+    await runCliProgram(t.p, ['points', 'plan', '--help']);
+    expect(seen).toEqual([['plan', '--help']]);
+    expect(t.out.join('')).toBe('');
+  });
 });

@@ -82,13 +82,14 @@ export function jsonOption(): Option {
 /**
  * A command whose arguments another parser reads (its own usage, validation and exit codes):
  * commander only routes to it, passing every word after the command name through unchanged.
- * `--help` / `-h` print `usage` with exit 0.
+ * `--help` / `-h` print `usage` with exit 0, or, with `usage` null, go through too (a parser with
+ * its own per-verb help, like rollback's).
  */
 export function passThroughCommand(
   program: Command,
   name: string,
   description: string,
-  usage: string,
+  usage: string | null,
   run: (args: string[]) => void | Promise<void>,
   io: CliIo = processIo,
 ): Command {
@@ -100,7 +101,7 @@ export function passThroughCommand(
     .allowExcessArguments()
     .argument('[args...]', 'passed through unchanged')
     .action(async (args: string[]) => {
-      if (args.some((a) => a === '--help' || a === '-h')) {
+      if (usage !== null && args.some((a) => a === '--help' || a === '-h')) {
         io.out(`${usage}\n`);
         return;
       }
