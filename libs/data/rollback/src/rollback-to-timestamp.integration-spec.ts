@@ -106,6 +106,35 @@ describe('rollback apply --to <timestamp> (trim, purge, rewind, reset) on the re
     expect(await countRows(clickhouse, OPPORTUNITY_EVENTS.name)).toBe(OPPORTUNITIES);
 
     const runs = new RollbackRunStore(db.pool);
+    // A restore point whose snapshot or backup is gone is refused before anything is recorded or changed.
+    const lost: RollbackRequest = {
+      to: point,
+      groups: [],
+      targets: ['clickhouse', 'weaviate'],
+      restorePoint: {
+        name: 'lost',
+        takenAt: point.toISOString(),
+        state: { clickhouse: { snapshot: 'rp_lost', tables: [{ table: OPPORTUNITY_EVENTS.name, rows: 1 }] }, weaviate: { backupId: 'rp-lost-0', collections: [] } },
+      },
+    };
+    for (const targets of [['clickhouse'], ['weaviate']] as const) {
+      const refusal = await new RollbackExecutor(planner, participants, runs, quiet).apply({ ...lost, targets: [...targets] }, 'timestamp-it')
+        .then(
+          () => new Error('expected a refusal'),
+          (e: unknown) => e as Error,
+        );
+      expect([targets[0], (refusal as { code?: string }).code, refusal.message]).toEqual([
+        targets[0],
+        'PRECONDITION_FAILED',
+        targets[0] === 'clickhouse'
+          ? `clickhouse snapshot table(s) of restore point 'lost' missing: ${OPPORTUNITY_EVENTS.name}__snapshot__rp_lost`
+          : expect.stringMatching(/^weaviate backup rp-lost-0 of restore point 'lost' is not usable/),
+      ]);
+    }
+    await runs.ensureSchema();
+    expect((await db.pool.query(`SELECT count(*)::int AS n FROM rollback_runs`)).rows[0].n).toBe(0);
+    expect(await countRows(clickhouse, OPPORTUNITY_EVENTS.name)).toBe(OPPORTUNITIES);
+
     const result = await new RollbackExecutor(planner, participants, runs, quiet).apply(request, 'timestamp-it');
     // Apply executed and recorded exactly the planned actions, and each store now holds what the plan said.
     expect(result.plan.actions).toEqual(plan.actions);
