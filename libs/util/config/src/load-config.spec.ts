@@ -71,11 +71,13 @@ describe('loadConfigSections', () => {
     const lines: string[] = [];
     const logger = createLogger({ service: 't', sink: (l) => lines.push(l) });
     try {
-      loadConfigSections({ postgres: postgresEnvSchema }, { ...pgEnv, PGPASSWORD: 'pg-secret-4711', API_TOKEN: 'tok-secret-0815', PGHOST: 'db-host-name' });
-      logger.error('password authentication failed: pg-secret-4711 / tok-secret-0815 at db-host-name');
+      loadConfigSections({ postgres: postgresEnvSchema }, { ...pgEnv, PGPASSWORD: 'pg-secret-4711', API_TOKEN: 'tok-secret-0815', PGHOST: 'db-host-name', PWD: '/srv/app/workspace', OLDPWD: '/home/operator' });
+      logger.error('password authentication failed: pg-secret-4711 / tok-secret-0815 at db-host-name (/srv/app/workspace/x.ts, /home/operator)');
       expect(lines[0]).not.toContain('pg-secret-4711');
       expect(lines[0]).not.toContain('tok-secret-0815');
       expect(lines[0]).toContain('db-host-name');
+      // The shell's directories are not secrets: stack paths stay readable.
+      expect(lines[0]).toContain('/srv/app/workspace/x.ts, /home/operator');
     } finally {
       clearSecretValues();
     }

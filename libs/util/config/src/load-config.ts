@@ -4,6 +4,8 @@ import { isSecretKey, registerSecretValues } from '@mch/util-logger';
 
 export type Env = Record<string, string | undefined>;
 
+const SHELL_DIRECTORIES = new Set(['PWD', 'OLDPWD']);
+
 type Parsed<T extends Record<string, z.ZodType>> = { [K in keyof T]: z.infer<T[K]> };
 
 /**
@@ -14,7 +16,9 @@ type Parsed<T extends Record<string, z.ZodType>> = { [K in keyof T]: z.infer<T[K
  */
 export function loadConfigSections<T extends Record<string, z.ZodType>>(sections: T, env: Env = process.env): Parsed<T> {
   // Whatever later logs a driver error or a URL holding one of these values, the line is scrubbed.
-  registerSecretValues(Object.entries(env).filter(([key]) => isSecretKey(key)).map(([, value]) => value));
+  // PWD and OLDPWD are the shell's directories, not passwords: as "secrets" they blanked the
+  // workspace path out of every stack trace.
+  registerSecretValues(Object.entries(env).filter(([key]) => isSecretKey(key) && !SHELL_DIRECTORIES.has(key)).map(([, value]) => value));
   const out: Partial<Parsed<T>> = {};
   const problems: { variable: string; why: string }[] = [];
   for (const [name, schema] of Object.entries(sections) as [keyof T, z.ZodType][]) {
