@@ -173,8 +173,14 @@ export class ConsumerLoop<T> {
     if (this.failure) return;
     try {
       const rejected = [...batch.rejected];
+      const writtenByTopic = new Map<string, number>();
+      let writeSeconds = 0;
       if (batch.records.length > 0) {
+        const writeStarted = performance.now();
         const result = await this.writeWithRetry(batch.records);
+        writeSeconds = (performance.now() - writeStarted) / 1000;
+        const refused = new Set(result.rejected.map((r) => r.record));
+        for (const r of batch.records) if (!refused.has(r)) writtenByTopic.set(r.topic, (writtenByTopic.get(r.topic) ?? 0) + 1);
         for (const { record, error } of result.rejected) {
           rejected.push({
             ...record,
@@ -192,6 +198,7 @@ export class ConsumerLoop<T> {
       await this.commit(batch);
       this.stats.batches++;
       this.stats.lastCommitAt = new Date();
+      if (batch.records.length > 0) this.options.observer?.batchWritten({ writtenByTopic, records: batch.records.length, writeSeconds });
     } catch (error) {
       this.failure = error;
       this.logger.error('batch could not be written; stopping the consumer', { error, records: batch.records.length });
@@ -313,6 +320,7 @@ export class ConsumerLoop<T> {
       else log();
     }
     this.stats.deadLettered += rejected.length;
+    this.options.observer?.deadLettered(rejected, this.options.stage ?? this.options.serviceName);
   }
 }
 

@@ -77,11 +77,21 @@ export interface ConsumerLoopOptions {
    * tracking columns of migration 017 were for; docs/tracking.md). Off when absent: a log row
    * costs ~600 B of WAL per record, which a high-rate loader may not want to pay.
    */
+  /** Sees every written batch and dead letter (metrics); none when absent. */
+  observer?: ConsumerLoopObserver;
   logSucceeded?: {
     action: string;
     /** Extra facts of the processing, e.g. `{embeddingVersion}`; merged into the entry's metadata. */
     metadata?: (record: ConsumedRecord<unknown>) => Record<string, unknown>;
   };
+}
+
+/** Hears each written batch and each dead letter (the service's metrics; consumer-loop.metrics.ts). */
+export interface ConsumerLoopObserver {
+  /** A batch written and committed: records written per topic, its size, how long the sink took. */
+  batchWritten(info: { writtenByTopic: ReadonlyMap<string, number>; records: number; writeSeconds: number }): void;
+  /** Records sent to the dead-letter topic by this loop (stage as in the dead letter). */
+  deadLettered(records: readonly RejectedRecord[], stage: string): void;
 }
 
 export interface ConsumerLoopStats {

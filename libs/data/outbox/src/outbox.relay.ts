@@ -16,6 +16,8 @@ export interface OutboxRelayOptions {
   backoffMaxMs: number;
   /** Published rows older than this are deleted by cleanupPublished(). */
   retentionMs: number;
+  /** Hears every committed batch (the service's metrics); none when absent. */
+  onBatch?: (result: RelayBatchResult) => void;
 }
 
 export const DEFAULT_RELAY_OPTIONS: OutboxRelayOptions = {
@@ -93,6 +95,7 @@ export class OutboxRelay {
       const rows = await this.claim(client);
       const result = rows.length === 0 ? { published: 0, failed: 0, deadLettered: 0 } : await this.publish(client, rows);
       await client.query('COMMIT');
+      this.options.onBatch?.(result);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

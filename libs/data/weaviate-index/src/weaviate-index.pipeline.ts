@@ -20,6 +20,8 @@ export interface WeaviateIndexLoopOptions {
   sink: WeaviateIndexSinkOptions;
   /** Log each indexed record as succeeded in the processing log (the consumer loop's option). */
   logSucceeded?: ConsumerLoopOptions['logSucceeded'];
+  /** The service's metrics (consumerLoopObserver); none when absent. */
+  observer?: ConsumerLoopOptions['observer'];
 }
 
 export interface WeaviateIndexLoop {
@@ -49,6 +51,7 @@ export function createWeaviateIndexLoop(
     deadLetterTopicFor: indexDeadLetterTopic,
     serviceName: options.serviceName,
     logSucceeded: options.logSucceeded,
+    observer: options.observer,
   });
   return { loop, sink };
 }

@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { CLICKHOUSE_CLIENT } from '@mch/infra-clickhouse';
 import { KAFKA_CLIENT, KafkaAdminHandle, createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 import { PG_POOL } from '@mch/infra-postgres';
-import { ConsumerLoop, ProcessingLog, type BatchSink } from '@mch/data-consumer-loop';
+import { ConsumerLoop, ProcessingLog, consumerLoopObserver, watchConsumerLag, type BatchSink } from '@mch/data-consumer-loop';
 import {
   ClickHouseRowSink,
   analyticsRowDecoder,
@@ -15,6 +15,7 @@ import {
 } from '@mch/data-clickhouse-analytics';
 import { SERVICE_CONFIG, SERVICE_LOGGER, type LoadedServiceConfig } from '@mch/nest-bootstrap';
 import type { Logger } from '@mch/util-logger';
+import { ServiceMetrics } from '@mch/util-metrics';
 import type { ClickHousePopulatorConfig } from './clickhouse-populator.config';
 import { deadLetterTopicOf, populatorTopics } from './populator-topics';
 
@@ -38,6 +39,7 @@ export class PopulatorRunner implements OnApplicationBootstrap, OnApplicationShu
     private readonly admin: KafkaAdminHandle,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) serviceConfig: LoadedServiceConfig,
+    private readonly metrics: ServiceMetrics,
   ) {
     this.config = serviceConfig.app as ClickHousePopulatorConfig;
   }
@@ -86,8 +88,11 @@ export class PopulatorRunner implements OnApplicationBootstrap, OnApplicationShu
         deadLetterTopicFor: deadLetterTopicOf,
         serviceName: POPULATOR_SERVICE_NAME,
         logSucceeded: this.config.CLICKHOUSE_POPULATOR_LOG_SUCCEEDED ? { action: 'load' } : undefined,
+        observer: consumerLoopObserver(this.metrics),
       },
     );
+    const consumed = topics.topics.map((t) => t.topic);
+    watchConsumerLag(this.metrics, () => this.admin.get(), this.config.CLICKHOUSE_POPULATOR_GROUP_ID, () => consumed);
     await this.loop.start((error) => this.fail('clickhouse populator stopped: a batch could not be written', error));
     this.logger.info('clickhouse populator consuming', {
       server: caps.version,

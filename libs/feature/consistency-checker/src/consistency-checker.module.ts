@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ServiceMetrics } from '@mch/util-metrics';
 import { ConsistencyController } from './consistency.controller';
 import { ConsistencyRunService } from './consistency-run.service';
 import { ConsistencyMetrics } from './consistency.metrics';
@@ -8,7 +9,7 @@ import { ConsistencyMetrics } from './consistency.metrics';
   controllers: [ConsistencyController],
   providers: [
     ConsistencyRunService,
-    { provide: ConsistencyMetrics, useFactory: () => new ConsistencyMetrics() },
+    { provide: ConsistencyMetrics, inject: [ServiceMetrics], useFactory: (metrics: ServiceMetrics) => new ConsistencyMetrics(metrics) },
   ],
   exports: [ConsistencyRunService],
 })

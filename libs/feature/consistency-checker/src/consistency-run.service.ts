@@ -112,10 +112,11 @@ export class ConsistencyRunService implements OnApplicationBootstrap, OnApplicat
     try {
       const report = await this.checker.run(checkOptionsFrom(this.config, this.logger));
       this.latest = report;
-      this.metrics.update(report);
+      this.metrics.recordCheck(report);
       if (this.config.CONSISTENCY_RECORD_RUNS) await this.runs.record(report);
       return report;
     } catch (error) {
+      this.metrics.checkFailed();
       this.logger.error('consistency check could not run', { error });
       throw error;
     }

@@ -74,10 +74,4 @@ export class ConsistencyController {
     }
     return this.runs.correlationLineage(correlationId);
   }
-
-  /** Prometheus scrape endpoint. */
-  @Get('metrics')
-  async metrics(@Res() res: Response): Promise<void> {
-    res.type(this.runs.metrics.registry.contentType).send(await this.runs.metrics.text());
-  }
 }

@@ -1,4 +1,5 @@
 import { emptyPair, failedPair, type ConsistencyReport } from '@mch/data-consistency';
+import { parseExposition, samplesOf, sumOf } from '@mch/util-metrics';
 import { ConsistencyMetrics } from './consistency.metrics';
 
 function report(
@@ -44,14 +45,32 @@ describe('Prometheus gauges of the latest report', () => {
       discrepancyRate: 0.1,
     };
     metrics.update(report([pair], { postgres: 10, clickhouse: 9 }));
-    const text = await metrics.text();
-    expect(text).toContain('mch_consistency_check_passed 0');
-    expect(text).toContain(
-      'mch_consistency_discrepancies{entity="opportunity",target="clickhouse",kind="missing"} 1',
-    );
-    expect(text).toContain('mch_consistency_discrepancy_rate{entity="opportunity",target="clickhouse"} 0.1');
-    expect(text).toContain('mch_consistency_rows{entity="opportunity",store="clickhouse"} 9');
-    expect(text).toContain('mch_consistency_last_run_duration_seconds 10');
+    const samples = parseExposition(await metrics.text());
+    expect(sumOf(samples, 'mch_consistency_check_passed')).toBe(0);
+    const pairLabels = { entity: 'opportunity', target: 'clickhouse' };
+    expect(sumOf(samples, 'mch_consistency_discrepancies', { ...pairLabels, kind: 'missing' })).toBe(1);
+    expect(sumOf(samples, 'mch_consistency_discrepancy_rate', pairLabels)).toBe(0.1);
+    expect(sumOf(samples, 'mch_consistency_rows', { entity: 'opportunity', store: 'clickhouse' })).toBe(9);
+    expect(sumOf(samples, 'mch_consistency_last_run_duration_seconds')).toBe(10);
+  });
+
+  it('counts checks by verdict, and a check that could not run as error', async () => {
+    const metrics = new ConsistencyMetrics();
+    const ok = {
+      ...emptyPair('opportunity', 'clickhouse', 'content'),
+      passed: true,
+      discrepancies: 0,
+      discrepancyRate: 0,
+    };
+    metrics.recordCheck(report([ok], { postgres: 1, clickhouse: 1 }));
+    metrics.recordCheck(report([ok], { postgres: 1, clickhouse: 1 }));
+    metrics.recordCheck(report([{ ...ok, passed: false }], { postgres: 1, clickhouse: 1 }));
+    metrics.checkFailed();
+    const samples = parseExposition(await metrics.text());
+    expect(sumOf(samples, 'mch_consistency_checks_total', { verdict: 'consistent' })).toBe(2);
+    expect(sumOf(samples, 'mch_consistency_checks_total', { verdict: 'inconsistent' })).toBe(1);
+    expect(sumOf(samples, 'mch_consistency_checks_total', { verdict: 'error' })).toBe(1);
+    expect(sumOf(samples, 'mch_consistency_checks_total', { verdict: 'unreadable' })).toBe(0);
   });
 
   it('marks an unreadable store as an error and never reports it as 0 rows; old label values are cleared', async () => {
@@ -75,9 +94,11 @@ describe('Prometheus gauges of the latest report', () => {
         weaviate: null,
       }),
     );
-    const text = await metrics.text();
-    expect(text).toContain('mch_consistency_pair_error{entity="opportunity",target="weaviate"} 1');
-    expect(text).not.toContain('store="weaviate"');
-    expect(text).not.toContain('mch_consistency_discrepancy_rate{');
+    const samples = parseExposition(await metrics.text());
+    expect(sumOf(samples, 'mch_consistency_pair_error', { entity: 'opportunity', target: 'weaviate' })).toBe(
+      1,
+    );
+    expect(samples.filter((x) => x.labels.store === 'weaviate')).toEqual([]);
+    expect(samplesOf(samples, 'mch_consistency_discrepancy_rate')).toEqual([]);
   });
 });

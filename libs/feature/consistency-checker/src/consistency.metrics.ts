@@ -1,5 +1,6 @@
-import { Gauge, Registry } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import type { ConsistencyReport } from '@mch/data-consistency';
+import { ServiceMetrics } from '@mch/util-metrics';
 
 /**
  * The latest report as Prometheus gauges, for alerts and the Argo Rollouts analysis: passed 0/1,
@@ -7,60 +8,99 @@ import type { ConsistencyReport } from '@mch/data-consistency';
  * store that could not be read shows as pair_error 1 with its counts absent, never as 0 rows.
  */
 export class ConsistencyMetrics {
-  readonly registry = new Registry();
-  private readonly passed = this.gauge(
-    'mch_consistency_check_passed',
-    'Whether the latest check passed (1) or failed (0)',
-    [],
-  );
-  private readonly lastRun = this.gauge(
-    'mch_consistency_last_run_timestamp_seconds',
-    'When the latest check finished',
-    [],
-  );
-  private readonly duration = this.gauge(
-    'mch_consistency_last_run_duration_seconds',
-    'How long the latest check took',
-    [],
-  );
-  private readonly rows = this.gauge(
-    'mch_consistency_rows',
-    'Live rows per entity and store in the latest check',
-    ['entity', 'store'],
-  );
-  private readonly discrepancies = this.gauge(
-    'mch_consistency_discrepancies',
-    'Rows per kind of difference against PostgreSQL (in_flight and dead_lettered not counted as discrepancies)',
-    ['entity', 'target', 'kind'],
-  );
-  private readonly rate = this.gauge(
-    'mch_consistency_discrepancy_rate',
-    'Discrepancies over the larger row count, per store pair',
-    ['entity', 'target'],
-  );
-  private readonly pairPassed = this.gauge(
-    'mch_consistency_pair_passed',
-    'Whether the store pair is within the thresholds (1) or not (0)',
-    ['entity', 'target'],
-  );
-  private readonly pairError = this.gauge(
-    'mch_consistency_pair_error',
-    'Whether a store of the pair could not be read (1)',
-    ['entity', 'target'],
-  );
-  private readonly undecodable = this.gauge(
-    'mch_consistency_undecodable_messages',
-    'Messages on the entity topic that are not events',
-    ['entity'],
-  );
-  private readonly eventStore = this.gauge(
-    'mch_consistency_event_store_problems',
-    'Event-store ordering problems by kind',
-    ['kind'],
-  );
+  private readonly checks: Counter<string>;
+  private readonly passed: Gauge<string>;
+  private readonly lastRun: Gauge<string>;
+  private readonly duration: Gauge<string>;
+  private readonly rows: Gauge<string>;
+  private readonly discrepancies: Gauge<string>;
+  private readonly rate: Gauge<string>;
+  private readonly pairPassed: Gauge<string>;
+  private readonly pairError: Gauge<string>;
+  private readonly undecodable: Gauge<string>;
+  private readonly eventStore: Gauge<string>;
 
-  private gauge(name: string, help: string, labelNames: string[]): Gauge {
-    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  /** The service's registry (served at /metrics); a registry of its own when used alone (specs, CLI). */
+  constructor(
+    private readonly metrics: ServiceMetrics = new ServiceMetrics('consistency-checker', {
+      defaultMetrics: false,
+    }),
+  ) {
+    this.checks = metrics.counter({
+      name: 'mch_consistency_checks_total',
+      help: 'Checks run by this process, by verdict (consistent, dead-lettered, inconsistent, unreadable; error: could not run)',
+      labelNames: ['verdict'],
+    });
+    this.passed = this.gauge(
+      'mch_consistency_check_passed',
+      'Whether the latest check passed (1) or failed (0)',
+      [],
+    );
+    this.lastRun = this.gauge(
+      'mch_consistency_last_run_timestamp_seconds',
+      'When the latest check finished',
+      [],
+    );
+    this.duration = this.gauge(
+      'mch_consistency_last_run_duration_seconds',
+      'How long the latest check took',
+      [],
+    );
+    this.rows = this.gauge('mch_consistency_rows', 'Live rows per entity and store in the latest check', [
+      'entity',
+      'store',
+    ]);
+    this.discrepancies = this.gauge(
+      'mch_consistency_discrepancies',
+      'Rows per kind of difference against PostgreSQL (in_flight and dead_lettered not counted as discrepancies)',
+      ['entity', 'target', 'kind'],
+    );
+    this.rate = this.gauge(
+      'mch_consistency_discrepancy_rate',
+      'Discrepancies over the larger row count, per store pair',
+      ['entity', 'target'],
+    );
+    this.pairPassed = this.gauge(
+      'mch_consistency_pair_passed',
+      'Whether the store pair is within the thresholds (1) or not (0)',
+      ['entity', 'target'],
+    );
+    this.pairError = this.gauge(
+      'mch_consistency_pair_error',
+      'Whether a store of the pair could not be read (1)',
+      ['entity', 'target'],
+    );
+    this.undecodable = this.gauge(
+      'mch_consistency_undecodable_messages',
+      'Messages on the entity topic that are not events',
+      ['entity'],
+    );
+    this.eventStore = this.gauge(
+      'mch_consistency_event_store_problems',
+      'Event-store ordering problems by kind',
+      ['kind'],
+    );
+    for (const verdict of ['consistent', 'dead-lettered', 'inconsistent', 'unreadable', 'error'])
+      this.checks.inc({ verdict }, 0);
+  }
+
+  get registry() {
+    return this.metrics.registry;
+  }
+
+  private gauge(name: string, help: string, labelNames: string[]): Gauge<string> {
+    return this.metrics.gauge({ name, help, labelNames });
+  }
+
+  /** A check that could not run at all (a store unreachable before any pair was compared). */
+  checkFailed(): void {
+    this.checks.inc({ verdict: 'error' });
+  }
+
+  /** A check that finished: its verdict is counted and its report becomes the gauges. */
+  recordCheck(report: ConsistencyReport): void {
+    this.checks.inc({ verdict: report.verdict });
+    this.update(report);
   }
 
   update(report: ConsistencyReport): void {
@@ -109,6 +149,6 @@ export class ConsistencyMetrics {
   }
 
   text(): Promise<string> {
-    return this.registry.metrics();
+    return this.metrics.render();
   }
 }

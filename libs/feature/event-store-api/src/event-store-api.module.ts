@@ -7,6 +7,7 @@ import type { EventStoreApiConfig } from './event-store-api.config';
 import { EVENT_STORE, EventStoreController } from './event-store.controller';
 import { OutboxRelayRunner } from './outbox-relay.runner';
 import { EventStoreCommandsController } from './event-store-commands.controller';
+import { EventStoreMetrics } from './event-store.metrics';
 
 @Module({
   controllers: [EventStoreController, EventStoreCommandsController],
@@ -27,6 +28,7 @@ import { EventStoreCommandsController } from './event-store-commands.controller'
       },
     },
     OutboxRelayRunner,
+    EventStoreMetrics,
   ],
   exports: [EVENT_STORE],
 })

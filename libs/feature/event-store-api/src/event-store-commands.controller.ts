@@ -10,6 +10,7 @@ import { isDomainException } from '@mch/util-errors';
 import type { Logger } from '@mch/util-logger';
 import { parseAppendRequest } from './append-request.schema';
 import { EVENT_STORE } from './event-store.controller';
+import { EventStoreMetrics } from './event-store.metrics';
 
 export const EVENT_STORE_COMMANDS_DLQ = `dlq.${EVENT_STORE_COMMANDS_TOPIC.name}`;
 
@@ -26,6 +27,7 @@ export class EventStoreCommandsController implements OnApplicationShutdown {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    private readonly metrics: EventStoreMetrics,
   ) {}
 
   @EventPattern(EVENT_STORE_COMMANDS_TOPIC.name)
@@ -36,7 +38,7 @@ export class EventStoreCommandsController implements OnApplicationShutdown {
     await runWithCorrelation(correlation, async () => {
       const aggregateId = String((command as { aggregateId?: unknown } | null)?.aggregateId ?? '');
       try {
-        const events = await this.store.append(parseAppendRequest(aggregateId, command));
+        const events = await this.metrics.observeAppend('kafka', () => this.store.append(parseAppendRequest(aggregateId, command)));
         this.logger.info('append command applied', { aggregate_id: aggregateId, events: events.length });
       } catch (error) {
         const reason = {
@@ -45,6 +47,7 @@ export class EventStoreCommandsController implements OnApplicationShutdown {
           ...(isDomainException(error) ? { details: error.details } : {}),
         };
         this.logger.warn('append command rejected; dead-lettered', { aggregate_id: aggregateId, error: reason });
+        this.metrics.commandDeadLettered(reason.code);
         await (await this.getProducer()).send({
           topic: EVENT_STORE_COMMANDS_DLQ,
           acks: -1,

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@ne
 import { EventStore, START_OF_STORE, formatCursor, parseCursor } from '@mch/data-event-store';
 import { IntQueryPipe } from '@mch/nest-bootstrap';
 import { MAX_EXPECTED_VERSION, parseAppendRequest, requireStreamId } from './append-request.schema';
+import { EventStoreMetrics } from './event-store.metrics';
 
 /** The most events one GET /events page returns. */
 export const MAX_READ_ALL_LIMIT = 5_000;
@@ -10,12 +11,15 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
 
 @Controller()
 export class EventStoreController {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly metrics: EventStoreMetrics,
+  ) {}
 
   @Post('streams/:aggregateId/events')
   @HttpCode(201)
   async append(@Param('aggregateId') aggregateId: string, @Body() body: unknown) {
-    const events = await this.store.append(parseAppendRequest(aggregateId, body));
+    const events = await this.metrics.observeAppend('http', () => this.store.append(parseAppendRequest(aggregateId, body)));
     return { nextExpectedVersion: events.at(-1)?.eventVersion, events };
   }
 

@@ -8,6 +8,7 @@ import { OutboxRelay, DEFAULT_RELAY_OPTIONS } from '@mch/data-outbox';
 import { SERVICE_CONFIG, SERVICE_LOGGER, type LoadedServiceConfig } from '@mch/nest-bootstrap';
 import type { Logger } from '@mch/util-logger';
 import type { EventStoreApiConfig } from './event-store-api.config';
+import { EventStoreMetrics } from './event-store.metrics';
 
 /** Runs the outbox relay inside the service for as long as it lives; retention runs hourly. */
 @Injectable()
@@ -23,6 +24,7 @@ export class OutboxRelayRunner implements OnApplicationBootstrap, OnApplicationS
     private readonly admin: KafkaAdminHandle,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) serviceConfig: LoadedServiceConfig,
+    private readonly metrics: EventStoreMetrics,
   ) {
     this.config = serviceConfig.app as EventStoreApiConfig;
   }
@@ -58,6 +60,7 @@ export class OutboxRelayRunner implements OnApplicationBootstrap, OnApplicationS
       pollIntervalMs: this.config.OUTBOX_RELAY_POLL_MS,
       maxAttempts: this.config.OUTBOX_MAX_ATTEMPTS,
       retentionMs: this.config.OUTBOX_RETENTION_HOURS * 3600_000,
+      onBatch: this.metrics.relayBatch,
     });
     this.relay.start();
     this.cleanup = setInterval(() => {

@@ -12,6 +12,7 @@ import { runBackfillJob } from './backfill.job';
 import { ChangeStreamerRunner } from './change-streamer.runner';
 import { kafkaMigratorConfigSchema } from './kafka-migrator.config';
 import { KafkaMigratorMetrics } from './kafka-migrator.metrics';
+import { ServiceMetrics, parseExposition, sumOf } from '@mch/util-metrics';
 import { runResnapshotCommand } from './resnapshot.command';
 
 const ROWS = 600;
@@ -203,8 +204,9 @@ describe('a lost replication slot is detected, never papered over, and recovered
       status: 'failed',
       error_details: { kind: 'slot_lost', gap: { slot: capture.slot, reason: 'missing' } },
     });
-    const metrics = new KafkaMigratorMetrics(runner);
-    expect(await metrics.render()).toContain('mch_migrator_capture_slot_lost 1');
+    const metrics = new ServiceMetrics('kafka-migrator', { defaultMetrics: false });
+    new KafkaMigratorMetrics(metrics, runner, db.pool, { app } as unknown as LoadedServiceConfig);
+    expect(sumOf(parseExposition(await metrics.render()), 'mch_migrator_capture_slot_lost')).toBe(1);
     await expect(capture.setup()).rejects.toBeInstanceOf(ReplicationSlotLostError);
     expect(
       (await db.pool.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1`, [capture.slot]))

@@ -2,13 +2,14 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { WeaviateClient } from 'weaviate-client';
-import { ProcessingLog } from '@mch/data-consumer-loop';
+import { ProcessingLog, consumerLoopObserver, watchConsumerLag } from '@mch/data-consumer-loop';
 import { createWeaviateIndexLoop, ensureIndex, indexDeadLetterTopic, type WeaviateIndexLoop } from '@mch/data-weaviate-index';
 import { KAFKA_CLIENT, KafkaAdminHandle, createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 import { PG_POOL } from '@mch/infra-postgres';
 import { WEAVIATE_CLIENT } from '@mch/infra-weaviate';
 import { SERVICE_CONFIG, SERVICE_LOGGER, type LoadedServiceConfig } from '@mch/nest-bootstrap';
 import type { Logger } from '@mch/util-logger';
+import { ServiceMetrics } from '@mch/util-metrics';
 import { endOffsets, partitionsBehind } from './caught-up.watcher';
 import { collectionNames, loopOptions, SERVICE_NAME, vectorizerSettings } from './index-settings';
 import type { WeaviateIndexerConfig } from './weaviate-indexer.config';
@@ -41,6 +42,7 @@ export class WeaviateIndexerRunner implements OnApplicationBootstrap, OnApplicat
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) serviceConfig: LoadedServiceConfig,
+    private readonly metrics: ServiceMetrics,
   ) {
     this.config = serviceConfig.app as WeaviateIndexerConfig;
     this.finished = new Promise<void>((resolve, reject) => {
@@ -90,8 +92,9 @@ export class WeaviateIndexerRunner implements OnApplicationBootstrap, OnApplicat
         processingLog: new ProcessingLog(this.pool, SERVICE_NAME),
         logger: this.logger.child({ component: 'weaviate-indexer' }),
       },
-      options,
+      { ...options, observer: consumerLoopObserver(this.metrics) },
     );
+    watchConsumerLag(this.metrics, () => this.admin.get(), options.groupId, () => topics);
     await this.index.loop.start((error) => this.fail(error));
     this.logger.info('weaviate indexing started', { groupId: options.groupId, topics, mode: targets ? 'job' : 'stream' });
     this.timers.push(setInterval(() => this.logger.info('weaviate indexing progress', this.stats), PROGRESS_EVERY_MS).unref());

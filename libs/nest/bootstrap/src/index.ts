@@ -9,3 +9,4 @@ export * from './allow-without-api-token.decorator';
 export * from './api-token.guard';
 export * from './state-changing-routes';
 export * from './int-query.pipe';
+export * from './metrics.controller';

@@ -5,6 +5,8 @@ import { ClickHouseModule } from '@mch/infra-clickhouse';
 import { WeaviateModule } from '@mch/infra-weaviate';
 import { HealthModule, type StoreName } from '@mch/infra-health';
 import type { Logger } from '@mch/util-logger';
+import { ServiceMetrics } from '@mch/util-metrics';
+import { MetricsController } from './metrics.controller';
 import type { LoadedServiceConfig } from './service-config';
 
 export const SERVICE_LOGGER = Symbol('SERVICE_LOGGER');
@@ -32,11 +34,14 @@ export class ServiceRootModule {
       module: ServiceRootModule,
       global: true,
       imports: [...storeModules, HealthModule.forStores(options.stores), ...(options.imports ?? [])],
+      // One registry per service: its parts register their series on ServiceMetrics, served at /metrics.
+      controllers: [MetricsController],
       providers: [
         { provide: SERVICE_LOGGER, useValue: logger },
         { provide: SERVICE_CONFIG, useValue: config },
+        { provide: ServiceMetrics, useValue: new ServiceMetrics(name) },
       ],
-      exports: [SERVICE_LOGGER, SERVICE_CONFIG],
+      exports: [SERVICE_LOGGER, SERVICE_CONFIG, ServiceMetrics],
     };
   }
 }
