@@ -35,3 +35,18 @@ export function sumOf(samples: Sample[], name: string, match: Record<string, str
   const found = samplesOf(samples, name, match);
   return found.length === 0 ? Number.NaN : found.reduce((a, s) => a + s.value, 0);
 }
+
+/**
+ * The mch_ metric names a PromQL expression refers to, histogram series (_bucket, _sum, _count)
+ * folded onto their metric, so rules and dashboards can be checked against what services export.
+ */
+export function metricNamesInPromQL(expr: string): string[] {
+  const names = new Set<string>();
+  for (const m of expr.matchAll(/\bmch_[a-z0-9_]+/g)) names.add(m[0].replace(/_(bucket|sum|count)$/, ''));
+  return [...names].sort();
+}
+
+/** The metric a sample belongs to (histogram and summary series folded onto their metric). */
+export function metricOfSample(name: string): string {
+  return name.replace(/_(bucket|sum|count)$/, '');
+}

@@ -1,5 +1,5 @@
 import { CounterSync, ServiceMetrics, assertMetricName } from './service-metrics';
-import { parseExposition, sumOf } from './exposition.parser';
+import { metricNamesInPromQL, parseExposition, sumOf } from './exposition.parser';
 
 describe('assertMetricName', () => {
   it.each([
@@ -73,5 +73,15 @@ describe('parseExposition', () => {
   it('reads labels with escapes and refuses a malformed line', () => {
     expect(parseExposition('# HELP x y\nm_total{a="q\\"u",b="2"} 7\n')).toEqual([{ name: 'm_total', labels: { a: 'q"u', b: '2' }, value: 7 }]);
     expect(() => parseExposition('not a line at all {')).toThrow('not a metric line');
+  });
+});
+
+describe('metricNamesInPromQL', () => {
+  it('finds every mch_ metric once, histogram series folded onto their metric', () => {
+    expect(
+      metricNamesInPromQL(
+        'histogram_quantile(0.95, sum by (le) (rate(mch_a_seconds_bucket[5m]))) / on (x) mch_b_bytes + mch_a_seconds_count',
+      ),
+    ).toEqual(['mch_a_seconds', 'mch_b_bytes']);
   });
 });
