@@ -71,8 +71,8 @@ describe('the kafka-migrator app: streamer service, backfill Job and operator co
     expect(new Set(ours.filter((e) => e.metadata.operation === 'snapshot').map((e) => e.aggregateId)).size).toBe(300);
 
     const metrics = await fetch(`${service.url}/metrics`).then((r) => r.text());
-    expect(metrics).toMatch(/mch_migrator_changes_published_total [1-9]/);
-    expect(metrics).toMatch(/mch_migrator_capture_retained_wal_bytes \d+/);
+    expect(metrics).toMatch(/^mch_migrator_changes_published_total\{service="kafka-migrator"\} [1-9]/m);
+    expect(metrics).toMatch(/^mch_migrator_capture_retained_wal_bytes\{service="kafka-migrator",slot="[^"]+"\} \d+/m);
 
     const status = await runCommand(['status'], env);
     expect(status.code).toBe(0);

@@ -49,15 +49,13 @@ export class KafkaMigratorMetrics {
       help: 'WAL a slot may still retain before max_slot_wal_keep_size invalidates it (absent when unlimited)',
       labelNames: ['slot'],
     });
-    const active = metrics.gauge({ name: 'mch_migrator_capture_slot_active', help: 'Whether a consumer is attached to the slot (1)', labelNames: ['slot'] });
     const keepMax = metrics.gauge({ name: 'mch_postgres_max_slot_wal_keep_bytes', help: 'max_slot_wal_keep_size in bytes (absent when unlimited)' });
     metrics.onCollect('replication-slots', async () => {
       const wal = await readSlotWal(pool);
-      for (const g of [retained, lag, safe, active]) g.reset();
+      for (const g of [retained, lag, safe]) g.reset();
       for (const s of wal.slots) {
         retained.set({ slot: s.slot }, s.retainedBytes);
         lag.set({ slot: s.slot }, s.lagBytes);
-        active.set({ slot: s.slot }, s.active ? 1 : 0);
         if (s.safeBytes !== null) safe.set({ slot: s.slot }, s.safeBytes);
       }
       keepMax.reset();

@@ -76,15 +76,14 @@ export interface SlotWal {
   lagBytes: number;
   /** Bytes the slot may still fall behind before it is invalidated; null when unlimited (max_slot_wal_keep_size -1). */
   safeBytes: number | null;
-  active: boolean;
 }
 
 export async function readSlotWal(pool: Pool): Promise<{ slots: SlotWal[]; keepMaxBytes: number | null }> {
-  const slots = await pool.query<{ slot_name: string; retained: string | null; lag: string | null; safe: string | null; active: boolean }>(
+  const slots = await pool.query<{ slot_name: string; retained: string | null; lag: string | null; safe: string | null }>(
     `SELECT slot_name,
             pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint::text AS retained,
             pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(confirmed_flush_lsn, restart_lsn))::bigint::text AS lag,
-            safe_wal_size::text AS safe, active
+            safe_wal_size::text AS safe
        FROM pg_replication_slots WHERE database = current_database()`,
   );
   const setting = await pool.query<{ bytes: string | null }>(
@@ -97,7 +96,6 @@ export async function readSlotWal(pool: Pool): Promise<{ slots: SlotWal[]; keepM
       retainedBytes: Number(r.retained ?? 0),
       lagBytes: Number(r.lag ?? 0),
       safeBytes: r.safe === null ? null : Number(r.safe),
-      active: r.active,
     })),
     keepMaxBytes: setting.rows[0]?.bytes ? Number(setting.rows[0].bytes) : null,
   };
