@@ -49,7 +49,12 @@ export function deadLetterCounter(metrics: ServiceMetrics) {
  * Consumer lag per group, topic and partition (end offset minus committed offset, the whole
  * partition when the group has committed nothing), read from the brokers at scrape time.
  */
-export function watchConsumerLag(metrics: ServiceMetrics, admin: () => Promise<Admin>, groupId: string, topics: () => readonly string[]): void {
+export function watchConsumerLag(
+  metrics: ServiceMetrics,
+  admin: () => Promise<Admin>,
+  groupId: string,
+  topics: () => readonly string[],
+): void {
   const lag = metrics.gauge({
     name: 'mch_consumer_lag_messages',
     help: 'Messages not yet committed by the group, per partition (end offset - committed offset)',
@@ -68,7 +73,10 @@ export function watchConsumerLag(metrics: ServiceMetrics, admin: () => Promise<A
         const done = committed.get(`${topic}:${p.partition}`) ?? -1n;
         // Nothing committed yet (-1): everything still on the partition is behind.
         const from = done < 0n ? BigInt(p.low) : done;
-        lag.set({ group: groupId, topic, partition: String(p.partition) }, Number(end > from ? end - from : 0n));
+        lag.set(
+          { group: groupId, topic, partition: String(p.partition) },
+          Number(end > from ? end - from : 0n),
+        );
       }
     }
   });

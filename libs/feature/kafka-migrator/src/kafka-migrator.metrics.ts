@@ -21,11 +21,22 @@ export class KafkaMigratorMetrics {
     @Inject(SERVICE_CONFIG) serviceConfig: LoadedServiceConfig,
   ) {
     const migrationId = (serviceConfig.app as KafkaMigratorConfig).migrationId ?? null;
-    const published = new CounterSync(metrics.counter({ name: 'mch_migrator_changes_published_total', help: 'Changes published to Kafka by change capture' }));
-    const failed = new CounterSync(
-      metrics.counter({ name: 'mch_migrator_changes_dead_lettered_total', help: 'Changes sent to the dead-letter topics by change capture' }),
+    const published = new CounterSync(
+      metrics.counter({
+        name: 'mch_migrator_changes_published_total',
+        help: 'Changes published to Kafka by change capture',
+      }),
     );
-    const lastPublish = metrics.gauge({ name: 'mch_migrator_last_publish_timestamp_seconds', help: 'When change capture last published' });
+    const failed = new CounterSync(
+      metrics.counter({
+        name: 'mch_migrator_changes_dead_lettered_total',
+        help: 'Changes sent to the dead-letter topics by change capture',
+      }),
+    );
+    const lastPublish = metrics.gauge({
+      name: 'mch_migrator_last_publish_timestamp_seconds',
+      help: 'When change capture last published',
+    });
     const slotLost = metrics.gauge({
       name: 'mch_migrator_capture_slot_lost',
       help: '1 while capture is stopped because its replication slot was lost (recover with kafka-migrator resnapshot)',
@@ -38,7 +49,11 @@ export class KafkaMigratorMetrics {
       if (status.stats?.lastPublishAt) lastPublish.set(status.stats.lastPublishAt.getTime() / 1000);
     });
 
-    const retained = metrics.gauge({ name: 'mch_migrator_capture_retained_wal_bytes', help: 'WAL a replication slot holds back (current WAL - restart_lsn)', labelNames: ['slot'] });
+    const retained = metrics.gauge({
+      name: 'mch_migrator_capture_retained_wal_bytes',
+      help: 'WAL a replication slot holds back (current WAL - restart_lsn)',
+      labelNames: ['slot'],
+    });
     const lag = metrics.gauge({
       name: 'mch_migrator_capture_lag_bytes',
       help: 'Change-capture lag: WAL written that the slot consumer has not confirmed (current WAL - confirmed_flush_lsn)',
@@ -49,7 +64,10 @@ export class KafkaMigratorMetrics {
       help: 'WAL a slot may still retain before max_slot_wal_keep_size invalidates it (absent when unlimited)',
       labelNames: ['slot'],
     });
-    const keepMax = metrics.gauge({ name: 'mch_postgres_max_slot_wal_keep_bytes', help: 'max_slot_wal_keep_size in bytes (absent when unlimited)' });
+    const keepMax = metrics.gauge({
+      name: 'mch_postgres_max_slot_wal_keep_bytes',
+      help: 'max_slot_wal_keep_size in bytes (absent when unlimited)',
+    });
     metrics.onCollect('replication-slots', async () => {
       const wal = await readSlotWal(pool);
       for (const g of [retained, lag, safe]) g.reset();
@@ -63,17 +81,50 @@ export class KafkaMigratorMetrics {
     });
 
     const labelNames = ['entity', 'shard'] as const;
-    const processed = metrics.gauge({ name: 'mch_backfill_processed_rows', help: 'Rows a backfill shard has published (its checkpoint)', labelNames });
-    const failedRows = metrics.gauge({ name: 'mch_backfill_failed_rows', help: 'Rows a backfill shard sent to the dead-letter topic', labelNames });
-    const estimated = metrics.gauge({ name: 'mch_backfill_estimated_rows', help: "Rows in the shard by the planner's estimate", labelNames });
-    const rate = metrics.gauge({ name: 'mch_backfill_rate_rows_per_second', help: 'Rows per second over the time the shard has run', labelNames });
-    const eta = metrics.gauge({ name: 'mch_backfill_eta_seconds', help: 'Seconds left at the current rate (0 once completed)', labelNames });
-    const running = metrics.gauge({ name: 'mch_backfill_running', help: 'Whether the shard is running (1) or not (0)', labelNames });
-    const completed = metrics.gauge({ name: 'mch_backfill_completed', help: 'Whether the shard has completed (1)', labelNames });
-    const lastProgress = metrics.gauge({ name: 'mch_backfill_last_progress_timestamp_seconds', help: 'When the shard last saved a checkpoint', labelNames });
+    const processed = metrics.gauge({
+      name: 'mch_backfill_processed_rows',
+      help: 'Rows a backfill shard has published (its checkpoint)',
+      labelNames,
+    });
+    const failedRows = metrics.gauge({
+      name: 'mch_backfill_failed_rows',
+      help: 'Rows a backfill shard sent to the dead-letter topic',
+      labelNames,
+    });
+    const estimated = metrics.gauge({
+      name: 'mch_backfill_estimated_rows',
+      help: "Rows in the shard by the planner's estimate",
+      labelNames,
+    });
+    const rate = metrics.gauge({
+      name: 'mch_backfill_rate_rows_per_second',
+      help: 'Rows per second over the time the shard has run',
+      labelNames,
+    });
+    const eta = metrics.gauge({
+      name: 'mch_backfill_eta_seconds',
+      help: 'Seconds left at the current rate (0 once completed)',
+      labelNames,
+    });
+    const running = metrics.gauge({
+      name: 'mch_backfill_running',
+      help: 'Whether the shard is running (1) or not (0)',
+      labelNames,
+    });
+    const completed = metrics.gauge({
+      name: 'mch_backfill_completed',
+      help: 'Whether the shard has completed (1)',
+      labelNames,
+    });
+    const lastProgress = metrics.gauge({
+      name: 'mch_backfill_last_progress_timestamp_seconds',
+      help: 'When the shard last saved a checkpoint',
+      labelNames,
+    });
     metrics.onCollect('backfill-progress', async () => {
       const shards = await readBackfillProgress(pool, migrationId);
-      for (const g of [processed, failedRows, estimated, rate, eta, running, completed, lastProgress]) g.reset();
+      for (const g of [processed, failedRows, estimated, rate, eta, running, completed, lastProgress])
+        g.reset();
       for (const s of shards) {
         const l = { entity: s.entity, shard: s.shard };
         processed.set(l, s.processed);

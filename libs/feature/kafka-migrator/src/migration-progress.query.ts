@@ -21,7 +21,10 @@ export interface BackfillShardProgress {
  * work has no HTTP port; the kafka-migrator service reports on its behalf). Rate is rows over the
  * time the shard has run; ETA is what is left of the estimate at that rate, 0 once completed.
  */
-export async function readBackfillProgress(pool: Pool, migrationId: string | null): Promise<BackfillShardProgress[]> {
+export async function readBackfillProgress(
+  pool: Pool,
+  migrationId: string | null,
+): Promise<BackfillShardProgress[]> {
   const { rows } = await pool.query<{
     entity_type: string;
     shard: string | null;
@@ -38,7 +41,9 @@ export async function readBackfillProgress(pool: Pool, migrationId: string | nul
       WHERE migration_name LIKE '%:backfill:%' AND ($1::text IS NULL OR metadata->>'migrationId' = $1)`,
     [migrationId],
   );
-  const tables = [...new Set(rows.map((r) => ENTITY_SOURCES[r.entity_type as MigratedEntity]?.table).filter(Boolean))];
+  const tables = [
+    ...new Set(rows.map((r) => ENTITY_SOURCES[r.entity_type as MigratedEntity]?.table).filter(Boolean)),
+  ];
   const estimates = new Map<string, number>();
   if (tables.length > 0) {
     const est = await pool.query<{ relname: string; n: number }>(
@@ -51,10 +56,17 @@ export async function readBackfillProgress(pool: Pool, migrationId: string | nul
     const processed = Number(r.total_processed) + Number(r.total_failed);
     const count = Number((r.shard ?? '0/1').split('/')[1]) || 1;
     const table = ENTITY_SOURCES[r.entity_type as MigratedEntity]?.table;
-    const estimate = table !== undefined && estimates.has(table) ? Math.round((estimates.get(table) as number) / count) : null;
+    const estimate =
+      table !== undefined && estimates.has(table)
+        ? Math.round((estimates.get(table) as number) / count)
+        : null;
     const rate = r.seconds && r.seconds > 0 ? processed / r.seconds : 0;
     const eta =
-      r.status === 'completed' ? 0 : estimate !== null && rate > 0 ? Math.max(0, (estimate - processed) / rate) : null;
+      r.status === 'completed'
+        ? 0
+        : estimate !== null && rate > 0
+          ? Math.max(0, (estimate - processed) / rate)
+          : null;
     return {
       entity: r.entity_type,
       shard: r.shard ?? '0/1',
@@ -79,7 +91,12 @@ export interface SlotWal {
 }
 
 export async function readSlotWal(pool: Pool): Promise<{ slots: SlotWal[]; keepMaxBytes: number | null }> {
-  const slots = await pool.query<{ slot_name: string; retained: string | null; lag: string | null; safe: string | null }>(
+  const slots = await pool.query<{
+    slot_name: string;
+    retained: string | null;
+    lag: string | null;
+    safe: string | null;
+  }>(
     `SELECT slot_name,
             pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint::text AS retained,
             pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(confirmed_flush_lsn, restart_lsn))::bigint::text AS lag,

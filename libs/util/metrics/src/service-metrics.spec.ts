@@ -15,7 +15,9 @@ describe('assertMetricName', () => {
     ['mch_write_latency_ms', 'gauge', 'base units'],
     ['mch_batch', 'histogram', 'its unit'],
     ['mch_Bad', 'gauge', 'snake_case'],
-  ] as const)('refuses %s as a %s (%s)', (name, type, why) => expect(() => assertMetricName(name, type)).toThrow(why));
+  ] as const)('refuses %s as a %s (%s)', (name, type, why) =>
+    expect(() => assertMetricName(name, type)).toThrow(why),
+  );
 });
 
 describe('ServiceMetrics', () => {
@@ -26,7 +28,11 @@ describe('ServiceMetrics', () => {
     m.onCollect('things', () => gauge.set({ slot: 's1' }, value));
     value = 42;
     const samples = parseExposition(await m.render());
-    expect(samples).toContainEqual({ name: 'mch_things_bytes', labels: { service: 'svc-a', slot: 's1' }, value: 42 });
+    expect(samples).toContainEqual({
+      name: 'mch_things_bytes',
+      labels: { service: 'svc-a', slot: 's1' },
+      value: 42,
+    });
   });
 
   it('keeps serving when a collector throws, and counts the failure', async () => {
@@ -64,14 +70,19 @@ describe('CounterSync', () => {
 
   it('shows a zero series before anything happened', async () => {
     const m = new ServiceMetrics('svc-f', { defaultMetrics: false });
-    new CounterSync(m.counter({ name: 'mch_none_total', help: 'h', labelNames: ['topic'] })).set({ topic: 't' }, 0);
+    new CounterSync(m.counter({ name: 'mch_none_total', help: 'h', labelNames: ['topic'] })).set(
+      { topic: 't' },
+      0,
+    );
     expect(sumOf(parseExposition(await m.render()), 'mch_none_total', { topic: 't' })).toBe(0);
   });
 });
 
 describe('parseExposition', () => {
   it('reads labels with escapes and refuses a malformed line', () => {
-    expect(parseExposition('# HELP x y\nm_total{a="q\\"u",b="2"} 7\n')).toEqual([{ name: 'm_total', labels: { a: 'q"u', b: '2' }, value: 7 }]);
+    expect(parseExposition('# HELP x y\nm_total{a="q\\"u",b="2"} 7\n')).toEqual([
+      { name: 'm_total', labels: { a: 'q"u', b: '2' }, value: 7 },
+    ]);
     expect(() => parseExposition('not a line at all {')).toThrow('not a metric line');
   });
 });

@@ -1,7 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Units a metric name may end with (Prometheus naming: base units, plural, before `_total`). */
-const UNIT_SUFFIXES = ['_seconds', '_bytes', '_rows', '_records', '_messages', '_events', '_ratio', '_info'] as const;
+const UNIT_SUFFIXES = [
+  '_seconds',
+  '_bytes',
+  '_rows',
+  '_records',
+  '_messages',
+  '_events',
+  '_ratio',
+  '_info',
+] as const;
 const NAME = /^mch_[a-z][a-z0-9_]*[a-z0-9]$/;
 
 /**
@@ -11,8 +20,10 @@ const NAME = /^mch_[a-z][a-z0-9_]*[a-z0-9]$/;
  */
 export function assertMetricName(name: string, type: 'counter' | 'gauge' | 'histogram'): void {
   if (!NAME.test(name)) throw new Error(`metric '${name}': must match ${NAME} (mch_ prefix, snake_case)`);
-  if (type === 'counter' && !name.endsWith('_total')) throw new Error(`metric '${name}': a counter's name ends in _total`);
-  if (type !== 'counter' && name.endsWith('_total')) throw new Error(`metric '${name}': only counters end in _total`);
+  if (type === 'counter' && !name.endsWith('_total'))
+    throw new Error(`metric '${name}': a counter's name ends in _total`);
+  if (type !== 'counter' && name.endsWith('_total'))
+    throw new Error(`metric '${name}': only counters end in _total`);
   if (/_(ms|millis|milliseconds|kb|mb|kib|mib|minutes|hours)(_|$)/.test(name))
     throw new Error(`metric '${name}': use base units (_seconds, _bytes)`);
   if (type === 'histogram' && !UNIT_SUFFIXES.some((s) => name.endsWith(s)))
@@ -47,7 +58,10 @@ export class ServiceMetrics {
   private readonly collectors: { name: string; collect: Collector }[] = [];
   private readonly collectorErrors: Counter<'collector'>;
 
-  constructor(readonly service: string, options: { defaultMetrics?: boolean } = {}) {
+  constructor(
+    readonly service: string,
+    options: { defaultMetrics?: boolean } = {},
+  ) {
     this.registry.setDefaultLabels({ service });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.collectorErrors = this.counter({
@@ -63,17 +77,26 @@ export class ServiceMetrics {
 
   counter<L extends string = never>(spec: MetricSpec<L>): Counter<L> {
     assertMetricName(spec.name, 'counter');
-    return this.existing(spec.name) ?? new Counter({ ...spec, labelNames: spec.labelNames ?? [], registers: [this.registry] });
+    return (
+      this.existing(spec.name) ??
+      new Counter({ ...spec, labelNames: spec.labelNames ?? [], registers: [this.registry] })
+    );
   }
 
   gauge<L extends string = never>(spec: MetricSpec<L>): Gauge<L> {
     assertMetricName(spec.name, 'gauge');
-    return this.existing(spec.name) ?? new Gauge({ ...spec, labelNames: spec.labelNames ?? [], registers: [this.registry] });
+    return (
+      this.existing(spec.name) ??
+      new Gauge({ ...spec, labelNames: spec.labelNames ?? [], registers: [this.registry] })
+    );
   }
 
   histogram<L extends string = never>(spec: HistogramSpec<L>): Histogram<L> {
     assertMetricName(spec.name, 'histogram');
-    return this.existing(spec.name) ?? new Histogram({ ...spec, labelNames: spec.labelNames ?? [], registers: [this.registry] });
+    return (
+      this.existing(spec.name) ??
+      new Histogram({ ...spec, labelNames: spec.labelNames ?? [], registers: [this.registry] })
+    );
   }
 
   /** Runs before every scrape (in registration order). */
