@@ -40,7 +40,7 @@ const USES: Record<string, Store[]> = {
 };
 const usesOf = (pod: PodEndpoint): Store[] => USES[pod.labels['app.kubernetes.io/name']] ?? ['postgres'];
 /** The pods that serve /metrics, which Prometheus scrapes. */
-const SERVES_METRICS = ['kafka-migrator', 'consistency-checker'];
+const SERVES_METRICS = ['event-store', 'kafka-migrator', 'clickhouse-populator', 'weaviate-indexer', 'consistency-checker'];
 
 const tcp = (port: number) => ({ protocol: 'TCP' as const, port });
 const inNamespace = (
