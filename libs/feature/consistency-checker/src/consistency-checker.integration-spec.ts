@@ -15,6 +15,7 @@ import { createLogger } from '@mch/util-logger';
 import { consistencyCheckerConfigSchema } from './consistency-checker.config';
 import { ConsistencyCheckerModule } from './consistency-checker.module';
 import { ExitCode, runConsistencyCommand } from './consistency.cli';
+import { parseExposition, sumOf } from '@mch/util-metrics';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const logger = createLogger({ service: 'consistency-checker-it', level: 'error', sink: () => undefined });
@@ -114,13 +115,13 @@ describe('consistency-checker service and Job (real stores)', () => {
         weaviate: 300,
       });
 
-      const metrics = await (await fetch(`${service.url}/metrics`)).text();
-      expect(metrics).toContain('mch_consistency_check_passed 1');
-      expect(metrics).toContain('mch_consistency_rows{entity="opportunity",store="weaviate"} 300');
-      expect(metrics).toContain(
-        'mch_consistency_discrepancies{entity="opportunity",target="clickhouse",kind="missing"} 0',
-      );
-      expect(metrics).toContain('mch_consistency_event_store_problems{kind="version_gaps"} 0');
+      const metrics = parseExposition(await (await fetch(`${service.url}/metrics`)).text());
+      expect(sumOf(metrics, 'mch_consistency_check_passed')).toBe(1);
+      expect(sumOf(metrics, 'mch_consistency_rows', { entity: 'opportunity', store: 'weaviate' })).toBe(300);
+      expect(
+        sumOf(metrics, 'mch_consistency_discrepancies', { entity: 'opportunity', target: 'clickhouse', kind: 'missing' }),
+      ).toBe(0);
+      expect(sumOf(metrics, 'mch_consistency_event_store_problems', { kind: 'version_gaps' })).toBe(0);
 
       const table = await (await fetch(`${service.url}/consistency/report.txt`)).text();
       expect(table).toMatch(
