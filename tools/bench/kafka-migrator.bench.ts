@@ -9,18 +9,44 @@ import { createLogger } from '@mch/util-logger';
 import { buildMigrator, kafkaMigratorConfigSchema } from '@mch/feature-kafka-migrator';
 import { timed, type BenchResult } from './bench-report';
 import { createTopicsAndWait } from '@mch/infra-kafka';
+import { ENTITY_TOPICS } from '@mch/contracts';
+import { debeziumSnapshotSeconds } from './peers/debezium.peer';
 
 const ROOT = path.resolve(__dirname, '../..');
 
 /** Kafka's own producer benchmark, from the same jars the local broker runs. */
 function producerPerfTest(topic: string, records: number, recordSize: number): number {
-  const versions = spawnSync('bash', ['-c', `source ${ROOT}/tools/stack/versions.env && echo $KAFKA_VERSION`], { encoding: 'utf8' }).stdout.trim();
-  const libs = path.join(process.env.MCH_CACHE_DIR ?? path.join(os.homedir(), '.cache/medcontracthub'), `kafka-${versions}/libs/*`);
+  const versions = spawnSync(
+    'bash',
+    ['-c', `source ${ROOT}/tools/stack/versions.env && echo $KAFKA_VERSION`],
+    { encoding: 'utf8' },
+  ).stdout.trim();
+  const libs = path.join(
+    process.env.MCH_CACHE_DIR ?? path.join(os.homedir(), '.cache/medcontracthub'),
+    `kafka-${versions}/libs/*`,
+  );
   const result = spawnSync(
     'java',
-    ['-Xmx1g', '-cp', libs, 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(records),
-      '--record-size', String(recordSize), '--throughput', '-1', '--producer-props',
-      `bootstrap.servers=${process.env.KAFKA_BROKERS}`, 'acks=all', 'enable.idempotence=true', 'linger.ms=5', 'batch.size=262144'],
+    [
+      '-Xmx1g',
+      '-cp',
+      libs,
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      topic,
+      '--num-records',
+      String(records),
+      '--record-size',
+      String(recordSize),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${process.env.KAFKA_BROKERS}`,
+      'acks=all',
+      'enable.idempotence=true',
+      'linger.ms=5',
+      'batch.size=262144',
+    ],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const match = /([\d.]+) records\/sec/.exec(result.stdout.trim().split('\n').at(-1) ?? '');
@@ -39,7 +65,12 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
   try {
     // Its own topics, deleted afterwards: a million events must not stay on the stack's shared ones.
     const prefix = `bench-${Date.now()}.`;
-    const app = kafkaMigratorConfigSchema.parse({ MIGRATION_RUN: `bench-${Date.now()}`, ENTITIES: 'opportunity', CAPTURE_MODE: 'logical', TOPIC_PREFIX: prefix });
+    const app = kafkaMigratorConfigSchema.parse({
+      MIGRATION_RUN: `bench-${Date.now()}`,
+      ENTITIES: 'opportunity',
+      CAPTURE_MODE: 'logical',
+      TOPIC_PREFIX: prefix,
+    });
     const parts = await buildMigrator(db.pool, kafka, logger, app);
     await parts.capture.setup();
     let sizes = 0;
@@ -48,28 +79,51 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
         runBackfill(
           { pool: db.pool, publisher: parts.publisher, checkpoints: parts.checkpoints, logger },
           {
-            entity: 'opportunity', run: parts.run, shard: { index: 0, count: 1 }, batchSize: 5_000, captureMode: 'logical',
-            owner: 'bench', leaseTtlMs: 600_000, maxRowsPerSecond: 0, slowAckMs: 60_000, maxRetainedWalBytes: 0,
+            entity: 'opportunity',
+            run: parts.run,
+            shard: { index: 0, count: 1 },
+            batchSize: 5_000,
+            captureMode: 'logical',
+            owner: 'bench',
+            leaseTtlMs: 600_000,
+            maxRowsPerSecond: 0,
+            slowAckMs: 60_000,
+            maxRetainedWalBytes: 0,
           },
         ),
       );
-      if (backfill.result.published !== opportunities) throw new Error(`published ${backfill.result.published} of ${opportunities}`);
+      if (backfill.result.published !== opportunities)
+        throw new Error(`published ${backfill.result.published} of ${opportunities}`);
 
       // The plan's loop on a sample: read rows, send each one and await it.
       const sample = Math.min(opportunities, 5_000);
       const source = ENTITY_SOURCES.opportunity;
-      const select = Object.keys(sourceColumns(source)).map((c) => `"${c}"::text AS "${c}"`).join(', ');
-      const rows = (await db.pool.query<RawRow>(`SELECT ${select} FROM opportunities ORDER BY opportunities.id LIMIT $1`, [sample])).rows;
+      const select = Object.keys(sourceColumns(source))
+        .map((c) => `"${c}"::text AS "${c}"`)
+        .join(', ');
+      const rows = (
+        await db.pool.query<RawRow>(
+          `SELECT ${select} FROM opportunities ORDER BY opportunities.id LIMIT $1`,
+          [sample],
+        )
+      ).rows;
       const producer = kafka.producer();
       await producer.connect();
       const topic = `bench.plan-loop.${randomUUID()}`;
       const perfTopic = `bench.perf-test.${randomUUID()}`;
       const admin = kafka.admin();
       await admin.connect();
-      await createTopicsAndWait(admin, { topics: [topic, perfTopic].map((t) => ({ topic: t, numPartitions: 10 })) });
+      await createTopicsAndWait(admin, {
+        topics: [topic, perfTopic].map((t) => ({ topic: t, numPartitions: 10 })),
+      });
       const loop = await timed(async () => {
         for (const row of rows) {
-          const value = JSON.stringify({ eventId: randomUUID(), eventType: 'OpportunityMigrated', aggregateId: row.id, data: row });
+          const value = JSON.stringify({
+            eventId: randomUUID(),
+            eventType: 'OpportunityMigrated',
+            aggregateId: row.id,
+            data: row,
+          });
           sizes += value.length;
           await producer.send({ topic, acks: -1, messages: [{ key: String(row.id), value }] });
         }
@@ -79,10 +133,41 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
       const perf = producerPerfTest(perfTopic, opportunities, averageSize);
       await admin.deleteTopics({ topics: [topic, perfTopic] }).catch(() => undefined);
       await admin.disconnect();
+      // The peer a user would pick instead (issue #16): Debezium's initial snapshot of the same rows.
+      const debezium = await debeziumSnapshotSeconds(
+        kafka,
+        db.pool,
+        db.config,
+        'public.opportunities',
+        opportunities,
+        ENTITY_TOPICS.opportunity.partitions,
+      );
       const rate = opportunities / backfill.seconds;
       return [
-        { case: 'kafka-migrator backfill', measured: `${opportunities} opportunities, 1 shard`, rate, unit: 'rows/s', baseline: `plan's loop, 1 awaited send/row (${sample} rows)`, baselineRate: sample / loop.seconds },
-        { case: 'kafka-migrator backfill', measured: `${opportunities} opportunities, 1 shard`, rate, unit: 'rows/s', baseline: `kafka-producer-perf-test, ${averageSize} B records`, baselineRate: perf },
+        {
+          case: 'kafka-migrator backfill',
+          measured: `${opportunities} opportunities, 1 shard`,
+          rate,
+          unit: 'rows/s',
+          baseline: `plan's loop, 1 awaited send/row (${sample} rows)`,
+          baselineRate: sample / loop.seconds,
+        },
+        {
+          case: 'kafka-migrator backfill',
+          measured: `${opportunities} opportunities, 1 shard`,
+          rate,
+          unit: 'rows/s',
+          baseline: `kafka-producer-perf-test, ${averageSize} B records`,
+          baselineRate: perf,
+        },
+        {
+          case: 'kafka-migrator backfill',
+          measured: `${opportunities} opportunities, 1 shard`,
+          rate,
+          unit: 'rows/s',
+          baseline: 'Debezium 3.6.1 snapshot, Connect 4.3',
+          baselineRate: opportunities / debezium,
+        },
       ];
     } finally {
       await parts.capture.teardown();
