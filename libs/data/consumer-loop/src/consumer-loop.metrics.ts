@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { BATCH_SIZE_BUCKETS, LATENCY_BUCKETS, type ServiceMetrics } from '@mch/util-metrics';
+import { BATCH_SIZE_BUCKETS, LATENCY_BUCKETS, deadLetterCounter, type ServiceMetrics } from '@mch/util-metrics';
 import type { ConsumerLoopObserver } from './consumer-loop.types';
 
 /**
@@ -37,13 +37,6 @@ export function consumerLoopObserver(metrics: ServiceMetrics): ConsumerLoopObser
 }
 
 /** Dead letters by stage (the service or step that refused the record) and reason (the error code). */
-export function deadLetterCounter(metrics: ServiceMetrics) {
-  return metrics.counter({
-    name: 'mch_dead_letters_total',
-    help: 'Records sent to a dead-letter topic, by stage and reason (error code)',
-    labelNames: ['stage', 'reason'],
-  });
-}
 
 /**
  * Consumer lag per group, topic and partition (end offset minus committed offset, the whole

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { deadLetterCounter } from '@mch/data-consumer-loop';
 import type { RelayBatchResult } from '@mch/data-outbox';
 import { PG_POOL } from '@mch/infra-postgres';
 import { ErrorCode, isDomainException } from '@mch/util-errors';
-import { LATENCY_BUCKETS, ServiceMetrics } from '@mch/util-metrics';
+import { LATENCY_BUCKETS, ServiceMetrics, deadLetterCounter } from '@mch/util-metrics';
 
 export type AppendTransport = 'http' | 'kafka';
 

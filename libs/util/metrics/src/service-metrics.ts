@@ -140,3 +140,15 @@ export class CounterSync<L extends string> {
     this.seen.set(key, total);
   }
 }
+
+/**
+ * The one dead-letter series every stage shares (consumer loops, the event store's command consumer
+ * and outbox relay), by stage and reason (error code); the same name from any stage is one series.
+ */
+export function deadLetterCounter(metrics: ServiceMetrics) {
+  return metrics.counter({
+    name: 'mch_dead_letters_total',
+    help: 'Records sent to a dead-letter topic, by stage and reason (error code)',
+    labelNames: ['stage', 'reason'],
+  });
+}
