@@ -1,0 +1,3 @@
+export * from './minilm.embedder';
+export * from './inference.server';
+export * from './vectors.request';
