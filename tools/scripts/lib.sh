@@ -32,7 +32,9 @@ mch_npm_install() {
   hash=$(sha256sum "$MCH_ROOT/package-lock.json" | cut -d' ' -f1)
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then return 0; fi
   mch_log "installing npm packages (npm ci)"
-  (cd "$MCH_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2) || return 1
+  # ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's postinstall would fetch CUDA builds from
+  # outside the registries; its CPU binaries ship in the npm tarball (docs/semantic-search.md).
+  (cd "$MCH_ROOT" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error >&2) || return 1
   echo "$hash" >"$stamp"
 }
 
