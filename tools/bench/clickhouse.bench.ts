@@ -18,13 +18,23 @@ import {
   type AnalyticsCapabilities,
   type AnalyticsRowRecord,
 } from '@mch/data-clickhouse-analytics';
-import { createClickHouseTestDatabase, opportunityData, testId } from '@mch/data-clickhouse-analytics/testing';
+import {
+  createClickHouseTestDatabase,
+  opportunityData,
+  testId,
+} from '@mch/data-clickhouse-analytics/testing';
 import { createLogger } from '@mch/util-logger';
 import type { BenchResult } from './bench-report';
 import { createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
+import { kafkaEngineSeconds } from './peers/clickhouse.peer';
 
 const quiet = createLogger({ service: 'bench', level: 'error', sink: () => undefined });
-const AGENCIES = ['VETERANS AFFAIRS, DEPARTMENT OF', 'DEFENSE LOGISTICS AGENCY', 'DEFENSE HEALTH AGENCY', 'INDIAN HEALTH SERVICE'];
+const AGENCIES = [
+  'VETERANS AFFAIRS, DEPARTMENT OF',
+  'DEFENSE LOGISTICS AGENCY',
+  'DEFENSE HEALTH AGENCY',
+  'INDIAN HEALTH SERVICE',
+];
 
 /** Opportunity event `i` as the kafka-migrator writes it (about 1.3 kB of JSON). */
 function envelope(i: number, correlationId: string): EventEnvelope {
@@ -41,7 +51,8 @@ function envelope(i: number, correlationId: string): EventEnvelope {
     data: opportunityData(id, {
       noticeId: `${i.toString(16).padStart(32, '0')}`,
       title: `Surgical instruments, orthopedic implants and supplies, lot ${i}`,
-      description: 'Brand name or equal. Deliver FOB destination to the VA medical center within 30 days ARO.',
+      description:
+        'Brand name or equal. Deliver FOB destination to the VA medical center within 30 days ARO.',
       agency: AGENCIES[i % AGENCIES.length],
       awardAmount: `${1000 + (i % 100_000)}.${String(i % 100).padStart(2, '0')}`,
       estimatedValueMax: i % 3 === 0 ? null : `${5000 + i}.00`,
@@ -49,31 +60,53 @@ function envelope(i: number, correlationId: string): EventEnvelope {
       createdAt: `2025-${month}-${day}T15:30:00.000Z`,
       updatedAt: `2025-${month}-${day}T16:45:12.345Z`,
     }),
-    metadata: { correlationId, causationId: null, source: 'postgresql', schemaVersion: '1.0', migrationId: correlationId, migrationRun: 'bench', sourcePosition: position, operation: 'snapshot' },
+    metadata: {
+      correlationId,
+      causationId: null,
+      source: 'postgresql',
+      schemaVersion: '1.0',
+      migrationId: correlationId,
+      migrationRun: 'bench',
+      sourcePosition: position,
+      operation: 'snapshot',
+    },
   };
 }
 
 function clickhouseClient(file: string, database: string, table: string, columns: string[]): Promise<void> {
   const url = new URL(process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123');
   const args = [
-    '--host', url.hostname,
-    '--port', process.env.MCH_CLICKHOUSE_TCP_PORT ?? '19000',
-    '--user', process.env.CLICKHOUSE_USER ?? 'default',
-    '--password', process.env.CLICKHOUSE_PASSWORD ?? '',
-    '--database', database,
-    '--query', `INSERT INTO ${table} (${columns.join(', ')}) FORMAT TabSeparated`,
+    '--host',
+    url.hostname,
+    '--port',
+    process.env.MCH_CLICKHOUSE_TCP_PORT ?? '19000',
+    '--user',
+    process.env.CLICKHOUSE_USER ?? 'default',
+    '--password',
+    process.env.CLICKHOUSE_PASSWORD ?? '',
+    '--database',
+    database,
+    '--query',
+    `INSERT INTO ${table} (${columns.join(', ')}) FORMAT TabSeparated`,
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('clickhouse-client', args, { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`clickhouse-client exited ${code}: ${stderr.slice(0, 500)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`clickhouse-client exited ${code}: ${stderr.slice(0, 500)}`)),
+    );
     createReadStream(file).pipe(child.stdin);
   });
 }
 
-async function writeTsv(file: string, events: number, caps: AnalyticsCapabilities, correlationId: string): Promise<void> {
+async function writeTsv(
+  file: string,
+  events: number,
+  caps: AnalyticsCapabilities,
+  correlationId: string,
+): Promise<void> {
   const out = createWriteStream(file);
   for (let i = 0; i < events; i++) {
     const e = envelope(i, correlationId);
@@ -81,7 +114,9 @@ async function writeTsv(file: string, events: number, caps: AnalyticsCapabilitie
     if (!row.ok) throw new Error(row.error.message);
     if (!out.write(row.line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
 }
 
 /**
@@ -99,7 +134,12 @@ export async function benchClickHouse(kafka: Kafka, events: number): Promise<Ben
   const topic = `bench.clickhouse.${randomUUID()}`;
   const admin = kafka.admin();
   await admin.connect();
-  await createTopicsAndWait(admin, { topics: [{ topic, numPartitions: 10 }, { topic: `dlq.${topic}`, numPartitions: 1 }] });
+  await createTopicsAndWait(admin, {
+    topics: [
+      { topic, numPartitions: 10 },
+      { topic: `dlq.${topic}`, numPartitions: 1 },
+    ],
+  });
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'bench-ch-'));
@@ -110,7 +150,11 @@ export async function benchClickHouse(kafka: Kafka, events: number): Promise<Ben
       const messages = [];
       for (let i = start; i < Math.min(events, start + 10_000); i++) {
         const e = envelope(i, correlationId);
-        messages.push({ key: e.aggregateId, value: JSON.stringify(e), headers: { 'event-id': e.eventId, 'correlation-id': correlationId } });
+        messages.push({
+          key: e.aggregateId,
+          value: JSON.stringify(e),
+          headers: { 'event-id': e.eventId, 'correlation-id': correlationId },
+        });
       }
       await producer.send({ topic, acks: -1, messages });
     }
@@ -145,17 +189,21 @@ export async function benchClickHouse(kafka: Kafka, events: number): Promise<Ben
       if (failure) throw failure;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const consumedSeconds = (loop.stats.lastCommitAt.getTime() - (performance.timeOrigin + firstDecodedAt)) / 1000;
+    const consumedSeconds =
+      (loop.stats.lastCommitAt.getTime() - (performance.timeOrigin + firstDecodedAt)) / 1000;
     await loop.stop();
     loop = undefined;
     const totals = await entityTotals(db.client, OPPORTUNITY_EVENTS);
-    if (totals.count !== events) throw new Error(`ClickHouse holds ${totals.count} opportunities, expected ${events}`);
+    if (totals.count !== events)
+      throw new Error(`ClickHouse holds ${totals.count} opportunities, expected ${events}`);
 
     const file = path.join(scratch, 'rows.tsv');
     await writeTsv(file, events, caps, correlationId);
     const started = performance.now();
     await clickhouseClient(file, db.name, baselineTable, insertColumnNames(OPPORTUNITY_EVENTS, caps));
     const baselineSeconds = (performance.now() - started) / 1000;
+    // The peer a user would pick instead (issue #16): ClickHouse's own Kafka engine, same topic, same shape.
+    const engineSeconds = await kafkaEngineSeconds(topic, events, caps, 2);
 
     return [
       {
@@ -165,6 +213,14 @@ export async function benchClickHouse(kafka: Kafka, events: number): Promise<Ben
         unit: 'rows/s',
         baseline: 'same rows, TSV piped into clickhouse-client',
         baselineRate: events / baselineSeconds,
+      },
+      {
+        case: 'clickhouse populate',
+        measured: `${events} events, Kafka -> ClickHouse ${caps.version}`,
+        rate: events / consumedSeconds,
+        unit: 'rows/s',
+        baseline: 'ClickHouse Kafka engine + MV, 2 consumers',
+        baselineRate: events / engineSeconds,
       },
     ];
   } finally {
