@@ -31,10 +31,8 @@ describe('Weaviate text2vec-transformers module on the local inference service',
     await client.collections.create({
       name: moduleName,
       properties: [{ name: 'text', dataType: 'text', vectorizePropertyName: false }],
-      vectorizers: weaviate.configure.vectors.text2VecTransformers({
-        sourceProperties: ['text'],
-        vectorizeCollectionName: false,
-      }),
+      // configure.vectors never vectorises the collection name, so the module embeds the text alone.
+      vectorizers: weaviate.configure.vectors.text2VecTransformers({ sourceProperties: ['text'] }),
     });
     await client.collections.create({
       name: clientName,
