@@ -1,6 +1,8 @@
 import {
   hashingEmbedder,
   indexCollectionNames,
+  lazyInferenceEmbedder,
+  type TextEmbedder,
   type IndexCollectionNames,
   type VectorizerSettings,
   type WeaviateIndexLoopOptions,
@@ -17,6 +19,14 @@ export function vectorizerSettings(config: WeaviateIndexerConfig): VectorizerSet
   return config.WEAVIATE_VECTORIZER === 'text2vec-transformers'
     ? { kind: 'text2vec-transformers', inferenceUrl: config.TRANSFORMERS_INFERENCE_URL ?? '' }
     : { kind: 'none', dimensions: config.WEAVIATE_VECTOR_DIMENSIONS };
+}
+
+/** Who supplies vectors: the indexer (hashing or the inference service) or, for the module, Weaviate (null). */
+export function embedder(config: WeaviateIndexerConfig): TextEmbedder | null {
+  if (config.WEAVIATE_VECTORIZER === 'text2vec-transformers') return null;
+  if (config.WEAVIATE_VECTORIZER === 'transformers-client')
+    return lazyInferenceEmbedder({ url: config.TRANSFORMERS_INFERENCE_URL ?? '', dimensions: config.WEAVIATE_VECTOR_DIMENSIONS });
+  return hashingEmbedder(config.WEAVIATE_VECTOR_DIMENSIONS);
 }
 
 /** Job mode gets its own consumer group per migration, so a re-run of the same Job resumes it. */
@@ -38,7 +48,7 @@ export function loopOptions(config: WeaviateIndexerConfig): WeaviateIndexLoopOpt
       : undefined,
     sink: {
       names: collectionNames(config),
-      embedder: config.WEAVIATE_VECTORIZER === 'none' ? hashingEmbedder(config.WEAVIATE_VECTOR_DIMENSIONS) : null,
+      embedder: embedder(config),
       embeddingsVersion: config.EMBEDDINGS_VERSION,
       batchSize: config.WEAVIATE_BATCH_SIZE,
       concurrency: config.WEAVIATE_BATCH_CONCURRENCY,

@@ -10,9 +10,13 @@ const topic = z.string().trim().min(1).max(249);
  */
 export const weaviateIndexerConfigSchema = z
   .object({
-    /** `none`: the indexer supplies vectors (feature hashing); `text2vec-transformers`: Weaviate embeds. */
-    WEAVIATE_VECTORIZER: z.enum(['none', 'text2vec-transformers']).default('none'),
-    /** The transformers inference container, as Weaviate reaches it (required with text2vec-transformers). */
+    /**
+     * `none`: the indexer supplies feature-hash vectors (tests, machines without the model);
+     * `text2vec-transformers`: Weaviate embeds through its module; `transformers-client`: the indexer
+     * supplies vectors from the same inference service (docs/semantic-search.md).
+     */
+    WEAVIATE_VECTORIZER: z.enum(['none', 'text2vec-transformers', 'transformers-client']).default('none'),
+    /** The transformers inference service (required with text2vec-transformers and transformers-client). */
     TRANSFORMERS_INFERENCE_URL: z.url().optional(),
     /** Length of self-provided vectors (vectorizer none). Changing it needs a new collection. */
     WEAVIATE_VECTOR_DIMENSIONS: int(2, 4096).default(256),
@@ -46,8 +50,8 @@ export const weaviateIndexerConfigSchema = z
     INDEXER_JOB_POLL_MS: int(100, 60_000).default(1_000),
   })
   .superRefine((config, ctx) => {
-    if (config.WEAVIATE_VECTORIZER === 'text2vec-transformers' && !config.TRANSFORMERS_INFERENCE_URL) {
-      ctx.addIssue({ code: 'custom', path: ['TRANSFORMERS_INFERENCE_URL'], message: 'is required with WEAVIATE_VECTORIZER=text2vec-transformers' });
+    if (config.WEAVIATE_VECTORIZER !== 'none' && !config.TRANSFORMERS_INFERENCE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['TRANSFORMERS_INFERENCE_URL'], message: `is required with WEAVIATE_VECTORIZER=${config.WEAVIATE_VECTORIZER}` });
     }
   });
 

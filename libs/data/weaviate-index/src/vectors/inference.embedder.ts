@@ -76,3 +76,27 @@ function retrying(options: InferenceEmbedderOptions) {
     }
   };
 }
+
+/**
+ * The same embedder for synchronous wiring (the indexer's settings): /meta is read on the first
+ * embed, and a service whose dimensions differ from the collection's is refused by name.
+ */
+export function lazyInferenceEmbedder(options: InferenceEmbedderOptions & { dimensions: number }): TextEmbedder {
+  let ready: Promise<TextEmbedder> | undefined;
+  return {
+    name: `transformers-client:${options.url}`,
+    dimensions: options.dimensions,
+    embed: async (texts) => {
+      ready ??= inferenceEmbedder(options).catch((err: unknown) => {
+        ready = undefined;
+        throw err;
+      });
+      const embedder = await ready;
+      if (embedder.dimensions !== options.dimensions)
+        throw new InferenceRequestError(
+          `WEAVIATE_VECTOR_DIMENSIONS is ${options.dimensions} but ${embedder.name} gives ${embedder.dimensions}`,
+        );
+      return embedder.embed(texts);
+    },
+  };
+}
