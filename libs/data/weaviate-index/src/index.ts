@@ -25,3 +25,4 @@ export * from './vectors/hashing.vectorizer';
 export * from './vectors/inference.embedder';
 export * from './vectors/text-embedder';
 export * from './weaviate-index.pipeline';
+export * from './search/semantic-search';
