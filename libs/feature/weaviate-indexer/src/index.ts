@@ -5,3 +5,4 @@ export * from './weaviate-indexer.cli';
 export * from './weaviate-indexer.config';
 export * from './weaviate-indexer.module';
 export * from './weaviate-indexer.runner';
+export * from './search.command';

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '@mch/util-logger';
 import type { Command } from 'commander';
 import { describeExitCodes, jsonOption, optionWords } from '@mch/util-cli';
 import { SERVICE_NAME } from './index-settings';
+import { registerSearchCommand } from './search.command';
 import { isCliCommand, runCli, USAGE, type CliCommand } from './weaviate-indexer.cli';
 import { weaviateIndexerConfigSchema } from './weaviate-indexer.config';
 import { WeaviateIndexerModule } from './weaviate-indexer.module';
@@ -107,4 +108,5 @@ export function registerWeaviateIndexerCommands(program: Command, env: NodeJS.Pr
     ['--migration-id <uuid>', 'the run by id'],
     ['--dry-run', 'count only'],
   ]);
+  registerSearchCommand(program, env);
 }
