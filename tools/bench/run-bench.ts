@@ -11,6 +11,7 @@ import { benchConsistency } from './consistency.bench';
 import { benchKafkaMigrator } from './kafka-migrator.bench';
 import { benchClickHouse } from './clickhouse.bench';
 import { benchWeaviate } from './weaviate.bench';
+import { benchVectors } from './vectors.bench';
 
 const scale = Number(process.env.MCH_BENCH_SCALE ?? 1);
 
@@ -20,6 +21,7 @@ const CASES: Record<string, () => Promise<BenchResult[]>> = {
   'kafka-migrator': () => benchKafkaMigrator(kafka(), Math.round(1_000_000 * scale)),
   clickhouse: () => benchClickHouse(kafka(), Math.round(1_000_000 * scale)),
   weaviate: () => benchWeaviate(kafka(), Math.round(100_000 * scale)),
+  vectors: () => benchVectors(Math.round(4_000 * scale)),
 };
 
 function kafka() {
