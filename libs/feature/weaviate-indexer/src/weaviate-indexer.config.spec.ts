@@ -25,6 +25,15 @@ describe('weaviate-indexer settings', () => {
     );
   });
 
+  it('uses transformers-client: self-provided vectors from the inference service, and requires the URL', () => {
+    const config = load({ WEAVIATE_VECTORIZER: 'transformers-client', TRANSFORMERS_INFERENCE_URL: 'http://inference:8080', WEAVIATE_VECTOR_DIMENSIONS: '384' });
+    expect(vectorizerSettings(config)).toEqual({ kind: 'none', dimensions: 384 });
+    expect(loopOptions(config).sink.embedder).toMatchObject({ name: 'transformers-client:http://inference:8080', dimensions: 384 });
+    expect(() => load({ WEAVIATE_VECTORIZER: 'transformers-client' })).toThrow(
+      /TRANSFORMERS_INFERENCE_URL is missing|TRANSFORMERS_INFERENCE_URL is invalid: is required/,
+    );
+  });
+
   it('logs indexed records in the processing log, with the embeddings version, only when INDEXER_LOG_SUCCEEDED is true', () => {
     expect(loopOptions(load({})).logSucceeded).toBeUndefined();
     const logged = loopOptions(load({ INDEXER_LOG_SUCCEEDED: 'true', EMBEDDINGS_VERSION: '7' })).logSucceeded;
