@@ -1,10 +1,12 @@
 import { loadMiniLm, startInferenceServer } from '@mch/feature-inference';
+import { createLogger } from '@mch/util-logger';
 
 // The text2vec-transformers inference API for Weaviate and the indexer (docs/semantic-search.md).
 // MODEL_DIR: the directory tools/stack/minilm.sh prints; INFERENCE_HOST/INFERENCE_PORT; MAX_TOKENS;
-// INFERENCE_TIMEOUT_MS. Logs are one JSON object a line.
-const log = (entry: Record<string, unknown>) =>
-  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), service: 'inference', ...entry }) + '\n');
+// INFERENCE_TIMEOUT_MS. Logs are the house JSON lines (util-logger, with correlation_id).
+const logger = createLogger({ service: 'inference', level: process.env.LOG_LEVEL === 'debug' ? 'debug' : 'info' });
+const log = ({ level, msg, ...fields }: Record<string, unknown>) =>
+  level === 'error' ? logger.error(String(msg), fields) : logger.info(String(msg), fields);
 
 async function main(): Promise<void> {
   const modelDir = process.env.MODEL_DIR;
