@@ -20,7 +20,10 @@ function clickhouseLogger(logger: Logger): new () => ChLogger {
       logger.warn(`clickhouse: ${p.message}`, fields(p));
     }
     error(p: ErrorLogParams) {
-      logger.warn(`clickhouse: ${p.message}`, { ...fields(p), error: p.err });
+      // A failed request is also raised to its caller, which decides (a capability probe expects
+      // the failure): logged here at debug, or an expected probe would print a warning.
+      if (p.message.endsWith('HTTP request error.')) logger.debug(`clickhouse: ${p.message}`, { ...fields(p), error: p.err });
+      else logger.warn(`clickhouse: ${p.message}`, { ...fields(p), error: p.err });
     }
   };
 }

@@ -36,3 +36,26 @@ describe('createKafka logging of broker answers', () => {
     expect(logged('Not authorized to access group: Group authorization failed')).toEqual([expect.objectContaining({ level: 'error' })]);
   });
 });
+
+describe("createKafka logging of the producer's send retries", () => {
+  const logged = (message: string) => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ service: 't', level: 'debug', sink: (l) => lines.push(JSON.parse(l)) });
+    const kafka = createKafka(loadConfig(kafkaEnvSchema, { KAFKA_BROKERS: '127.0.0.1:1' }), { clientId: 't', logger });
+    // As kafkajs's producer logs a failed send before it refreshes metadata and retries.
+    kafka.logger().error(`Failed to send messages: ${message}`, { retryCount: 0, retryTime: 253 });
+    return lines.filter((l) => String(l.msg).startsWith('kafkajs: Failed to send messages'));
+  };
+
+  it('logs a retriable send failure (the leader moved after a topic was created) at debug, with why', () => {
+    expect(logged('This server is not the leader for that topic-partition')).toEqual([
+      expect.objectContaining({ level: 'debug', why: expect.stringContaining('retriable') }),
+    ]);
+  });
+
+  it('keeps a non-retriable send failure an error', () => {
+    expect(logged('The request included a message larger than the max message size the server will accept')).toEqual([
+      expect.objectContaining({ level: 'error' }),
+    ]);
+  });
+});

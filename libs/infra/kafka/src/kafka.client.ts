@@ -39,7 +39,11 @@ function logCreator(logger: Logger): KafkaJsConfig['logCreator'] {
       const { message, ...fields } = log;
       const why = DELIBERATE[message];
       if (why) logger.debug(`kafkajs: ${message}`, { ...fields, why });
-      else if (message.startsWith('Response ') && RETRIABLE_RESPONSES.has(String(fields.error)))
+      else if (
+        (message.startsWith('Response ') && RETRIABLE_RESPONSES.has(String(fields.error))) ||
+        // The producer's retrier logs a retriable send failure (a leader moved, metadata stale) before it refreshes and retries.
+        (message.startsWith('Failed to send messages: ') && RETRIABLE_RESPONSES.has(message.slice('Failed to send messages: '.length)))
+      )
         logger.debug(`kafkajs: ${message}`, { ...fields, why: 'retriable broker answer; kafkajs retries it, and a final failure reaches the caller' });
       else logger[LEVEL[level] ?? 'info'](`kafkajs: ${message}`, fields);
     };

@@ -33,6 +33,27 @@ describe('Kafka through the project client (real broker)', () => {
     expect(metadata.topics[0].partitions).toHaveLength(3);
   });
 
+  it('asks the broker to create only the missing topics: an existing one logs no error and keeps its partitions', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logged = createKafka(loadConfig(kafkaEnvSchema), {
+      clientId: 'infra-kafka-it-existing',
+      logger: createLogger({ service: 'infra-kafka-it', level: 'warn', sink: (l) => lines.push(JSON.parse(l)) }),
+    });
+    const other = logged.admin();
+    await other.connect();
+    const fresh = `it.kafka.fresh.${randomUUID()}`;
+    topics.push(fresh);
+    try {
+      // The broker answers TOPIC_ALREADY_EXISTS for `topic`, which kafkajs logs at error level.
+      await createTopicsAndWait(other, { topics: [{ topic, numPartitions: 5 }, { topic: fresh, numPartitions: 2 }] });
+    } finally {
+      await other.disconnect();
+    }
+    expect(lines).toEqual([]);
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic, fresh] });
+    expect(metadata.topics.map((t) => [t.name, t.partitions.length])).toEqual([[topic, 3], [fresh, 2]]);
+  });
+
   it('produces keyed messages with headers and a consumer group reads them back in order per key', async () => {
     const producer = createIdempotentProducer(kafka);
     await producer.connect();

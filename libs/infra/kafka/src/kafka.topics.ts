@@ -14,7 +14,11 @@ const RETRIABLE = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE',
 export async function createTopicsAndWait(admin: Admin, options: { topics: ITopicConfig[]; timeoutMs?: number }): Promise<void> {
   if (options.topics.length === 0) return;
   const names = options.topics.map((t) => t.topic);
-  await admin.createTopics({ topics: options.topics, waitForLeaders: false });
+  // Only the missing ones: the broker answers an existing topic with an error response, which
+  // kafkajs logs at error level even though createTopics then treats it as success.
+  const existing = new Set(await admin.listTopics());
+  const missing = options.topics.filter((t) => !existing.has(t.topic));
+  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: false });
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let last = 'no metadata yet';
   for (;;) {
