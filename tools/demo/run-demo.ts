@@ -1,11 +1,14 @@
-// The main job, end to end on the local stack: load a sample monolith, run every migration step
-// that exists, and print a report of what each store holds. Steps not built yet say so.
+// The main job, end to end on the local stack: load a sample monolith, then run the migration the
+// way Kubernetes runs it (k8s/README.md): every stage is its app's built entry point
+// (dist/apps/<app>/main.js) with the mode's args, while a monolith workload keeps writing and
+// reading and the application appends domain events through the event store. Ends with what each
+// stage did, the workload's latency before and during, and the consistency checker's report.
 import 'reflect-metadata';
 import { Pool } from 'pg';
 import type { Kafka } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { WeaviateClient } from 'weaviate-client';
-import { ENTITY_TOPICS, MigratedEntity } from '@mch/contracts';
+import { ENTITY_TOPICS, EVENT_STORE_TOPIC, MigratedEntity, migrationIdOfRun } from '@mch/contracts';
 import {
   clickhouseEnvSchema,
   kafkaEnvSchema,
@@ -20,14 +23,15 @@ import { createKafka } from '@mch/infra-kafka';
 import { createClickHouse } from '@mch/infra-clickhouse';
 import { connectWeaviate } from '@mch/infra-weaviate';
 import { applyMonolithSchema, EDGE_DESCRIPTION_BYTES, loadMonolith } from '@mch/monolith-fixture';
-import { migrateUp, schemaMigrationDataSource } from '@mch/data-schema-migrations';
-import { ChangeStreamer, runBackfill } from '@mch/data-kafka-migration';
-import { buildMigrator, kafkaMigratorConfigSchema } from '@mch/feature-kafka-migrator';
-import { readWholeTopic } from '@mch/testing-stack';
-import { ANALYTICS_TABLES, entityTotals, analyticsTableFor } from '@mch/data-clickhouse-analytics';
+import { EventStoreHttpClient, MonolithWorkload } from '@mch/monolith-workload';
+import { readWholeTopic, freePort } from '@mch/testing-stack';
+import { entityTotals, analyticsTableFor } from '@mch/data-clickhouse-analytics';
 import { indexCollectionNames } from '@mch/data-weaviate-index';
-import { startApp, startCli, waitUntil } from './service-process';
+import { NoiseLog, httpGet, startEntry, waitReady, waitUntil, type EntryProcess } from './service-process';
+import { samplesOf } from '@mch/util-metrics';
+import { backfillFigures, consumerLag, outboxByTopic, renderLatency, renderStages, scrape, sumMetric, type StageLine } from './stage-figures';
 import { edgeHoldings, renderEdgeHoldings } from './edge-report';
+import { buildApps } from './build-apps';
 
 interface Stores {
   pg: Pool;
@@ -36,9 +40,15 @@ interface Stores {
   weaviate: WeaviateClient;
 }
 
-/** The steps of the migration in order; each names the issue that delivers it until it exists. */
 const DEMO_COLLECTIONS = indexCollectionNames('Demo');
+const DATABASE = 'mch_demo';
 
+function positiveNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got '${raw}'`);
+  return value;
+}
 
 /** Live keys of this migration on the topic: the newest version per key, deletes applied. */
 async function kafkaLiveKeys(kafka: Kafka, topic: string, migrationId: string): Promise<Set<string>> {
@@ -53,18 +63,6 @@ async function kafkaLiveKeys(kafka: Kafka, topic: string, migrationId: string): 
   return new Set([...latest].filter(([, v]) => !v.deleted).map(([key]) => key));
 }
 
-async function kafkaKeys(kafka: Kafka, topic: string, migrationId: string): Promise<string> {
-  return `${(await kafkaLiveKeys(kafka, topic, migrationId)).size} keys`;
-}
-
-/** Exact (deduplicated, deletes applied) rows of the entity's analytics table. */
-async function clickhouseRows(client: ClickHouseClient, entity: MigratedEntity): Promise<string> {
-  const table = analyticsTableFor(entity);
-  if (!table) return 'n/a';
-  return `${(await entityTotals(client, table)).count} rows`;
-}
-
-/** Opportunities are objects keyed by their id, contract documents one object each (documentId). */
 async function weaviateObjects(client: WeaviateClient, entity: MigratedEntity): Promise<string> {
   const collection =
     entity === 'opportunity' ? DEMO_COLLECTIONS.opportunity : entity === 'contract_document' ? DEMO_COLLECTIONS.contractDocument : null;
@@ -74,196 +72,26 @@ async function weaviateObjects(client: WeaviateClient, entity: MigratedEntity): 
   return `${result.totalCount} objects`;
 }
 
-async function report(stores: Stores, migrationId: string, topicPrefix: string): Promise<void> {
-  const header = ['entity', 'postgres', 'kafka', 'clickhouse', 'weaviate'];
+async function storeContents(stores: Stores, migrationId: string, topicPrefix: string): Promise<void> {
+  const header = ['entity', 'postgres', 'kafka (this run)', 'clickhouse', 'weaviate'];
   const rows: string[][] = [];
   for (const entity of Object.values(MigratedEntity)) {
     const spec = ENTITY_TOPICS[entity];
     const count = await stores.pg.query<{ n: string }>(`SELECT count(*) AS n FROM ${spec.table}`);
+    const table = analyticsTableFor(entity);
     rows.push([
       entity,
       `${count.rows[0].n} rows`,
-      await kafkaKeys(stores.kafka, `${topicPrefix}${spec.name}`, migrationId),
-      await clickhouseRows(stores.clickhouse, entity),
+      `${(await kafkaLiveKeys(stores.kafka, `${topicPrefix}${spec.name}`, migrationId)).size} keys`,
+      table ? `${(await entityTotals(stores.clickhouse, table)).count} rows` : 'n/a',
       await weaviateObjects(stores.weaviate, entity),
     ]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-  console.log('\nStore contents after the run');
+  const line = (cells: string[]) => `   ${cells.map((c, i) => c.padEnd(widths[i])).join('  ')}`;
   console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  console.log(`   ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const row of rows) console.log(line(row));
-}
-
-async function main(): Promise<void> {
-  const opportunities = Number(process.env.MCH_DEMO_OPPORTUNITIES ?? 20_000);
-  if (!Number.isInteger(opportunities) || opportunities < 1) {
-    throw new Error(`MCH_DEMO_OPPORTUNITIES must be a positive whole number, got '${process.env.MCH_DEMO_OPPORTUNITIES}'`);
-  }
-  const config = loadConfigSections({
-    postgres: postgresEnvSchema,
-    kafka: kafkaEnvSchema,
-    clickhouse: clickhouseEnvSchema,
-    weaviate: weaviateEnvSchema,
-  });
-  const logger = createLogger({ service: 'demo', level: 'error' });
-  const database = 'mch_demo';
-  await recreateDatabase(config.postgres, database);
-  const postgres = { ...config.postgres, PGDATABASE: database };
-  const admin = createClickHouse(config.clickhouse, { applicationName: 'mch-demo', logger });
-  await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-  await admin.command({ query: `CREATE DATABASE ${database}` });
-  await admin.close();
-  const stores: Stores = {
-    pg: createPostgresPool(postgres, { applicationName: 'mch-demo', max: 6 }),
-    kafka: createKafka(config.kafka, { clientId: 'mch-demo', logger }),
-    clickhouse: createClickHouse({ ...config.clickhouse, CLICKHOUSE_DATABASE: database }, { applicationName: 'mch-demo', logger }),
-    weaviate: await connectWeaviate(config.weaviate),
-  };
-  try {
-    console.log(`1. Loading a sample monolith: ${opportunities} opportunities with related rows (seed 42), plus the edge rows`);
-    const started = Date.now();
-    await applyMonolithSchema(stores.pg);
-    const loaded = await loadMonolith(stores.pg, { opportunities, seed: 42, reset: true, concurrency: 4, edgeCases: true });
-    const seconds = (Date.now() - started) / 1000;
-    console.log(`   loaded in ${seconds.toFixed(1)} s: ${Object.entries(loaded.counts).map(([t, n]) => `${t} ${n}`).join(', ')}`);
-    console.log(`   edge rows: ${loaded.edgeCases.length} (years 0001/1969/2106/9999 and BC, infinity, NaN, largest numerics and integers, emoji, a ${EDGE_DESCRIPTION_BYTES / 1024 / 1024} MiB description, microseconds)`);
-
-    console.log('2. Schema migrations 016-020 (event store, outbox, tracking, migration state, check runs, processing-status view)');
-    const dataSource = schemaMigrationDataSource(postgres, 'mch-demo-migrations');
-    await dataSource.initialize();
-    console.log(`   applied: ${(await migrateUp(dataSource)).join(', ')}`);
-    await dataSource.destroy();
-
-    const runName = `demo-${Date.now()}`;
-    // The demo's topics are its own, so a machine where tests ran still gets exact numbers.
-    const topicPrefix = `${runName}.`;
-    const app = kafkaMigratorConfigSchema.parse({ MIGRATION_RUN: runName, BATCH_SIZE: '5000', TOPIC_PREFIX: topicPrefix });
-    console.log(`3. PostgreSQL -> Kafka: change capture, then backfill of ${app.ENTITIES.join(', ')} (migration ${app.migrationId})`);
-    const parts = await buildMigrator(stores.pg, stores.kafka, logger, app);
-    await parts.capture.setup();
-    const streamer = new ChangeStreamer(parts.capture, parts.publisher, parts.run, logger);
-    try {
-      streamer.start();
-      for (const entity of app.ENTITIES) {
-        const summary = await runBackfill(
-          { pool: stores.pg, publisher: parts.publisher, checkpoints: parts.checkpoints, logger },
-          {
-            entity, run: parts.run, shard: { index: 0, count: 1 }, batchSize: app.BATCH_SIZE, captureMode: parts.capture.mode,
-            owner: 'demo', leaseTtlMs: 60_000, maxRowsPerSecond: 0, slowAckMs: 10_000, maxRetainedWalBytes: 0,
-            onProgress: (p) => process.stderr.write(`\r   ${p.entity}: ${p.processed}/${p.total ?? '?'} rows, ${Math.round(p.rowsPerSecond)} rows/s, ETA ${p.etaSeconds === null ? '?' : Math.round(p.etaSeconds)} s   `),
-          },
-        );
-        process.stderr.write('\n');
-        console.log(`   ${entity}: ${summary.published} published, ${summary.failed} dead-lettered, ${summary.seconds.toFixed(1)} s`);
-      }
-      await streamer.stop();
-      await streamer.catchUp();
-      console.log(`   change capture (${parts.capture.mode}): ${streamer.stats.published} changes streamed`);
-    } finally {
-      await streamer.stop();
-      await parts.capture.teardown();
-      await parts.close();
-    }
-
-    console.log('4. Kafka -> ClickHouse: the clickhouse-populator service consumes the topics');
-    const clickhouseStarted = Date.now();
-    const populator = startApp('clickhouse-populator', {
-      ...process.env,
-      PGDATABASE: database,
-      CLICKHOUSE_DATABASE: database,
-      CLICKHOUSE_POPULATOR_TOPIC_PREFIX: topicPrefix,
-      CLICKHOUSE_POPULATOR_GROUP_ID: `${runName}-clickhouse`,
-      HTTP_PORT: process.env.MCH_DEMO_POPULATOR_PORT ?? '3191',
-      HTTP_HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-    });
-    try {
-      for (const table of ANALYTICS_TABLES) {
-        const expected = Number((await stores.pg.query<{ n: string }>(`SELECT count(*) AS n FROM ${ENTITY_TOPICS[table.entity].table}`)).rows[0].n);
-        await waitUntil(`${table.name} to hold ${expected} rows`, async () => {
-          try {
-            return (await entityTotals(stores.clickhouse, table)).count === expected;
-          } catch {
-            return false;
-          }
-        }, 300_000, populator.output);
-      }
-      const totals = await entityTotals(stores.clickhouse, analyticsTableFor('opportunity') ?? ANALYTICS_TABLES[0]);
-      // Decimal(18, 2) cannot hold NaN or amounts of 10^16 or more: ClickHouse keeps them NULL and
-      // flagged (original text in raw_values), so the sums compare over the amounts it can hold.
-      const pgSum = await stores.pg.query<{ s: string | null; unheld: string }>(
-        `SELECT sum(award_amount) FILTER (WHERE award_amount <> 'NaN' AND abs(award_amount) < 1e16)::text AS s,
-                count(*) FILTER (WHERE award_amount = 'NaN' OR abs(award_amount) >= 1e16) AS unheld FROM opportunities`,
-      );
-      console.log(
-        `   all analytics tables complete in ${((Date.now() - clickhouseStarted) / 1000).toFixed(1)} s; award total ClickHouse ${totals.sums.award_amount} / PostgreSQL ${pgSum.rows[0].s}` +
-          ` (${pgSum.rows[0].unheld} NaN amounts are NULL in ClickHouse, flagged with their original text)`,
-      );
-    } finally {
-      await populator.stop();
-    }
-
-    console.log('5. Kafka -> Weaviate: the weaviate-indexer indexes the opportunity and document topics (Job mode)');
-    for (const name of Object.values(DEMO_COLLECTIONS)) await stores.weaviate.collections.delete(name).catch(() => undefined);
-    const weaviateStarted = Date.now();
-    const indexer = startApp('weaviate-indexer', {
-      ...process.env,
-      PGDATABASE: database,
-      WEAVIATE_COLLECTION_PREFIX: 'Demo',
-      INDEXER_OPPORTUNITY_TOPIC: `${topicPrefix}${ENTITY_TOPICS.opportunity.name}`,
-      INDEXER_DOCUMENT_TOPIC: `${topicPrefix}${ENTITY_TOPICS.contract_document.name}`,
-      MIGRATION_ID: app.migrationId,
-      HTTP_PORT: process.env.MCH_DEMO_INDEXER_PORT ?? '3192',
-      HTTP_HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-    });
-    const indexed = await new Promise<number | null>((resolve) => indexer.child.on('exit', (code) => resolve(code)));
-    if (indexed !== 0) throw new Error(`weaviate-indexer exited with ${indexed}\n${indexer.output()}`);
-    console.log(`   indexed in ${((Date.now() - weaviateStarted) / 1000).toFixed(1)} s`);
-
-    await report(stores, app.migrationId, topicPrefix);
-
-    console.log('\nEdge rows and how each target holds them (exact, or flagged: typed value clamped/NULL, original kept)');
-    const holdings = await edgeHoldings(
-      {
-        kafkaKeys: (entity) => kafkaLiveKeys(stores.kafka, `${topicPrefix}${ENTITY_TOPICS[entity].name}`, app.migrationId),
-        clickhouse: stores.clickhouse,
-        weaviate: stores.weaviate,
-        collections: DEMO_COLLECTIONS,
-      },
-      loaded.edgeCases,
-    );
-    for (const line of renderEdgeHoldings(holdings)) console.log(line);
-
-    console.log('\n6. Consistency check across the four stores, all five entities against every target each goes to (consistency-checker, content hashes by key segment)');
-    const checker = startCli('apps/consistency-checker/src/cli.ts', ['check', '--format', 'table'], {
-      ...process.env,
-      PGDATABASE: database,
-      CLICKHOUSE_DATABASE: database,
-      CONSISTENCY_TOPIC_PREFIX: topicPrefix,
-      CONSISTENCY_WEAVIATE_PREFIX: 'Demo',
-      CONSISTENCY_MIGRATION_ID: app.migrationId,
-      LOG_LEVEL: 'error',
-    });
-    const verdict = await new Promise<number | null>((resolve) => checker.child.on('exit', (code) => resolve(code)));
-    console.log(checker.stdout().trim());
-    if (verdict !== 0) console.log(checker.output().trim().split('\n').slice(-5).join('\n'));
-    // The checker's exit codes (docs/consistency-checker.md): 0 consistent, 4 consistent except
-    // dead-lettered rows, 1 unexplained discrepancies, 2 bad arguments, 3 a store unreadable.
-    const verdicts: Record<number, string> = {
-      0: 'CONSISTENT - every store agrees with PostgreSQL.',
-      4: 'DEAD-LETTERED - every other row agrees; the dead-lettered rows are listed above (kafka-migrator replay-dead-letters after the fix).',
-      3: 'UNREADABLE - a store could not be read; see the report above.',
-    };
-    console.log(`\nVerdict: ${verdicts[verdict ?? -1] ?? 'INCONSISTENT - see the report above.'}`);
-    process.exitCode = verdict === 0 ? 0 : 1;
-  } finally {
-    await stores.pg.end();
-    await stores.clickhouse.close();
-    await stores.weaviate.close();
-  }
 }
 
 /** The demo owns one database and starts it fresh each run (any capture slot on it goes too). */
@@ -275,6 +103,252 @@ async function recreateDatabase(config: PostgresConfig, name: string): Promise<v
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
+  }
+}
+
+/** Topics of earlier demo runs (each run has its own prefix), so they do not pile up on the stack. */
+async function deleteEarlierDemoTopics(kafka: Kafka): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const old = (await admin.listTopics()).filter((t) => /^(dlq\.)?demo-\d+\./.test(t));
+    if (old.length > 0) await admin.deleteTopics({ topics: old, timeout: 30_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function runToExit(entry: EntryProcess): Promise<number | null> {
+  return entry.exited;
+}
+
+async function main(): Promise<void> {
+  const opportunities = positiveNumber('MCH_DEMO_OPPORTUNITIES', 20_000);
+  if (!Number.isInteger(opportunities)) throw new Error(`MCH_DEMO_OPPORTUNITIES must be a whole number, got '${opportunities}'`);
+  const writesPerSecond = positiveNumber('MCH_DEMO_WRITES_PER_SECOND', 40);
+  const readsPerSecond = positiveNumber('MCH_DEMO_READS_PER_SECOND', 40);
+  const baselineSeconds = positiveNumber('MCH_DEMO_BASELINE_SECONDS', 10);
+  const tailSeconds = positiveNumber('MCH_DEMO_TAIL_SECONDS', 5);
+  const shards = positiveNumber('MCH_DEMO_SHARDS', 2);
+  if (!process.env.API_TOKEN) throw new Error('API_TOKEN is not set: source the stack env (bash tools/stack/stack.sh env)');
+  const config = loadConfigSections({ postgres: postgresEnvSchema, kafka: kafkaEnvSchema, clickhouse: clickhouseEnvSchema, weaviate: weaviateEnvSchema });
+  const noise = new NoiseLog();
+  const logger = createLogger({ service: 'demo', level: 'error' });
+  const runName = `demo-${Date.now()}`;
+  // The demo's topics are its own, so a machine where tests ran still gets exact numbers.
+  const topicPrefix = `${runName}.`;
+  const migrationId = migrationIdOfRun(runName);
+
+  await recreateDatabase(config.postgres, DATABASE);
+  const admin = createClickHouse(config.clickhouse, { applicationName: 'mch-demo', logger });
+  await admin.command({ query: `DROP DATABASE IF EXISTS ${DATABASE}` });
+  await admin.command({ query: `CREATE DATABASE ${DATABASE}` });
+  await admin.close();
+  const stores: Stores = {
+    pg: createPostgresPool({ ...config.postgres, PGDATABASE: DATABASE }, { applicationName: 'mch-demo', max: 4 }),
+    kafka: createKafka(config.kafka, { clientId: 'mch-demo', logger }),
+    clickhouse: createClickHouse({ ...config.clickhouse, CLICKHOUSE_DATABASE: DATABASE }, { applicationName: 'mch-demo', logger }),
+    weaviate: await connectWeaviate(config.weaviate),
+  };
+  await deleteEarlierDemoTopics(stores.kafka);
+  for (const name of Object.values(DEMO_COLLECTIONS)) await stores.weaviate.collections.delete(name).catch(() => undefined);
+  // The application's own pool: the workload's latency is what the monolith's users would see.
+  const appPool = createPostgresPool({ ...config.postgres, PGDATABASE: DATABASE }, { applicationName: 'medcontracthub-app', max: 4 });
+  const services: EntryProcess[] = [];
+  const workload = new MonolithWorkload(appPool, { opportunities, seed: 42, writesPerSecond, readsPerSecond });
+  const env = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
+    ...process.env,
+    PGDATABASE: DATABASE,
+    CLICKHOUSE_DATABASE: DATABASE,
+    MIGRATION_RUN: runName,
+    LOG_LEVEL: 'info',
+    ...extra,
+  });
+  try {
+    console.log(`1. Loading a sample monolith: ${opportunities} opportunities with related rows (seed 42), plus the edge rows`);
+    const started = Date.now();
+    await applyMonolithSchema(stores.pg);
+    const loaded = await loadMonolith(stores.pg, { opportunities, seed: 42, reset: true, concurrency: 4, edgeCases: true });
+    console.log(`   loaded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.entries(loaded.counts).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    console.log(`   edge rows: ${loaded.edgeCases.length} (years 0001/1969/2106/9999 and BC, infinity, NaN, largest numerics and integers, emoji, a ${EDGE_DESCRIPTION_BYTES / 1024 / 1024} MiB description, microseconds)`);
+
+    console.log('2. Building the five apps as their images do (tools/scripts/build-app.js -> dist/apps/<app>/main.js)');
+    console.log(`   ${await buildApps(['event-store', 'kafka-migrator', 'clickhouse-populator', 'weaviate-indexer', 'consistency-checker'])}`);
+
+    console.log('3. Schema migrations 016-020: event-store main.js migrate up (the schema-migrate Job)');
+    const migrate = startEntry('schema-migrate', 'event-store', ['migrate', 'up'], env({}), noise);
+    if ((await runToExit(migrate)) !== 0) throw new Error(`migrate up failed\n${migrate.output()}`);
+
+    console.log(`4. The monolith's own workload starts: ${writesPerSecond} writes/s (inserts, updates, deletes on five tables), ${readsPerSecond} reads/s; ${baselineSeconds} s of baseline before anything of the migration runs`);
+    await workload.start('before');
+    await new Promise((resolve) => setTimeout(resolve, baselineSeconds * 1000));
+
+    console.log(`5. Migration run ${runName} (id ${migrationId}), topics prefixed '${topicPrefix}'`);
+    workload.setPhase('during');
+    const migrationStarted = Date.now();
+    const port = async () => String(await freePort());
+    const cdc = startEntry('kafka-migrator-cdc', 'kafka-migrator', [], env({ TOPIC_PREFIX: topicPrefix, HTTP_PORT: await port(), HTTP_HOST: '127.0.0.1' }), noise);
+    services.push(cdc);
+    await waitReady(cdc);
+    const cdcStatus = async () => JSON.parse((await httpGet(`${cdc.url}/migration/status`)).body) as { mode: string; stats: { published: number; failed: number } | null };
+    console.log(`   kafka-migrator (change capture, ${(await cdcStatus()).mode}): ready; topics created, slot streaming`);
+
+    const eventStore = startEntry('event-store', 'event-store', [], env({
+      EVENT_STORE_TOPIC: `${topicPrefix}${EVENT_STORE_TOPIC.name}`,
+      EVENT_STORE_ENTITY_EVENTS: 'opportunity',
+      EVENT_STORE_ENTITY_TOPIC_PREFIX: topicPrefix,
+      HTTP_PORT: await port(),
+      HTTP_HOST: '127.0.0.1',
+    }), noise);
+    const populatorGroup = `${runName}-clickhouse`;
+    const populator = startEntry('clickhouse-populator', 'clickhouse-populator', [], env({
+      CLICKHOUSE_POPULATOR_TOPIC_PREFIX: topicPrefix,
+      CLICKHOUSE_POPULATOR_GROUP_ID: populatorGroup,
+      HTTP_PORT: await port(),
+      HTTP_HOST: '127.0.0.1',
+    }), noise);
+    const indexerGroup = `${runName}-weaviate`;
+    const indexer = startEntry('weaviate-indexer', 'weaviate-indexer', [], env({
+      WEAVIATE_COLLECTION_PREFIX: 'Demo',
+      INDEXER_OPPORTUNITY_TOPIC: `${topicPrefix}${ENTITY_TOPICS.opportunity.name}`,
+      INDEXER_DOCUMENT_TOPIC: `${topicPrefix}${ENTITY_TOPICS.contract_document.name}`,
+      INDEXER_GROUP_ID: indexerGroup,
+      HTTP_PORT: await port(),
+      HTTP_HOST: '127.0.0.1',
+    }), noise);
+    const checkerEnv = {
+      CONSISTENCY_TOPIC_PREFIX: topicPrefix,
+      CONSISTENCY_WEAVIATE_PREFIX: 'Demo',
+      CONSISTENCY_MIGRATION_ID: migrationId,
+    };
+    // The checker service serves the report (and the migration dashboard where it exists); checks run when asked.
+    const checkerService = startEntry('consistency-checker', 'consistency-checker', [], env({ ...checkerEnv, CONSISTENCY_INTERVAL_SECONDS: '0', HTTP_PORT: await port(), HTTP_HOST: '127.0.0.1' }), noise);
+    services.push(eventStore, populator, indexer, checkerService);
+    await Promise.all([eventStore, populator, indexer, checkerService].map((s) => waitReady(s)));
+    const consumersStarted = Date.now();
+    console.log('   event-store (API + outbox relay, EVENT_STORE_ENTITY_EVENTS=opportunity), clickhouse-populator, weaviate-indexer, consistency-checker: ready');
+    const dashboard = await httpGet(`${checkerService.url}/dashboard`);
+    if (dashboard.status === 200 && dashboard.type.startsWith('text/html')) console.log(`   migration dashboard: ${checkerService.url}/dashboard`);
+    workload.setEvents(new EventStoreHttpClient(eventStore.url as string, process.env.API_TOKEN));
+    console.log('   the application now also appends each opportunity status change to the event store (POST /streams/:id/events)');
+
+    console.log(`   kafka-migrator backfill: ${shards} shards of the Indexed Job, side by side (main.js backfill --json)`);
+    const backfillStarted = Date.now();
+    const backfill = Array.from({ length: shards }, (_, index) =>
+      startEntry(`kafka-migrator-backfill-${index}`, 'kafka-migrator', ['backfill', '--json'], env({
+        TOPIC_PREFIX: topicPrefix,
+        SHARD_COUNT: String(shards),
+        SHARD_INDEX: String(index),
+        HOSTNAME: `kafka-migrator-backfill-${index}`,
+      }), noise),
+    );
+    const codes = await Promise.all(backfill.map(runToExit));
+    const backfillSeconds = (Date.now() - backfillStarted) / 1000;
+    codes.forEach((code, i) => {
+      if (code !== 0) throw new Error(`backfill shard ${i} exited ${code}\n${backfill[i].output().slice(-3_000)}`);
+    });
+    const bf = backfillFigures(backfill.flatMap((b) => b.results()), shards, backfillSeconds);
+    for (const [entity, f] of bf.perEntity) console.log(`   ${entity}: ${f.published} published, ${f.failed} dead-lettered`);
+    console.log(`   backfill complete in ${backfillSeconds.toFixed(1)} s; the workload keeps writing ${tailSeconds} s more, streamed by change capture`);
+    await new Promise((resolve) => setTimeout(resolve, tailSeconds * 1000));
+
+    console.log('6. Drain: the writer stops, change capture reaches the WAL position after its last write, the outbox is relayed, both consumers have no lag');
+    await workload.stop();
+    const writerStopped = Date.now();
+    const barrier = (await stores.pg.query<{ lsn: string }>(`SELECT pg_current_wal_insert_lsn()::text AS lsn`)).rows[0].lsn;
+    await waitUntil('change capture to reach the last write', async () => {
+      const slot = await stores.pg.query<{ reached: boolean }>(
+        `SELECT confirmed_flush_lsn >= $1::pg_lsn AS reached FROM pg_replication_slots WHERE database = $2 AND slot_type = 'logical'`,
+        [barrier, DATABASE],
+      );
+      return slot.rows[0]?.reached === true;
+    }, 120_000, cdc.output);
+    const captureDrained = Date.now();
+    await waitUntil('the outbox to be relayed', async () => (await outboxByTopic(stores.pg)).every((t) => t.pending === 0), 120_000, eventStore.output);
+    await waitUntil('both consumers to have no lag', async () => (await consumerLag(populator.url as string, populatorGroup)) === 0 && (await consumerLag(indexer.url as string, indexerGroup)) === 0, 300_000,
+      () => `${populator.output().slice(-2_000)}\n${indexer.output().slice(-2_000)}`);
+    const caughtUp = Date.now();
+    console.log(`   capture drained ${((captureDrained - writerStopped) / 1000).toFixed(1)} s after the last write; every store caught up after ${((caughtUp - writerStopped) / 1000).toFixed(1)} s`);
+
+    const cdcStats = (await cdcStatus()).stats ?? { published: 0, failed: 0 };
+    const eventStoreMetrics = await scrape(eventStore.url as string);
+    const populatorMetrics = await scrape(populator.url as string);
+    const indexerMetrics = await scrape(indexer.url as string);
+    const outbox = await outboxByTopic(stores.pg);
+    const relayedTo = (topic: string) => outbox.find((t) => t.topic === topic)?.published ?? 0;
+    const streamSeconds = (captureDrained - migrationStarted) / 1000;
+    const consumeSeconds = (caughtUp - consumersStarted) / 1000;
+    const backfilled = [...bf.perEntity.values()].reduce((n, f) => n + f.published, 0);
+    const backfillFailed = [...bf.perEntity.values()].reduce((n, f) => n + f.failed, 0);
+    // No series yet means none was counted (the counter appears with its first dead letter).
+    const deadLetters = [populatorMetrics, indexerMetrics].reduce((n, m) => n + samplesOf(m, 'mch_dead_letters_total').reduce((a, s) => a + s.value, 0), 0);
+    const stages: StageLine[] = [
+      { stage: `kafka-migrator backfill (${shards} shards)`, what: `rows published (${backfillFailed} dead-lettered)`, count: backfilled, seconds: backfillSeconds, unit: 'rows' },
+      { stage: 'kafka-migrator change capture', what: `changes streamed (${cdcStats.failed} dead-lettered)`, count: cdcStats.published, seconds: streamSeconds, unit: 'changes' },
+      { stage: 'event-store', what: 'domain events appended (HTTP)', count: sumMetric(eventStoreMetrics, 'mch_event_store_events_appended_total'), seconds: (writerStopped - consumersStarted) / 1000, unit: 'events' },
+      { stage: 'event-store outbox relay', what: `events relayed to ${EVENT_STORE_TOPIC.name}`, count: relayedTo(`${topicPrefix}${EVENT_STORE_TOPIC.name}`), seconds: consumeSeconds, unit: 'events' },
+      { stage: 'event-store outbox relay', what: `entity states relayed to ${ENTITY_TOPICS.opportunity.name}`, count: relayedTo(`${topicPrefix}${ENTITY_TOPICS.opportunity.name}`), seconds: consumeSeconds, unit: 'events' },
+      { stage: 'clickhouse-populator', what: 'rows written to ClickHouse', count: sumMetric(populatorMetrics, 'mch_consumer_records_written_total'), seconds: consumeSeconds, unit: 'rows' },
+      { stage: 'weaviate-indexer', what: 'objects written to Weaviate', count: sumMetric(indexerMetrics, 'mch_consumer_records_written_total'), seconds: consumeSeconds, unit: 'objects' },
+    ];
+
+    console.log('\nWhat each stage did (counts from the services\' /metrics, the CDC status, the backfill results, the outbox)');
+    for (const line of renderStages(stages)) console.log(line);
+    console.log(`   consumer dead letters: ${deadLetters}`);
+
+    const s = workload.stats;
+    const rows = Object.entries(s.rows).map(([t, r]) => `${t} +${r.inserted} ~${r.updated} -${r.deleted}`).join(', ');
+    console.log(`\nMonolith workload: ${workload.rowsWritten} rows changed (${rows}), ${s.reads} reads, ${s.eventsAppended} domain events appended, ${s.failures} failed operations, ${s.lateTicks} late ticks`);
+    for (const message of s.failureMessages) console.log(`   failed: ${message}`);
+    for (const line of renderLatency(workload)) console.log(line);
+
+    console.log('\nStore contents after the run');
+    await storeContents(stores, migrationId, topicPrefix);
+
+    console.log('\nEdge rows and how each target holds them (exact, or flagged: typed value clamped/NULL, original kept)');
+    const holdings = await edgeHoldings(
+      {
+        kafkaKeys: (entity) => kafkaLiveKeys(stores.kafka, `${topicPrefix}${ENTITY_TOPICS[entity].name}`, migrationId),
+        clickhouse: stores.clickhouse,
+        weaviate: stores.weaviate,
+        collections: DEMO_COLLECTIONS,
+      },
+      loaded.edgeCases,
+    );
+    for (const line of renderEdgeHoldings(holdings)) console.log(line);
+
+    // Everything written before this instant has reached every store, so nothing is in flight.
+    const watermark = new Date().toISOString();
+    console.log('\n7. Consistency check across the four stores, all five entities against every target (consistency-checker main.js check; rows changed up to the drain included)');
+    const checker = startEntry('consistency-checker check', 'consistency-checker', ['check', '--format', 'table'], env({
+      ...checkerEnv,
+      CONSISTENCY_WATERMARK: watermark,
+      CONSISTENCY_IN_FLIGHT_LAG_SECONDS: '0',
+    }), noise);
+    const stdout: string[] = [];
+    checker.child.stdout?.on('data', (c: Buffer) => stdout.push(c.toString()));
+    const verdict = await runToExit(checker);
+    console.log(stdout.join('').trim());
+    // The checker's exit codes (docs/consistency-checker.md): 0 consistent, 4 consistent except
+    // dead-lettered rows, 1 unexplained discrepancies, 2 bad arguments, 3 a store unreadable.
+    const verdicts: Record<number, string> = {
+      0: 'CONSISTENT - every store agrees with PostgreSQL.',
+      4: 'DEAD-LETTERED - every other row agrees; the dead-lettered rows are listed above (kafka-migrator replay-dead-letters after the fix).',
+      3: 'UNREADABLE - a store could not be read; see the report above.',
+    };
+    console.log(`\nVerdict: ${verdicts[verdict ?? -1] ?? 'INCONSISTENT - see the report above.'}`);
+    console.log(`Warning and error lines printed by the run's processes: ${noise.lines.length}`);
+    process.exitCode = verdict === 0 && noise.lines.length === 0 && s.failures === 0 ? 0 : 1;
+  } finally {
+    await workload.stop();
+    for (const service of services.reverse()) await service.stop();
+    // The run's slot would hold WAL back on the shared stack until the next run: drop it (main.js teardown-capture).
+    const teardown = startEntry('kafka-migrator teardown-capture', 'kafka-migrator', ['teardown-capture'], env({ TOPIC_PREFIX: topicPrefix }), noise);
+    await runToExit(teardown);
+    await appPool.end();
+    await stores.pg.end();
+    await stores.clickhouse.close();
+    await stores.weaviate.close();
   }
 }
 

@@ -3,24 +3,81 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/** Runs one of the apps as its own process (as in production), with its log kept for errors. */
-export function startApp(app: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; stop: () => Promise<void> } {
-  const child = spawn(process.execPath, ['-r', './tools/scripts/register.js', `apps/${app}/src/main.ts`], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** The Dockerfile's ENTRYPOINT flags: the built entry point runs exactly as in its container. */
+const NODE_FLAGS = ['--disable-warning=TimeoutNegativeWarning'];
+
+/**
+ * Every warn/error line any process of the run printed, shown as it happens: a clean run prints
+ * none (the issue's bar), so a line here is either a real problem or noise to fix where it is logged.
+ */
+export class NoiseLog {
+  readonly lines: string[] = [];
+
+  add(process: string, line: string): void {
+    this.lines.push(`${process}: ${line}`);
+    console.log(`   ! ${process}: ${line.length > 400 ? `${line.slice(0, 400)}...` : line}`);
+  }
+}
+
+/** warn/error/fatal JSON log lines, and anything on stderr that is not a log line (a crash, a Node warning). */
+function isNoise(line: string, stream: 'stdout' | 'stderr'): boolean {
+  if (line.trim() === '') return false;
+  try {
+    const parsed = JSON.parse(line) as { level?: unknown };
+    if (parsed && typeof parsed === 'object' && 'level' in parsed) return ['warn', 'error', 'fatal', 40, 50, 60].includes(parsed.level as string);
+    return false; // a command's JSON result
+  } catch {
+    return stream === 'stderr' && !line.startsWith('\r');
+  }
+}
+
+export interface EntryProcess {
+  name: string;
+  child: ChildProcess;
+  /** Base URL when it serves HTTP. */
+  url: string | null;
+  /** The last 20 kB of its output (logs), for a failure's explanation. */
+  output: () => string;
+  /** Its stdout lines that are not log lines (a command's result). */
+  results: () => string[];
+  exited: Promise<number | null>;
+  stop: () => Promise<number | null>;
+}
+
+/**
+ * Runs `node dist/apps/<app>/main.js <args>` (the built entry point, as its pod does) with the
+ * given environment; HTTP_PORT set means it serves HTTP on 127.0.0.1.
+ */
+export function startEntry(name: string, app: string, args: readonly string[], env: NodeJS.ProcessEnv, noise: NoiseLog): EntryProcess {
+  const child = spawn(process.execPath, [...NODE_FLAGS, `dist/apps/${app}/main.js`, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const results: string[] = [];
+  const follow = (stream: 'stdout' | 'stderr') => {
+    let partial = '';
+    child[stream]?.on('data', (chunk: Buffer) => {
+      const text = partial + chunk.toString();
+      const lines = text.split('\n');
+      partial = lines.pop() ?? '';
+      output = (output + text.slice(0, text.length - partial.length)).slice(-20_000);
+      for (const line of lines) {
+        if (isNoise(line, stream)) noise.add(name, line);
+        else if (stream === 'stdout' && line.startsWith('{') && !line.includes('"level"')) results.push(line);
+      }
+    });
+  };
+  follow('stdout');
+  follow('stderr');
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
+    name,
     child,
+    url: env.HTTP_PORT ? `http://127.0.0.1:${env.HTTP_PORT}` : null,
     output: () => output,
+    results: () => results,
+    exited,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      return exited;
     },
   };
 }
@@ -29,16 +86,29 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, tim
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s\n${onTimeout()}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
-/** Runs a CLI entry point to completion; stdout (the report) is kept apart from the logs. */
-export function startCli(entry: string, args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['-r', './tools/scripts/register.js', entry, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-  return { child, stdout: () => stdout, output: () => output };
+/** GET with a short timeout: the status and body, or status 0 when nothing answered. */
+export async function httpGet(url: string): Promise<{ status: number; type: string; body: string }> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    return { status: response.status, type: response.headers.get('content-type') ?? '', body: await response.text() };
+  } catch {
+    return { status: 0, type: '', body: '' };
+  }
+}
+
+/** Waits for /health/ready; fails at once with its output when the process exits instead. */
+export async function waitReady(service: EntryProcess, timeoutMs = 120_000): Promise<void> {
+  await waitUntil(
+    `${service.name} ready`,
+    async () => {
+      if (service.child.exitCode !== null) throw new Error(`${service.name} exited ${service.child.exitCode}\n${service.output().slice(-3_000)}`);
+      return (await httpGet(`${service.url}/health/ready`)).status === 200;
+    },
+    timeoutMs,
+    service.output,
+  );
 }

@@ -69,6 +69,7 @@ export class MonolithWorkload {
     opportunities: [], proposals: [], contract_documents: [], usage_records: [],
   };
   private agencies: string[] = [];
+  private events: DomainEventSink | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -77,6 +78,7 @@ export class MonolithWorkload {
     for (const [name, rate] of [['writesPerSecond', options.writesPerSecond], ['readsPerSecond', options.readsPerSecond]] as const) {
       if (!(rate > 0 && rate <= 1_000)) throw new RangeError(`${name} must be in (0, 1000], got ${rate}`);
     }
+    this.events = options.events;
     this.ctx = new FixtureContext(options.seed, fixtureSizes(options.opportunities));
     this.rows = new GeneratedRows(this.ctx);
     this.rng = new Prng().reseed(options.seed, 0x5eed);
@@ -89,6 +91,11 @@ export class MonolithWorkload {
 
   get currentPhase(): string {
     return this.phase;
+  }
+
+  /** Domain events from now on go here (none: opportunity status changes stop appending them). */
+  setEvents(sink: DomainEventSink | undefined): void {
+    this.events = sink;
   }
 
   /** Later operations are recorded under this phase. */
@@ -170,12 +177,14 @@ export class MonolithWorkload {
     const pickOwn = own.length > 0 && !this.rng.chance(original);
     if (!pickOwn && original === 0) return;
     const id = pickOwn ? own.splice(this.rng.int(0, own.length - 1), 1)[0] : this.originalId(table);
-    const result = await this.timed('write', () => this.pool.query(`DELETE FROM ${table} WHERE id = $1`, [id]));
+    // A loaded proposal may be the parent of a revision (no cascade): the application deletes only leaves.
+    const leafOnly = table === 'proposals' ? ' AND NOT EXISTS (SELECT 1 FROM proposals r WHERE r.parent_proposal_id = $1)' : '';
+    const result = await this.timed('write', () => this.pool.query(`DELETE FROM ${table} WHERE id = $1${leafOnly}`, [id]));
     this.stats.rows[table].deleted += result.rowCount ?? 0;
   }
 
   private async write(): Promise<void> {
-    const mix = this.options.events ? WRITE_MIX : WRITE_MIX.filter(([op]) => op !== 'domain event');
+    const mix = this.events ? WRITE_MIX : WRITE_MIX.filter(([op]) => op !== 'domain event');
     const op = this.rng.weighted(mix);
     switch (op) {
       case 'insert opportunity': return this.insert('opportunities', this.rows.opportunity() as never);
@@ -205,10 +214,12 @@ export class MonolithWorkload {
    */
   private async domainEvent(): Promise<void> {
     const id = this.originalId('opportunities');
+    const events = this.events;
+    if (!events) return;
     const state = await this.timed('write', () => changeOpportunityStatus(this.pool, id, this.rng.pick(OPPORTUNITY_STATUSES)));
     if (!state) return;
     this.stats.rows.opportunities.updated++;
-    await this.timed('event', () => this.options.events!.append({ aggregateId: id, aggregateType: 'Opportunity', eventType: 'OpportunityStatusChanged', data: state }));
+    await this.timed('event', () => events.append({ aggregateId: id, aggregateType: 'Opportunity', eventType: 'OpportunityStatusChanged', data: state }));
     this.stats.eventsAppended++;
   }
 
