@@ -1,7 +1,7 @@
 // docs/runbook.md is this test's source: every `bash` block runs, in order, in one shell against
 // the local stack, and must give the answer its header names. Isolated by a database, ClickHouse
 // database, topic prefix, collection prefix, consumer groups and ports of its own.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +21,8 @@ const runName = `runbook-${suffix}`;
 const topicPrefix = `${runName}.`;
 const collectionPrefix = `Runbook${suffix}`;
 const clickhouseDatabase = `runbook_${suffix}`;
+/** Every step's command, output and exit code, for reading after a run (dist/ is not committed). */
+const transcripts = path.join(WORKSPACE_ROOT, 'dist/runbook-transcript');
 const logger = createLogger({ service: 'runbook-spec', level: 'error', sink: () => undefined });
 
 describe('docs/runbook.md, every command in order against the local stack', () => {
@@ -35,6 +37,8 @@ describe('docs/runbook.md, every command in order against the local stack', () =
     const clickhouse = createClickHouse(loadConfig(clickhouseEnvSchema), { applicationName: 'runbook-spec', logger });
     await clickhouse.command({ query: `CREATE DATABASE ${clickhouseDatabase}` });
     await clickhouse.close();
+    rmSync(transcripts, { recursive: true, force: true });
+    mkdirSync(transcripts, { recursive: true });
     dir = mkdtempSync(path.join(tmpdir(), 'mch-runbook-'));
     const overrides = {
       PGDATABASE: db.name,
@@ -105,6 +109,8 @@ describe('docs/runbook.md, every command in order against the local stack', () =
       throw error;
     });
     const answer = { exitCode: result.exitCode, output: result.output };
+    const index = String(steps.indexOf(step) + 1).padStart(2, '0');
+    writeFileSync(path.join(transcripts, `${index}-${step.id}.txt`), `$ ${step.command}\n${result.output}\n[exit ${result.exitCode} after ${result.seconds.toFixed(1)} s]\n`);
     try {
       expect(answer.exitCode).toBe(step.exit);
       for (const re of step.match) expect(answer.output).toMatch(re);

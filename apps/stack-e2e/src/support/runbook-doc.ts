@@ -16,7 +16,7 @@ export interface RunbookStep {
 /** `key=value` or `key="value with spaces"` (a `\"` inside quotes is a quote); anything else is an error. */
 function attributes(header: string, line: number): Record<string, string> {
   const out: Record<string, string> = {};
-  const pattern = /([a-z0-9-]+)=(?:"((?:[^"\\]|\\.)*)"|(\S+))/g;
+  const pattern = /([a-z0-9-]+)=(?:"((?:[^"\\]|\\.)*)"|([^"\s]\S*))/g;
   for (const match of header.matchAll(pattern)) out[match[1]] = match[2] !== undefined ? match[2].replace(/\\"/g, '"') : match[3];
   if (header.replace(pattern, '').trim() !== '') throw new Error(`runbook line ${line}: unreadable block header '${header.trim()}'`);
   return out;
