@@ -26,11 +26,11 @@ describe('MonolithWorkload on the real monolith schema and event-store service',
     // The relay stays off: the spec reads the outbox rows the appends wrote, Kafka is not its subject.
     eventStore = startService('event-store', await freePort(), {
       ...process.env,
-      ...db.config,
+      PGDATABASE: db.name,
       API_TOKEN: TEST_API_TOKEN,
       EVENT_STORE_ENTITY_EVENTS: 'opportunity',
       OUTBOX_RELAY_ENABLED: 'false',
-    } as NodeJS.ProcessEnv);
+    });
     await waitReady(eventStore);
   }, 240_000);
 
