@@ -11,6 +11,8 @@ export const TOOLKIT_WORKLOADS: readonly { kind: WorkloadKind; name: string }[] 
   { kind: 'Deployment', name: 'weaviate-indexer' },
   { kind: 'Deployment', name: 'kafka-migrator-cdc' },
   { kind: 'Deployment', name: 'event-store' },
+  // The MiniLM inference service (docs/semantic-search.md): not a consumer, its image is rolled back like the others.
+  { kind: 'Deployment', name: 'inference' },
   { kind: 'Rollout', name: 'event-store' },
   { kind: 'Job', name: 'schema-migrate' },
   { kind: 'Job', name: 'kafka-migrator-backfill' },
