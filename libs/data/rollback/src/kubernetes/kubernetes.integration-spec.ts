@@ -154,7 +154,7 @@ describe('kubernetes rollback participant on kube-apiserver v1.34.2 (staging ove
     }
     const endState = () => ({
       images: Object.fromEntries(
-        ['clickhouse-populator', 'weaviate-indexer', 'kafka-migrator-cdc', 'event-store'].map((d) => [d, imagesOf(getObject('deploy', d))]),
+        TOOLKIT_WORKLOADS.filter((w) => w.kind === 'Deployment').map((w) => [w.name, imagesOf(getObject('deploy', w.name))]),
       ),
       replicas: [replicasOf('deploy', 'clickhouse-populator'), replicasOf('deploy', 'weaviate-indexer'), replicasOf('rollout', 'event-store')],
       jobs: Object.fromEntries(TOOLKIT_WORKLOADS.filter((w) => w.kind === 'Job').map((w) => [w.name, { images: imagesOf(getObject('job', w.name)), suspend: suspendOf(w.name) }])),
