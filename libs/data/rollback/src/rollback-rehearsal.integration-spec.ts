@@ -1,10 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
 import type { WeaviateClient } from 'weaviate-client';
-import { deadLetterTopicsOf } from '@mch/contracts';
 import { OPPORTUNITY_EVENTS, countRows, entityTotals } from '@mch/data-clickhouse-analytics';
 import { createClickHouseTestDatabase, postgresTotals, type ClickHouseTestDatabase } from '@mch/data-clickhouse-analytics/testing';
-import { ConsistencyChecker, DEFAULT_CHECK_OPTIONS } from '@mch/data-consistency';
 import type { ChangeRecord } from '@mch/data-kafka-migration';
 import { createKafka } from '@mch/infra-kafka';
 import { connectWeaviate } from '@mch/infra-weaviate';
@@ -20,7 +18,7 @@ import { RollbackPlanner } from './rollback-planner';
 import { parseRollbackArguments, resolveRollbackRequest } from './rollback-request';
 import { RollbackRunStore } from './rollback-run.store';
 import type { RollbackParticipant } from './rollback-participant';
-import { createRehearsalPipeline, type RehearsalPipeline } from './testing-pipeline';
+import { checkPipeline, createRehearsalPipeline, type RehearsalPipeline } from './testing-pipeline';
 import { WeaviateRollback } from './weaviate/weaviate.participant';
 
 const quiet = createLogger({ service: 'rollback-rehearsal-it', level: 'error', sink: () => undefined });
@@ -150,19 +148,7 @@ describe('rollback rehearsal: mark, corrupt incident, apply --to the point, repl
     expect(objects.size).toBe(OPPORTUNITIES);
     expect([...objects.values()].filter((p) => p.includes('CORRUPTED'))).toEqual([]);
 
-    const report = await new ConsistencyChecker({ pool: db.pool, kafka, clickhouse, weaviate: { client: weaviate, names: pipeline.names } }).run({
-      ...DEFAULT_CHECK_OPTIONS,
-      entities: ['opportunity'],
-      targets: ['kafka', 'clickhouse', 'weaviate'],
-      topicFor: () => pipeline.topic,
-      deadLetterTopicsFor: () => deadLetterTopicsOf('opportunity', pipeline.prefix),
-      migrationId: pipeline.run.migrationId,
-      watermark: new Date(),
-      thresholds: { maxDiscrepancies: 0, maxDiscrepancyRate: 0 },
-      kafkaTimeoutMs: 60_000,
-      eventStore: null,
-      logger: quiet,
-    });
+    const report = await checkPipeline(pipeline, { pool: db.pool, kafka, clickhouse, weaviate, logger: quiet });
     expect(report.failures).toEqual([]);
     expect(report.verdict).toBe('consistent');
   }, 300_000);

@@ -1,10 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
 import type { WeaviateClient } from 'weaviate-client';
-import { deadLetterTopicsOf } from '@mch/contracts';
 import { OPPORTUNITY_EVENTS, countRows, entityTotals } from '@mch/data-clickhouse-analytics';
 import { createClickHouseTestDatabase, postgresTotals, type ClickHouseTestDatabase } from '@mch/data-clickhouse-analytics/testing';
-import { ConsistencyChecker, DEFAULT_CHECK_OPTIONS } from '@mch/data-consistency';
 import { countObjects } from '@mch/data-weaviate-index';
 import { createKafka } from '@mch/infra-kafka';
 import { connectWeaviate } from '@mch/infra-weaviate';
@@ -24,7 +22,7 @@ import type {
   RollbackRequest,
   WeaviatePurgeAction,
 } from './rollback.types';
-import { createRehearsalPipeline, type RehearsalPipeline } from './testing-pipeline';
+import { checkPipeline, createRehearsalPipeline, type RehearsalPipeline } from './testing-pipeline';
 import { WeaviateRollback } from './weaviate/weaviate.participant';
 
 const quiet = createLogger({ service: 'rollback-timestamp-it', level: 'error', sink: () => undefined });
@@ -164,19 +162,7 @@ describe('rollback apply --to <timestamp> (trim, purge, rewind, reset) on the re
     const totals = await entityTotals(clickhouse, OPPORTUNITY_EVENTS);
     expect({ count: totals.count, award: totals.sums['award_amount'] }).toEqual({ count: source.count, award: source.sums['award_amount'] });
     expect(await countObjects(weaviate, pipeline.names.opportunity)).toBe(OPPORTUNITIES);
-    const report = await new ConsistencyChecker({ pool: db.pool, kafka, clickhouse, weaviate: { client: weaviate, names: pipeline.names } }).run({
-      ...DEFAULT_CHECK_OPTIONS,
-      entities: ['opportunity'],
-      targets: ['kafka', 'clickhouse', 'weaviate'],
-      topicFor: () => pipeline.topic,
-      deadLetterTopicsFor: () => deadLetterTopicsOf('opportunity', pipeline.prefix),
-      migrationId: pipeline.run.migrationId,
-      watermark: new Date(),
-      thresholds: { maxDiscrepancies: 0, maxDiscrepancyRate: 0 },
-      kafkaTimeoutMs: 60_000,
-      eventStore: null,
-      logger: quiet,
-    });
+    const report = await checkPipeline(pipeline, { pool: db.pool, kafka, clickhouse, weaviate, logger: quiet });
     expect(report.failures).toEqual([]);
     expect(report.verdict).toBe('consistent');
   }, 300_000);

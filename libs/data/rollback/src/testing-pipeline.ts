@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import type { WeaviateClient } from 'weaviate-client';
 import { ENTITY_TOPICS, deadLetterTopicsOf } from '@mch/contracts';
 import { CheckpointStore } from '@mch/data-checkpoints';
+import { ConsistencyChecker, DEFAULT_CHECK_OPTIONS, type ConsistencyReport } from '@mch/data-consistency';
 import {
   ClickHouseRowSink,
   OPPORTUNITY_EVENTS,
@@ -210,4 +211,30 @@ export async function createRehearsalPipeline(deps: {
       await Promise.allSettled([names.opportunity, names.contractDocument, names.tombstone].map((n) => deps.weaviate.collections.delete(n)));
     },
   };
+}
+
+/** The checker over the pipeline's opportunities in Kafka, ClickHouse and Weaviate, with no discrepancy allowed. */
+export async function checkPipeline(
+  pipeline: RehearsalPipeline,
+  deps: { pool: Pool; kafka: Kafka; clickhouse: ClickHouseClient; weaviate: WeaviateClient; logger: Logger },
+): Promise<ConsistencyReport> {
+  const checker = new ConsistencyChecker({
+    pool: deps.pool,
+    kafka: deps.kafka,
+    clickhouse: deps.clickhouse,
+    weaviate: { client: deps.weaviate, names: pipeline.names },
+  });
+  return checker.run({
+    ...DEFAULT_CHECK_OPTIONS,
+    entities: ['opportunity'],
+    targets: ['kafka', 'clickhouse', 'weaviate'],
+    topicFor: () => pipeline.topic,
+    deadLetterTopicsFor: () => deadLetterTopicsOf('opportunity', pipeline.prefix),
+    migrationId: pipeline.run.migrationId,
+    watermark: new Date(),
+    thresholds: { maxDiscrepancies: 0, maxDiscrepancyRate: 0 },
+    kafkaTimeoutMs: 60_000,
+    eventStore: null,
+    logger: deps.logger,
+  });
 }
