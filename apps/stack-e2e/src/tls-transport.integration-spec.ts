@@ -96,8 +96,11 @@ describe('encrypted, authenticated transport to every store (TLS stack)', () => 
     child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect({ code, tail: code === 0 ? '' : output.slice(-3000) }).toEqual({ code: 0, tail: '' });
-    // 150 generated opportunities plus the fixture's edge rows, in every store.
-    expect(output).toMatch(/opportunity\s+(1[5-9]\d) rows\s+\1 keys\s+\1 rows\s+\1 objects/);
+    // 150 generated opportunities plus the fixture's edge rows, and what the live monolith workload
+    // inserted meanwhile, in every store (the same count in each).
+    const opportunities = /opportunity\s+(\d+) rows\s+\1 keys\s+\1 rows\s+\1 objects/.exec(output);
+    expect(opportunities).not.toBeNull();
+    expect(Number(opportunities?.[1])).toBeGreaterThanOrEqual(150);
     expect(output).toMatch(/usage_record\s+\d+ rows\s+\d+ keys\s+\d+ rows/);
     // Every entity is checked, each against every target it goes to (the entity column is padded).
     for (const pair of [
