@@ -1,6 +1,8 @@
-import { TEST_API_TOKEN, httpStatus, startService, waitFor, type ServiceProcess } from './support/service-process';
-import { createMigratedDatabase, freePort, type MigratedDatabase } from '@mch/testing-stack';
-import { stack, stackStatus, type Store } from './support/stack-control';
+import { TEST_API_TOKEN, createMigratedDatabase, freePort, httpStatus, startService, waitFor, type MigratedDatabase, type ServiceProcess } from '@mch/testing-stack';
+import { faultStack as stack, faultStackStatus as stackStatus, type Store } from './support/fault-stack';
+
+// On the fault stack instance (jest setup file), never the default one: stopping the shared stack's
+// stores would fail every other test run on this machine at the same time.
 
 // `own`: the service's readiness beside its stores (kafka-migrator: capture set up and streaming).
 const SERVICES: { name: string; stores: Store[]; own?: string[] }[] = [

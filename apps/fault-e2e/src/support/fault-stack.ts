@@ -26,3 +26,9 @@ export function faultStack(command: 'up' | 'down', store: Store): void {
   const result = spawnSync('bash', [FAULT_STACK, command, store], { cwd: WORKSPACE_ROOT, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`fault-stack.sh ${command} ${store} failed:\n${result.stderr}`);
 }
+
+/** What the fault stack's script says runs where, for a failure message. */
+export function faultStackStatus(): string {
+  const result = spawnSync('bash', [FAULT_STACK, 'status'], { cwd: WORKSPACE_ROOT, encoding: 'utf8' });
+  return `${result.stdout}${result.stderr}`.trim();
+}
