@@ -11,6 +11,7 @@ import { countObjects, dropIndex, quietLogger, readOpportunities, readVector, un
 import { hashingEmbedder } from '../vectors/text-embedder';
 import { backupIndex, restoreIndex } from './index-backup.service';
 import { deleteMigrationRun } from './migration-run.service';
+import { countObjects as countObjectsSince, purgeObjectsSince } from './purge-since';
 
 const logger = quietLogger();
 const none = { kind: 'none' as const, dimensions: 64 };
@@ -117,5 +118,31 @@ describe('rollback (real Weaviate, backup-filesystem)', () => {
       code: 'VALIDATION_FAILED',
       details: { field: 'migrationId' },
     });
+  });
+  it('purges of one point running at once (a killed apply\'s delete still running under its re-run) all complete, leaving exactly the objects before it', async () => {
+    const purgeNames = uniqueIndexNames('Rp');
+    await ensureIndex(client, purgeNames, none, logger);
+    try {
+      const at = new Date('2026-03-01T00:00:00.000Z');
+      const envelopes = Array.from({ length: 600 }, (_, i) => {
+        const id = randomUUID();
+        const updatedAt = i < 60 ? '2026-01-15T08:00:00.000Z' : `2026-06-01T08:00:${String(i % 60).padStart(2, '0')}.000Z`;
+        return indexEnvelope('opportunity', id, sampleOpportunity(id, { updatedAt }), { operation: 'snapshot', position: i + 1, migrationRun: 'run-purge' });
+      });
+      const written = await new WeaviateIndexSink(
+        client,
+        { names: purgeNames, embedder: hashingEmbedder(64), embeddingsVersion: 1, batchSize: 200, concurrency: 2, maxObjectAttempts: 3, retryBaseDelayMs: 50 },
+        logger,
+      ).write(consumedRecords(envelopes));
+      expect(written.rejected).toEqual([]);
+      expect(await countObjectsSince(client, purgeNames.opportunity, { property: 'sourceUpdatedAt', at })).toBe(540);
+
+      const purges = await Promise.allSettled([0, 1, 2].map(() => purgeObjectsSince(client, purgeNames.opportunity, 'sourceUpdatedAt', at)));
+      expect(purges.map((p) => (p.status === 'rejected' ? String(p.reason) : 'fulfilled'))).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      expect(await countObjectsSince(client, purgeNames.opportunity, { property: 'sourceUpdatedAt', at })).toBe(0);
+      expect(await countObjects(client, purgeNames.opportunity)).toBe(60);
+    } finally {
+      await dropIndex(client, purgeNames);
+    }
   });
 });
