@@ -49,13 +49,19 @@ function logCreator(logger: Logger): KafkaJsConfig['logCreator'] {
     };
 }
 
-export function createKafka(
+/**
+ * The kafkajs client settings every Kafka client of ours uses: security, timeouts, retries and our
+ * JSON log routing. Also what the NestJS Kafka transport gets (bootstrap-service.ts), whose own
+ * defaults (1 s connection timeout, NestJS's text logger) failed TLS+SCRAM handshakes under load
+ * with error lines before its retry connected.
+ */
+export function kafkaClientConfig(
   config: KafkaConfig,
   options: { clientId: string; logger: Logger; connectionTimeoutMs?: number },
-): Kafka {
+): KafkaJsConfig {
   // kafkajs on Node 24 triggers a benign TimeoutNegativeWarning; Node would print it as plain text.
   routeProcessWarnings(options.logger.child({ component: 'node' }));
-  return new Kafka({
+  return {
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID ?? options.clientId,
     ...kafkaSecurityOptions(config),
@@ -64,5 +70,12 @@ export function createKafka(
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 30_000 },
     logLevel: logLevel.WARN,
     logCreator: logCreator(options.logger.child({ component: 'kafkajs' })),
-  });
+  };
+}
+
+export function createKafka(
+  config: KafkaConfig,
+  options: { clientId: string; logger: Logger; connectionTimeoutMs?: number },
+): Kafka {
+  return new Kafka(kafkaClientConfig(config, options));
 }

@@ -1,7 +1,7 @@
 import { NestFactory, Reflector } from '@nestjs/core';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { createKafka, createTopicsAndWait, kafkaSecurityOptions } from '@mch/infra-kafka';
+import { createKafka, createTopicsAndWait, kafkaClientConfig } from '@mch/infra-kafka';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import type { StoreName } from '@mch/infra-health';
 import { createLogger, type Logger } from '@mch/util-logger';
@@ -120,9 +120,9 @@ async function startKafkaConsumer(
   service.app.connectMicroservice<MicroserviceOptions>({
     transport: Transport.KAFKA,
     options: {
-      // TLS and SASL like every other Kafka client (KAFKA_SSL*, KAFKA_SASL_*): without them this
-      // consumer spoke plaintext to a SASL_SSL listener and never connected.
-      client: { clientId: name, brokers: kafkaConfig.KAFKA_BROKERS, ...kafkaSecurityOptions(kafkaConfig) },
+      // The settings of every other Kafka client of ours: TLS and SASL (without them this consumer
+      // spoke plaintext to a SASL_SSL listener), timeouts, retries and the JSON log routing.
+      client: kafkaClientConfig(kafkaConfig, { clientId: name, logger: service.logger }),
       consumer: { groupId: consumer.groupId, allowAutoTopicCreation: false },
       subscribe: { fromBeginning: true },
       postfixId: '',
