@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Chromium for the dashboard's browser test: Debian's pinned `chromium` package (never a browser
+# downloaded by Playwright), installed with apt without recommends (24 packages, about 130 MB).
+#
+#   tools/stack/chromium.sh install   # install once (idempotent: nothing to do when the pinned version is there)
+#   tools/stack/chromium.sh path      # the browser executable (installs first); what playwright-core launches
+#
+# apt needs root; on a machine where that is not possible, install the package listed in
+# tools/stack/versions.env by hand and this script only finds it.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$HERE/versions.env"
+CACHE="${MCH_CACHE_DIR:-$HOME/.cache/medcontracthub}"
+# One apt at a time on a shared machine (dpkg and the lists have one lock each).
+APT_LOCK="${MCH_APT_LOCK:-$CACHE/apt.lock}"
+BIN=/usr/bin/chromium
+
+log() { printf '[chromium] %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+installed_version() { dpkg-query -W -f '${Version}' chromium 2>/dev/null || true; }
+
+install() {
+  [[ "$(installed_version)" == "$CHROMIUM_DEBIAN_VERSION" && -x "$BIN" ]] && return 0
+  [[ "$(id -u)" == 0 ]] || die "chromium=$CHROMIUM_DEBIAN_VERSION is not installed and apt needs root; install it by hand"
+  mkdir -p "$CACHE"
+  local started=$SECONDS
+  export DEBIAN_FRONTEND=noninteractive
+  if ! flock "$APT_LOCK" apt-get install -y -qq --no-install-recommends "chromium=$CHROMIUM_DEBIAN_VERSION" "chromium-common=$CHROMIUM_DEBIAN_VERSION" >/dev/null 2>&1; then
+    log "package index has no chromium=$CHROMIUM_DEBIAN_VERSION; apt-get update"
+    flock "$APT_LOCK" apt-get update -qq >/dev/null
+    flock "$APT_LOCK" apt-get install -y -qq --no-install-recommends "chromium=$CHROMIUM_DEBIAN_VERSION" "chromium-common=$CHROMIUM_DEBIAN_VERSION" >/dev/null ||
+      die "could not install chromium=$CHROMIUM_DEBIAN_VERSION from the Debian archive"
+  fi
+  [[ -x "$BIN" ]] || die "the package did not install $BIN"
+  log "installed $("$BIN" --version 2>/dev/null | head -1) in $((SECONDS - started)) s"
+}
+
+case "${1:-}" in
+  install) install ;;
+  path) install; echo "$BIN" ;;
+  *) die "usage: $0 install|path" ;;
+esac
