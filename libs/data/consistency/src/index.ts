@@ -27,3 +27,6 @@ export * from './lineage/lineage';
 export * from './runs/check-run.repository';
 export * from './lineage/correlation-lineage';
 export * from './stores/dead-letter.source';
+export * from './dashboard/dashboard-state';
+export * from './dashboard/backfill-progress';
+export * from './dashboard/dashboard-state.collector';

@@ -83,6 +83,13 @@ export const consistencyCheckerConfigSchema = z.object({
   CONSISTENCY_KAFKA_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1_800),
   CONSISTENCY_WEAVIATE_PAGE_SIZE: z.coerce.number().int().min(10).max(10_000).default(2_000),
   CONSISTENCY_WEAVIATE_READ_SLICES: z.coerce.number().int().min(1).max(64).default(4),
+  /** Consumer groups whose lag the dashboard shows (the populator's and the indexer's group ids). */
+  CONSISTENCY_DASHBOARD_GROUPS: z
+    .string()
+    .trim()
+    .default('clickhouse-populator,weaviate-indexer')
+    .transform((v) => [...new Set(v.split(',').map((g) => g.trim()).filter(Boolean))])
+    .refine((groups) => groups.every((g) => g.length <= 200 && /^[A-Za-z0-9._-]+$/.test(g)), 'is a comma-separated list of consumer group ids (letters, digits, . _ -; at most 200 characters each)'),
 });
 
 export type ConsistencyCheckerConfig = z.infer<typeof consistencyCheckerConfigSchema>;

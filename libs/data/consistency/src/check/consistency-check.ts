@@ -161,6 +161,12 @@ interface EntityTargets {
  * segment hashes), and the event store's ordering. A store that cannot be read fails its pairs
  * with the reason; it never reads as empty.
  */
+/** A store's live row count, or why it could not be read. */
+export interface LiveCount {
+  rows: number | null;
+  error: string | null;
+}
+
 export class ConsistencyChecker {
   private caps?: Promise<AnalyticsCapabilities>;
 
@@ -237,6 +243,31 @@ export class ConsistencyChecker {
       duration_ms: report.durationMs,
     });
     return report;
+  }
+
+  /**
+   * One entity's live rows in PostgreSQL, ClickHouse and Weaviate, counted as a count check counts
+   * them (ClickHouse: the latest version per id unless deleted; Weaviate: every object), without
+   * a check: the migration dashboard polls this. A store that cannot be read gives its error; a
+   * store the entity does not go to gives null.
+   */
+  async liveCounts(entity: MigratedEntity): Promise<Record<'postgres' | 'clickhouse' | 'weaviate', LiveCount | null>> {
+    const counted = (count: () => Promise<number>): Promise<LiveCount> =>
+      count().then(
+        (rows) => ({ rows, error: null }),
+        (error: unknown) => ({ rows: null, error: describeError(error) }),
+      );
+    const { clickhouse, weaviate } = this.stores;
+    const chProfile = clickhouseProfile(entity);
+    const view = weaviateViews(weaviate?.names ?? indexCollectionNames())[entity];
+    const [postgres, ch, wv] = await Promise.all([
+      counted(() => new PostgresEntitySource(this.stores.pool, entity, []).count()),
+      clickhouse && chProfile
+        ? counted(async () => new ClickHouseEntitySource(clickhouse, await this.capabilities(clickhouse), chProfile).count())
+        : null,
+      weaviate && view ? counted(() => new WeaviateEntitySource(weaviate.client, view, 1, 1).count()) : null,
+    ]);
+    return { postgres, clickhouse: ch, weaviate: wv };
   }
 
   private capabilities(client: ClickHouseClient): Promise<AnalyticsCapabilities> {
