@@ -12,6 +12,7 @@
 // (k8s/components/store-tls), which the harness does not supply.
 import { ENTITY_TOPICS, migrationIdOfRun, type MigratedEntity } from '@mch/contracts';
 import { ANALYTICS_TABLES, entityTotals } from '@mch/data-clickhouse-analytics';
+import type { DashboardState } from '@mch/data-consistency';
 import {
   analysisMetrics,
   exitCodeOf,
@@ -170,6 +171,28 @@ describe.each(OVERLAYS)('k8s/overlays/%s run by the pod harness (%s store transp
     const result = await runJob(stores.context(overlay), job(overlay, 'consistency-checker'), { maxSeconds: JOB_BOUND_SECONDS });
     expectJob(result);
     expect(reportOf(result).passed).toBe(true);
+  }, 240_000);
+
+  it('consistency-checker (Deployment): probes on the declared port, the dashboard page, its state showing what the Jobs migrated, SIGTERM within the grace period', async () => {
+    const deployment = overlay.find('Deployment', 'consistency-checker');
+    if (!deployment) throw new Error('no Deployment consistency-checker');
+    const pod = await startLongRunningPod(stores.context(overlay), deployment, podTemplateOf(overlay, deployment));
+    try {
+      await pod.waitUntil('ready', 90_000);
+      const page = await fetch(`${pod.url('http')}/dashboard`);
+      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      const state = (await (await fetch(`${pod.url('http')}/dashboard/state`)).json()) as DashboardState;
+      expect(state.errors).toEqual({});
+      expect(state.migrationId).toBe(migrationId);
+      const opportunities = await pgCount('opportunities');
+      const shown = state.entities.find((e) => e.entity === 'opportunity');
+      expect([shown?.postgres.rows, shown?.clickhouse?.rows, shown?.weaviate?.rows]).toEqual([opportunities, opportunities, opportunities]);
+      expect(shown?.backfill).toMatchObject({ status: 'completed', fraction: 1 });
+      // The consistency-checker Job's recorded run (steps 10-11) is the verdict the page shows.
+      expect(state.lastCheck?.verdict).toBe('consistent');
+    } finally {
+      expectCleanStop(await pod.stop(), pod.process.output());
+    }
   }, 240_000);
 
   it('event-store (Rollout): probes on the declared port, the analysis web metric on its live answer, the job metric, SIGTERM within the grace period', async () => {

@@ -13,6 +13,8 @@ export const TOOLKIT_WORKLOADS: readonly { kind: WorkloadKind; name: string }[] 
   { kind: 'Deployment', name: 'event-store' },
   // The MiniLM inference service (docs/semantic-search.md): not a consumer, its image is rolled back like the others.
   { kind: 'Deployment', name: 'inference' },
+  // The checker service (dashboard, scheduled checks): reads only; its image is rolled back like the others.
+  { kind: 'Deployment', name: 'consistency-checker' },
   { kind: 'Rollout', name: 'event-store' },
   { kind: 'Job', name: 'schema-migrate' },
   { kind: 'Job', name: 'kafka-migrator-backfill' },
