@@ -221,8 +221,14 @@ async function main(): Promise<void> {
       CONSISTENCY_WEAVIATE_PREFIX: 'Demo',
       CONSISTENCY_MIGRATION_ID: migrationId,
     };
-    // The checker service serves the report (and the migration dashboard where it exists); checks run when asked.
-    const checkerService = startEntry('consistency-checker', 'consistency-checker', [], env({ ...checkerEnv, CONSISTENCY_INTERVAL_SECONDS: '0', HTTP_PORT: await port(), HTTP_HOST: '127.0.0.1' }), noise);
+    // The checker service serves the report and the migration dashboard (lag of the demo's two groups); checks run when asked.
+    const checkerService = startEntry('consistency-checker', 'consistency-checker', [], env({
+      ...checkerEnv,
+      CONSISTENCY_DASHBOARD_GROUPS: `${populatorGroup},${indexerGroup}`,
+      CONSISTENCY_INTERVAL_SECONDS: '0',
+      HTTP_PORT: await port(),
+      HTTP_HOST: '127.0.0.1',
+    }), noise);
     services.push(eventStore, populator, indexer, checkerService);
     await Promise.all([eventStore, populator, indexer, checkerService].map((s) => waitReady(s)));
     const consumersStarted = Date.now();

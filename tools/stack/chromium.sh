@@ -22,20 +22,35 @@ die() { log "$*"; exit 1; }
 
 installed_version() { dpkg-query -W -f '${Version}' chromium 2>/dev/null || true; }
 
+apt_install() {
+  flock "$APT_LOCK" apt-get install -y -qq --no-install-recommends "chromium=$1" "chromium-common=$1" >/dev/null 2>&1
+}
+
 install() {
-  [[ "$(installed_version)" == "$CHROMIUM_DEBIAN_VERSION" && -x "$BIN" ]] && return 0
+  local installed
+  installed="$(installed_version)"
+  [[ "$installed" == "$CHROMIUM_DEBIAN_VERSION" && -x "$BIN" ]] && return 0
   [[ "$(id -u)" == 0 ]] || die "chromium=$CHROMIUM_DEBIAN_VERSION is not installed and apt needs root; install it by hand"
   mkdir -p "$CACHE"
-  local started=$SECONDS
+  local started=$SECONDS major="${CHROMIUM_DEBIAN_VERSION%%.*}"
   export DEBIAN_FRONTEND=noninteractive
-  if ! flock "$APT_LOCK" apt-get install -y -qq --no-install-recommends "chromium=$CHROMIUM_DEBIAN_VERSION" "chromium-common=$CHROMIUM_DEBIAN_VERSION" >/dev/null 2>&1; then
+  if ! apt_install "$CHROMIUM_DEBIAN_VERSION"; then
     log "package index has no chromium=$CHROMIUM_DEBIAN_VERSION; apt-get update"
     flock "$APT_LOCK" apt-get update -qq >/dev/null
-    flock "$APT_LOCK" apt-get install -y -qq --no-install-recommends "chromium=$CHROMIUM_DEBIAN_VERSION" "chromium-common=$CHROMIUM_DEBIAN_VERSION" >/dev/null ||
-      die "could not install chromium=$CHROMIUM_DEBIAN_VERSION from the Debian archive"
+    if ! apt_install "$CHROMIUM_DEBIAN_VERSION"; then
+      # Debian's security archive keeps only the newest build of a release: a pinned build it has
+      # replaced cannot be installed any more. The same major version (same browser protocol for
+      # playwright-core) is taken then, and named, so the pin can be moved.
+      local candidate
+      candidate="$(apt-cache policy chromium | awk '/Candidate:/ {print $2}')"
+      [[ "$installed" == "$candidate" && -x "$BIN" ]] && { log "pinned $CHROMIUM_DEBIAN_VERSION is gone from the archive; using the installed $candidate"; return 0; }
+      [[ "${candidate%%.*}" == "$major" ]] || die "the archive has chromium $candidate, not major $major of the pinned $CHROMIUM_DEBIAN_VERSION; update tools/stack/versions.env"
+      apt_install "$candidate" || die "could not install chromium=$candidate from the Debian archive"
+      log "pinned $CHROMIUM_DEBIAN_VERSION is gone from the archive; installed $candidate (same major; move the pin in tools/stack/versions.env)"
+    fi
   fi
   [[ -x "$BIN" ]] || die "the package did not install $BIN"
-  log "installed $("$BIN" --version 2>/dev/null | head -1) in $((SECONDS - started)) s"
+  log "installed chromium $(installed_version) in $((SECONDS - started)) s"
 }
 
 case "${1:-}" in

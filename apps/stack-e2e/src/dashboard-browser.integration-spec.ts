@@ -56,7 +56,13 @@ describe('migration dashboard in headless Chromium (live migration, real stores)
 
   beforeAll(async () => {
     const executablePath = execFileSync('bash', [path.join(WORKSPACE_ROOT, 'tools/stack/chromium.sh'), 'path'], { encoding: 'utf8' }).trim();
-    browser = await chromium.launch({ executablePath });
+    // Nothing may leave the machine: no background fetches, updates, sync or QUIC probes (the
+    // closed network refuses them, noisily); runs as root in CI, hence no sandbox.
+    browser = await chromium.launch({
+      executablePath,
+      chromiumSandbox: false,
+      args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-domain-reliability', '--no-pings'],
+    });
     db = await createMigratedDatabase('dashboard_e2e', { load: { opportunities: 150, seed: 21 } });
     const admin = createClickHouse(chConfig, { applicationName: 'dashboard-e2e', logger: quiet });
     await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${chDatabase}` });
