@@ -133,6 +133,33 @@ describe.each(OVERLAYS)('NetworkPolicies rendered by %s', (overlay) => {
     });
   });
 
+  it('lets only the weaviate-indexer call the inference pods (8080), and into them only it and Weaviate', () => {
+    const inference = pods.filter((w) => w.pod.labels['app.kubernetes.io/name'] === 'inference');
+    expect(inference.length).toBeGreaterThan(0);
+    const inferencePod = inNamespace(inference[0].pod.namespace, inference[0].pod.labels);
+    each(({ pod }) => {
+      const expected = pod.labels['app.kubernetes.io/name'] === 'weaviate-indexer';
+      return [8080, 3000]
+        .filter((port) => allows(policies, 'Egress', pod, inferencePod, tcp(port)) !== (expected && port === 8080))
+        .map((port) => `${expected && port === 8080 ? 'cannot call' : 'may call'} the inference pods on ${port}`);
+    });
+    for (const { pod, source } of inference) {
+      const namespace = pod.namespace;
+      const expectations: [string, Endpoint, number, boolean][] = [
+        ['the weaviate-indexer', inNamespace(namespace, { 'app.kubernetes.io/name': 'weaviate-indexer' }), 8080, true],
+        ["Weaviate's module (namespace weaviate)", inNamespace(STORES.weaviate.namespace, { app: 'weaviate' }), 8080, true],
+        ['the weaviate-indexer on another port', inNamespace(namespace, { 'app.kubernetes.io/name': 'weaviate-indexer' }), 3000, false],
+        ['the clickhouse-populator', inNamespace(namespace, { 'app.kubernetes.io/name': 'clickhouse-populator' }), 8080, false],
+        ['another namespace', inNamespace('monolith', { app: 'monolith' }), 8080, false],
+        ['an outside address', ip('203.0.113.99'), 8080, false],
+      ];
+      const problems = expectations
+        .filter(([, from, port, expected]) => allows(policies, 'Ingress', pod, from, tcp(port)) !== expected)
+        .map(([who, , port, expected]) => `${source}: ${expected ? 'refuses' : 'accepts'} ${who} on ${port}`);
+      expect(problems).toEqual([]);
+    }
+  });
+
   it('lets only the rollback Jobs reach the Kubernetes API server (placeholder 192.0.2.1), on 443 and 6443', () => {
     const apiServer = ip('192.0.2.1');
     expect(pods.filter((w) => w.pod.labels['app.kubernetes.io/component'] === 'rollback').length).toBeGreaterThan(0);
