@@ -86,6 +86,29 @@ describe('writeObjects', () => {
     const t: InsertManyTarget = { insertMany: async () => Promise.reject(new Error('UNAVAILABLE: connection dropped')) };
     await expect(writeObjects(t, objects, 'C', options)).rejects.toThrow('connection dropped');
   });
+
+  it('on a failed request starts no further request and rejects only after those in flight settle', async () => {
+    const events: string[] = [];
+    let releaseSlow!: () => void;
+    const t: InsertManyTarget = {
+      insertMany: async (batch) => {
+        const first = batch[0].id;
+        events.push(`start ${first}`);
+        if (first === 'id-0') throw new Error('connection lost');
+        if (first === 'id-1') await new Promise<void>((resolve) => (releaseSlow = resolve));
+        events.push(`end ${first}`);
+        return { errors: {} };
+      },
+    };
+    // batchSize 1, concurrency 2: id-0 fails at once while id-1 is still being sent.
+    const writing = writeObjects(t, objects, 'C', { ...options, batchSize: 1 }).catch((error: Error) => {
+      events.push(`rejected ${error.message}`);
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    releaseSlow();
+    await writing;
+    expect(events).toEqual(['start id-0', 'start id-1', 'end id-1', 'rejected connection lost']);
+  });
 });
 
 describe('balancedChunks', () => {

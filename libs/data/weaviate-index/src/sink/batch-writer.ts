@@ -99,13 +99,29 @@ export function balancedChunks<T>(items: readonly T[], maxSize: number, concurre
   return out;
 }
 
+/**
+ * Runs `work` over the chunks, `concurrency` at a time. After a failure no further chunk starts,
+ * and the call rejects only once the requests already in flight have settled: rejecting at the
+ * first failure (Promise.all) let the caller fail its batch and a one-shot job close the client
+ * while those requests were still sending ("Channel has been shut down").
+ */
 async function inChunks(chunks: number[][], concurrency: number, work: (chunk: number[]) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(
+  let failed = false;
+  const workers = await Promise.allSettled(
     Array.from({ length: Math.min(concurrency, chunks.length) }, async () => {
-      while (next < chunks.length) await work(chunks[next++]);
+      while (!failed && next < chunks.length) {
+        try {
+          await work(chunks[next++]);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }
     }),
   );
+  const rejected = workers.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+  if (rejected) throw rejected.reason;
 }
 
 /**
