@@ -161,6 +161,38 @@ describe('ConsumerLoop (real Kafka and PostgreSQL)', () => {
     expect(sink.batches).toHaveLength(1);
   });
 
+  it('writes nothing after stop() resolved, while records keep arriving during the stop', async () => {
+    const { topic, groupId } = await setup(3);
+    // A store write takes a while: records keep being fetched while stop() writes the pending batch.
+    let inFlight = 0;
+    const sink = new RecordingSink(async () => {
+      inFlight++;
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      inFlight--;
+      return { rejected: [] };
+    });
+    const l = loop(sink, { topics: [topic], groupId, maxBatchRecords: 10_000, maxBatchWaitMs: 100, fetchMaxWaitMs: 50 });
+    await l.start();
+    let producing = true;
+    const feeding = (async () => {
+      for (let n = 0; producing; n++) {
+        await produce(topic, items(5, n * 5));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    await eventually('a first write', () => sink.calls > 0, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await l.stop();
+    // The app closes its store clients now: no write may still be running or start later.
+    expect(inFlight).toBe(0);
+    const callsAtStop = sink.calls;
+    // Long past maxBatchWaitMs and a write: a batch accepted during the stop would be written now.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    producing = false;
+    await feeding;
+    expect(sink.calls).toBe(callsAtStop);
+  });
+
   it('commits offsets only after the sink accepted the batch', async () => {
     const { topic, groupId } = await setup(3);
     let release: () => void = () => undefined;

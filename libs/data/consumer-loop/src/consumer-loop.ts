@@ -35,6 +35,7 @@ export class ConsumerLoop<T> {
   private flushing: Promise<void> = Promise.resolve();
   readonly stats: ConsumerLoopStats = { written: 0, deadLettered: 0, batches: 0, lastCommitAt: null };
   private failure?: unknown;
+  private stopping = false;
   private failed?: (error: unknown) => void;
 
   constructor(
@@ -72,13 +73,22 @@ export class ConsumerLoop<T> {
     });
   }
 
+  /**
+   * Accepts nothing more, writes what was accepted, then leaves the group. Records fetched while
+   * the consumer disconnects are left uncommitted (the next run reads them): accepting them used
+   * to schedule a write after stop() had resolved, under a client the app was already closing
+   * ("Channel has been shut down" from a one-shot weaviate-indexer job).
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.flush().catch(() => undefined);
     await this.consumer?.disconnect();
+    await this.flushing.catch(() => undefined);
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     if (this.failure) throw this.failure;
+    if (this.stopping) return;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
       this.accept(batch.topic, batch.partition, message);
