@@ -15,7 +15,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   header { background: #24292f; color: #fff; padding: 12px 20px; display: flex; gap: 24px; align-items: baseline; flex-wrap: wrap; }
   header h1 { font-size: 18px; margin: 0; }
   header span { color: #d0d7de; }
-  main { padding: 16px 20px; display: grid; gap: 16px; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); }
+  main { padding: 16px 20px; display: grid; gap: 16px; grid-template-columns: repeat(auto-fit, minmax(640px, 1fr)); }
   section { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 12px 16px; overflow-x: auto; }
   section.wide { grid-column: 1 / -1; }
   h2 { font-size: 15px; margin: 0 0 8px; }
