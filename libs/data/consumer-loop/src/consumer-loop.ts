@@ -334,8 +334,16 @@ export class ConsumerLoop<T> {
   }
 }
 
-/** kafkajs's protocol errors of a group that moved on (its own isRebalancing, plus an expired member). */
+const REBALANCE_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+
+/**
+ * kafkajs's protocol errors of a group that moved on (its own isRebalancing, plus an expired
+ * member), also when its retrier has wrapped them: a non-retriable one (ILLEGAL_GENERATION) reaches
+ * the caller as KafkaJSNonRetriableError with the protocol error as its cause.
+ */
 export function isRebalanceError(error: unknown): boolean {
-  const type = (error as { type?: unknown } | null)?.type;
-  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID';
+  for (let e = error as { type?: unknown; cause?: unknown } | null, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (REBALANCE_TYPES.has(e.type as string)) return true;
+  }
+  return false;
 }
