@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +12,7 @@ import { allCollections, indexCollectionNames } from '@mch/data-weaviate-index';
 import { createClickHouse } from '@mch/infra-clickhouse';
 import { createKafka } from '@mch/infra-kafka';
 import { connectWeaviate } from '@mch/infra-weaviate';
-import { createMigratedDatabase, freePort, waitReady, type MigratedDatabase } from '@mch/testing-stack';
+import { createMigratedDatabase, freePort, runEntry, waitReady, type MigratedDatabase } from '@mch/testing-stack';
 import { clickhouseEnvSchema, kafkaEnvSchema, loadConfig, weaviateEnvSchema } from '@mch/util-config';
 import { createLogger } from '@mch/util-logger';
 import { startLiveWriter } from './support/live-writer';
@@ -21,14 +21,6 @@ import { TEST_API_TOKEN, WORKSPACE_ROOT, bearer, startService, waitFor, type Ser
 const ENTITIES = Object.keys(ENTITY_TOPICS) as MigratedEntity[];
 const SCREENSHOT = path.join(WORKSPACE_ROOT, 'dist/dashboard/dashboard.png');
 type Store = 'postgres' | 'kafka' | 'clickhouse' | 'weaviate';
-
-function runEntry(entry: string, args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['-r', './tools/scripts/register.js', entry, ...args], { cwd: WORKSPACE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  return new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => resolve({ code, output })));
-}
 
 /**
  * Issue #15 item 2: the migration dashboard the consistency checker serves, opened in Debian's
@@ -184,7 +176,7 @@ describe('migration dashboard in headless Chromium (live migration, real stores)
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-during.png'), fullPage: true });
     const job = await backfill;
-    expect({ code: job.code, tail: job.code === 0 ? '' : job.output.slice(-3000) }).toEqual({ code: 0, tail: '' });
+    expect({ code: job.code, tail: job.code === 0 ? '' : (job.stderr + job.stdout).slice(-3000) }).toEqual({ code: 0, tail: '' });
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const written = await writer.stop();
     expect(written.errors).toEqual([]);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
@@ -9,12 +8,12 @@ import { allCollections, indexCollectionNames } from '@mch/data-weaviate-index';
 import { createClickHouse } from '@mch/infra-clickhouse';
 import { createKafka } from '@mch/infra-kafka';
 import { connectWeaviate } from '@mch/infra-weaviate';
-import { createMigratedDatabase, freePort, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
+import { createMigratedDatabase, freePort, readWholeTopic, runEntry, type MigratedDatabase } from '@mch/testing-stack';
 import { clickhouseEnvSchema, kafkaEnvSchema, loadConfig, weaviateEnvSchema } from '@mch/util-config';
 import { createLogger } from '@mch/util-logger';
 import { FixtureContext, fixtureSizes, generateEdgeCaseRows } from '@mch/monolith-fixture';
 import { startLiveWriter } from './support/live-writer';
-import { WORKSPACE_ROOT, startService, waitFor, type ServiceProcess } from './support/service-process';
+import { startService, waitFor, type ServiceProcess } from './support/service-process';
 import { waitReady } from './support/api-services';
 
 const ENTITIES = Object.keys(ENTITY_TOPICS) as MigratedEntity[];
@@ -33,21 +32,6 @@ const TARGETS: Record<MigratedEntity, string[]> = {
 const TABLE_ENTITY: Record<string, MigratedEntity> = Object.fromEntries(
   ENTITIES.map((e) => [ENTITY_TOPICS[e].table, e]),
 );
-
-function runEntry(entry: string, args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['-r', './tools/scripts/register.js', entry, ...args], {
-    cwd: WORKSPACE_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, stdout, stderr })),
-  );
-}
 
 /** Committed offsets of a group have reached the topics' end offsets on every partition. */
 async function caughtUp(kafka: Kafka, groupId: string, topics: string[]): Promise<boolean> {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
@@ -8,9 +7,10 @@ import { createClickHouse } from '@mch/infra-clickhouse';
 import { createKafka } from '@mch/infra-kafka';
 import { connectWeaviate } from '@mch/infra-weaviate';
 import {
-  WORKSPACE_ROOT,
   createMigratedDatabase,
   freePort,
+  runEntry,
+  type EntryResult,
   startService,
   waitFor,
   waitReady,
@@ -24,26 +24,8 @@ import { createLogger } from '@mch/util-logger';
 export const ENTITIES: MigratedEntity[] = ['opportunity', 'contract_document'];
 export type Target = 'kafka' | 'clickhouse' | 'weaviate';
 
-export interface EntryResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs an entry point (a Job or CLI) to its end, as its container would. */
-export function runEntry(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<EntryResult> {
-  const child = spawn(process.execPath, ['-r', './tools/scripts/register.js', entry, ...args], {
-    cwd: WORKSPACE_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
-}
+// One entry-point runner for every e2e suite (@mch/testing-stack); re-exported for this app's specs.
+export { runEntry, type EntryResult };
 
 export interface ServiceExit {
   code: number | null;

@@ -25,6 +25,8 @@ export {
   httpStatus,
   waitFor,
   waitReady,
+  runEntry,
+  type EntryResult,
   type ServiceProcess,
 } from './lib/service-process';
 export { startLiveWriter, type LiveWriter, type LiveWriterStats } from './lib/live-writer';

@@ -82,3 +82,24 @@ export async function waitFor(what: string, predicate: () => Promise<boolean>, t
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+export interface EntryResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs an entry point (a Job or CLI) to its end, as its container would. */
+export function runEntry(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<EntryResult> {
+  const child = spawn(process.execPath, ['-r', './tools/scripts/register.js', entry, ...args], {
+    cwd: WORKSPACE_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
