@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { hashingVector, tokenize } from '@mch/data-weaviate-index';
 import { OPPORTUNITIES, QUERIES } from './meaning.fixture';
@@ -32,8 +34,11 @@ describe('inference service (all-MiniLM-L6-v2, int8 ONNX)', () => {
   it('answers health and /meta', async () => {
     expect((await fetch(`${server.url}/.well-known/live`)).status).toBe(204);
     expect((await fetch(`${server.url}/.well-known/ready`)).status).toBe(204);
-    const meta = (await (await fetch(`${server.url}/meta`)).json()) as { model: { dimensions: number } };
+    const meta = (await (await fetch(`${server.url}/meta`)).json()) as { model: { dimensions: number; revision: string } };
     expect(meta.model.dimensions).toBe(384);
+    // The revision is the pinned weights' SHA-256 (tools/stack/versions.env), so a swapped file shows.
+    const pinned = /MINILM_ONNX_SHA256=([0-9a-f]{64})/.exec(readFileSync(path.resolve(__dirname, '../../../../tools/stack/versions.env'), 'utf8'));
+    expect(meta.model.revision).toBe(pinned?.[1].slice(0, 16));
   });
 
   it('answers the single form {text} with {text, vector, dim}: 384 dims, unit length', async () => {

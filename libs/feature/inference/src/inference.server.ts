@@ -82,7 +82,7 @@ export async function startInferenceServer(
         return send(res, 'health', 204, '');
       if (req.method === 'GET' && route === '/meta')
         return send(res, 'meta', 200, {
-          model: { name: embedder.model, dimensions: embedder.dimensions, max_tokens: embedder.maxTokens },
+          model: { name: embedder.model, revision: embedder.revision, dimensions: embedder.dimensions, max_tokens: embedder.maxTokens },
         });
       if (req.method === 'GET' && route === '/metrics')
         return send(res, 'metrics', 200, await metrics.render(), metrics.contentType);

@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 /** What the service needs from a sentence embedder (the real model below; nothing else implements it). */
 export interface SentenceEmbedder {
   readonly model: string;
+  /** SHA-256 (first 16 hex digits) of the weights file: the indexer records it and re-embeds when it changes. */
+  readonly revision: string;
   readonly dimensions: number;
   readonly maxTokens: number;
   embed(texts: readonly string[]): Promise<number[][]>;
@@ -42,5 +46,8 @@ export async function loadMiniLm(options: MiniLmOptions): Promise<SentenceEmbedd
     return pooled.normalize(2, -1).tolist() as number[][];
   };
   const probe = await embed(['probe']);
-  return { model: 'sentence-transformers/all-MiniLM-L6-v2 (int8 onnx)', dimensions: probe[0].length, maxTokens, embed };
+  // The name alone cannot tell two exports or quantisations of the same model apart; the weights can.
+  const weights = await readFile(path.join(dir, 'onnx', 'model_quantized.onnx'));
+  const revision = createHash('sha256').update(weights).digest('hex').slice(0, 16);
+  return { model: 'sentence-transformers/all-MiniLM-L6-v2 (int8 onnx)', revision, dimensions: probe[0].length, maxTokens, embed };
 }

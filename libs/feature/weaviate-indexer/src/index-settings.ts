@@ -1,7 +1,13 @@
 import {
   hashingEmbedder,
+  hashingIdentity,
   indexCollectionNames,
+  inferenceEmbedder,
+  inferenceIdentity,
   lazyInferenceEmbedder,
+  moduleVectorInput,
+  type EmbeddingIdentity,
+  type ReembedOptions,
   type TextEmbedder,
   type IndexCollectionNames,
   type VectorizerSettings,
@@ -29,12 +35,47 @@ export function embedder(config: WeaviateIndexerConfig): TextEmbedder | null {
   return hashingEmbedder(config.WEAVIATE_VECTOR_DIMENSIONS);
 }
 
+/** The model this process's vectors come from, as recorded on the Opportunity collection. */
+export function embeddingIdentity(config: WeaviateIndexerConfig): Promise<EmbeddingIdentity> {
+  if (config.WEAVIATE_VECTORIZER === 'none') return Promise.resolve(hashingIdentity(config.WEAVIATE_VECTOR_DIMENSIONS));
+  return inferenceIdentity({ url: config.TRANSFORMERS_INFERENCE_URL ?? '' }, config.WEAVIATE_VECTORIZER);
+}
+
+/**
+ * How stale vectors are recomputed: with the indexer's own embedder, or, when Weaviate's module
+ * vectorizes, with the same inference service on the text the module embeds (connected only when
+ * something is stale).
+ */
+export function reembedding(config: WeaviateIndexerConfig): Pick<ReembedOptions, 'embedder' | 'textOf'> {
+  const own = embedder(config);
+  if (own) return { embedder: own };
+  const url = config.TRANSFORMERS_INFERENCE_URL ?? '';
+  let service: ReturnType<typeof inferenceEmbedder> | undefined;
+  return {
+    embedder: {
+      name: `text2vec-transformers:${url}`,
+      dimensions: 0,
+      embed: async (texts) => {
+        service ??= inferenceEmbedder({ url });
+        return (await service).embed(texts);
+      },
+    },
+    textOf: (p) =>
+      moduleVectorInput({
+        title: typeof p.title === 'string' ? p.title : '',
+        description: typeof p.description === 'string' ? p.description : null,
+        requirements: Array.isArray(p.requirements) ? p.requirements.map(String) : [],
+      }),
+  };
+}
+
 /** Job mode gets its own consumer group per migration, so a re-run of the same Job resumes it. */
 export function groupId(config: WeaviateIndexerConfig): string {
   return config.MIGRATION_ID ? `${config.INDEXER_GROUP_ID}.job.${config.MIGRATION_ID}` : config.INDEXER_GROUP_ID;
 }
 
-export function loopOptions(config: WeaviateIndexerConfig): WeaviateIndexLoopOptions {
+/** `embeddingsVersion`: what recordEmbeddings decided (never below EMBEDDINGS_VERSION). */
+export function loopOptions(config: WeaviateIndexerConfig, embeddingsVersion = config.EMBEDDINGS_VERSION): WeaviateIndexLoopOptions {
   return {
     topics: { opportunity: config.INDEXER_OPPORTUNITY_TOPIC, contract_document: config.INDEXER_DOCUMENT_TOPIC },
     groupId: groupId(config),
@@ -44,12 +85,12 @@ export function loopOptions(config: WeaviateIndexerConfig): WeaviateIndexLoopOpt
     maxWriteAttempts: config.INDEXER_MAX_WRITE_ATTEMPTS,
     serviceName: SERVICE_NAME,
     logSucceeded: config.INDEXER_LOG_SUCCEEDED
-      ? { action: 'index', metadata: () => ({ embeddingVersion: config.EMBEDDINGS_VERSION }) }
+      ? { action: 'index', metadata: () => ({ embeddingVersion: embeddingsVersion }) }
       : undefined,
     sink: {
       names: collectionNames(config),
       embedder: embedder(config),
-      embeddingsVersion: config.EMBEDDINGS_VERSION,
+      embeddingsVersion,
       batchSize: config.WEAVIATE_BATCH_SIZE,
       concurrency: config.WEAVIATE_BATCH_CONCURRENCY,
       maxObjectAttempts: config.WEAVIATE_OBJECT_ATTEMPTS,

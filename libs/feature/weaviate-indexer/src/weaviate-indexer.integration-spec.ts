@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { WeaviateClient } from 'weaviate-client';
 import type { ContractDocumentData, EventEnvelope, OpportunityData } from '@mch/contracts';
-import { lineageOf, mergeRequirements, opportunityProperties } from '@mch/data-weaviate-index';
+import { hashingVector, lineageOf, mergeRequirements, opportunityProperties, parseEmbeddingRecord, vectorInput } from '@mch/data-weaviate-index';
 import {
   countObjects,
   indexEnvelope,
@@ -13,6 +13,7 @@ import {
   produceRaw,
   readOpportunities,
   readTopic,
+  readVector,
   uniqueIndexerTopics,
   uniqueIndexNames,
 } from '@mch/data-weaviate-index/testing';
@@ -38,7 +39,7 @@ describe('weaviate-indexer service in Job mode (real Kafka, Weaviate and Postgre
   const prefix = names.opportunity.replace(/Opportunity$/, '');
 
   /** Runs the service in-process until its Job completes; returns the runner's stats. */
-  async function runJob(migrationId: string) {
+  async function runJob(migrationId: string, env: Record<string, string> = {}) {
     const running = await bootstrapService(weaviateIndexerService, {
       ...process.env,
       PGDATABASE: db.name,
@@ -51,6 +52,7 @@ describe('weaviate-indexer service in Job mode (real Kafka, Weaviate and Postgre
       INDEXER_DOCUMENT_TOPIC: topics.document,
       INDEXER_MAX_BATCH_WAIT_MS: '100',
       INDEXER_JOB_POLL_MS: '200',
+      ...env,
     });
     const runner = running.app.get(WeaviateIndexerRunner);
     try {
@@ -157,5 +159,30 @@ describe('weaviate-indexer service in Job mode (real Kafka, Weaviate and Postgre
     expect(stored.has(deleted.id)).toBe(false);
     expect(stored.get(raced.id)).toMatchObject({ title: 'Newest title', sourcePosition: 'lsn:0000000000000005' });
     expect(stored.size).toBe(rows.length - 1);
+  });
+
+  it('records its model on the collection; a raised EMBEDDINGS_VERSION re-embeds every object once, and the version never goes back', async () => {
+    const opportunity = client.collections.use(names.opportunity);
+    expect(parseEmbeddingRecord((await opportunity.config.get()).description)).toMatchObject({
+      vectorizer: 'none',
+      model: 'feature-hashing',
+      dimensions: 256,
+      embeddingsVersion: 1,
+    });
+    const before = await readOpportunities(client, names.opportunity);
+    const raised = await runJob(randomUUID(), { EMBEDDINGS_VERSION: '2' });
+    expect(raised.embeddingsVersion).toBe(2);
+    expect(raised.reembedded).toMatchObject({ stale: before.size, reembedded: before.size, raced: 0 });
+    const after = await readOpportunities(client, names.opportunity);
+    for (const [id, properties] of before) expect(after.get(id)).toEqual({ ...properties, embeddings_version: 2 });
+    const sample = after.get(rows[7].id)!;
+    expect(await readVector(client, names.opportunity, rows[7].id)).toEqual(hashingVector(vectorInput(sample), 256).map((x) => expect.closeTo(x, 6)));
+
+    // Back to the default setting: the recorded version stands, nothing is stale, nothing re-embedded.
+    const again = await runJob(randomUUID());
+    expect(again.embeddingsVersion).toBe(2);
+    expect(again.reembedded).toMatchObject({ stale: 0, reembedded: 0 });
+    expect(again.sink).toMatchObject({ vectorsComputed: 0, opportunitiesWritten: 0 });
+    expect(parseEmbeddingRecord((await opportunity.config.get()).description)?.embeddingsVersion).toBe(2);
   });
 });

@@ -3,7 +3,16 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { WeaviateClient } from 'weaviate-client';
 import { ProcessingLog, consumerLoopObserver, watchConsumerLag } from '@mch/data-consumer-loop';
-import { createWeaviateIndexLoop, ensureIndex, indexDeadLetterTopic, type WeaviateIndexLoop } from '@mch/data-weaviate-index';
+import {
+  createWeaviateIndexLoop,
+  ensureIndex,
+  indexDeadLetterTopic,
+  recordEmbeddings,
+  reembedStale,
+  type RecordedEmbeddings,
+  type ReembedStats,
+  type WeaviateIndexLoop,
+} from '@mch/data-weaviate-index';
 import { KAFKA_CLIENT, KafkaAdminHandle, createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
 import { PG_POOL } from '@mch/infra-postgres';
 import { WEAVIATE_CLIENT } from '@mch/infra-weaviate';
@@ -11,7 +20,7 @@ import { SERVICE_CONFIG, SERVICE_LOGGER, type LoadedServiceConfig } from '@mch/n
 import type { Logger } from '@mch/util-logger';
 import { ServiceMetrics } from '@mch/util-metrics';
 import { endOffsets, partitionsBehind } from './caught-up.watcher';
-import { collectionNames, loopOptions, SERVICE_NAME, vectorizerSettings } from './index-settings';
+import { collectionNames, embeddingIdentity, loopOptions, reembedding, SERVICE_NAME, vectorizerSettings } from './index-settings';
 import type { WeaviateIndexerConfig } from './weaviate-indexer.config';
 
 const TOPIC_WAIT_MS = 5_000;
@@ -34,6 +43,8 @@ export class WeaviateIndexerRunner implements OnApplicationBootstrap, OnApplicat
   private index?: WeaviateIndexLoop;
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
+  private embeddings?: RecordedEmbeddings;
+  private reembedded?: ReembedStats;
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
@@ -54,7 +65,12 @@ export class WeaviateIndexerRunner implements OnApplicationBootstrap, OnApplicat
   }
 
   get stats() {
-    return { loop: this.index?.loop.stats, sink: this.index?.sink.stats };
+    return {
+      loop: this.index?.loop.stats,
+      sink: this.index?.sink.stats,
+      embeddingsVersion: this.embeddings?.version,
+      reembedded: this.reembedded,
+    };
   }
 
   onApplicationBootstrap(): void {
@@ -76,10 +92,21 @@ export class WeaviateIndexerRunner implements OnApplicationBootstrap, OnApplicat
   }
 
   private async start(): Promise<void> {
-    const options = loopOptions(this.config);
-    const topics = [options.topics.opportunity, options.topics.contract_document];
-    const results = await ensureIndex(this.client, collectionNames(this.config), vectorizerSettings(this.config), this.logger);
+    const names = collectionNames(this.config);
+    const results = await ensureIndex(this.client, names, vectorizerSettings(this.config), this.logger);
     this.logger.info('weaviate collections ready', { collections: results });
+    // Before consuming: the model is recorded (a change raises the embeddings version) and every
+    // object still carrying an older version is re-embedded. Cheap when nothing is stale (one
+    // count); a pass a crash interrupted is finished by the next start.
+    const identity = await embeddingIdentity(this.config);
+    this.embeddings = await recordEmbeddings(this.client, names.opportunity, identity, this.config.EMBEDDINGS_VERSION, this.logger);
+    this.reembedded = await reembedStale(this.client.collections.use(names.opportunity), {
+      ...reembedding(this.config),
+      version: this.embeddings.version,
+      logger: this.logger.child({ component: 'reembed' }),
+    });
+    const options = loopOptions(this.config, this.embeddings.version);
+    const topics = [options.topics.opportunity, options.topics.contract_document];
     await this.awaitTopics(topics);
     const targets = this.config.MIGRATION_ID ? await endOffsets(await this.admin.get(), topics) : null;
     this.producer = createIdempotentProducer(this.kafka);

@@ -53,7 +53,7 @@ describe('collectionCreateConfig', () => {
     expect(config.vectorizers).toEqual({
       name: 'default',
       properties: ['title', 'description', 'requirements'],
-      vectorizer: { name: 'text2vec-transformers', config: { inferenceUrl: 'http://t2v-transformers:8080' } },
+      vectorizer: { name: 'text2vec-transformers', config: { inferenceUrl: 'http://t2v-transformers:8080', vectorizeCollectionName: false } },
       vectorIndex: { name: 'hnsw', config: { distance: 'cosine', type: 'hnsw' } },
     });
   });
@@ -67,13 +67,23 @@ describe('collectionCreateConfig', () => {
     expect(body.class).toBe('Opportunity');
     expect(body.vectorConfig).toEqual({
       default: {
-        vectorizer: { 'text2vec-transformers': { properties: ['title', 'description', 'requirements'], inferenceUrl: 'http://t2v-transformers:8080' } },
+        vectorizer: {
+          'text2vec-transformers': {
+            properties: ['title', 'description', 'requirements'],
+            inferenceUrl: 'http://t2v-transformers:8080',
+            vectorizeClassName: false,
+          },
+        },
         vectorIndexType: 'hnsw',
         vectorIndexConfig: { distance: 'cosine', type: 'hnsw' },
       },
     });
-    const agency = (body.properties as { name: string; dataType: string[]; tokenization: string }[]).find((p) => p.name === 'agency');
-    expect(agency).toMatchObject({ dataType: ['text'], tokenization: 'field' });
+    const properties = body.properties as { name: string; dataType: string[]; tokenization: string; moduleConfig?: unknown }[];
+    expect(properties.find((p) => p.name === 'agency')).toMatchObject({ dataType: ['text'], tokenization: 'field' });
+    // Property names stay out of the embedded text (moduleVectorInput), for every vectorized property.
+    for (const name of ['title', 'description', 'requirements']) {
+      expect(properties.find((p) => p.name === name)?.moduleConfig).toMatchObject({ 'text2vec-transformers': { vectorizePropertyName: false } });
+    }
   });
 
   it('gives state collections a skipped vector index', () => {

@@ -4,7 +4,7 @@ import type { CollectionDefinition, PropertyDefinition } from './collection.type
 /** The name of the one vector every indexed collection has. */
 export const VECTOR_NAME = 'default';
 
-function propertyCreate(p: PropertyDefinition): PropertyConfigCreate<undefined> {
+function propertyCreate(p: PropertyDefinition, vectorized = false): PropertyConfigCreate<undefined> {
   return {
     name: p.name,
     dataType: p.dataType,
@@ -13,6 +13,7 @@ function propertyCreate(p: PropertyDefinition): PropertyConfigCreate<undefined> 
     indexSearchable: p.indexSearchable,
     indexRangeFilters: p.indexRangeFilters,
     ...(p.tokenization ? { tokenization: p.tokenization } : {}),
+    ...(vectorized ? { vectorizePropertyName: false } : {}),
   };
 }
 
@@ -32,12 +33,19 @@ export function collectionCreateConfig(definition: CollectionDefinition): Collec
           sourceProperties: definition.vectorSourceProperties,
           inferenceUrl: definition.vectorizer.inferenceUrl,
           vectorIndexConfig,
+          // Neither the collection name nor the property names go into the embedded text, so the
+          // module embeds exactly moduleVectorInput(...) and the indexer can compute the same
+          // vector itself (a re-embed after a model change; see reembedStale). weaviate-client's
+          // types omit the option on configure.vectors but pass it through.
+          ...({ vectorizeCollectionName: false } as object),
         })
       : weaviate.configure.vectors.selfProvided<string>({ name: VECTOR_NAME, vectorIndexConfig });
   return {
     name: definition.name,
     description: definition.description,
-    properties: definition.properties.map(propertyCreate),
+    properties: definition.properties.map((p) =>
+      propertyCreate(p, definition.vectorizer.kind === 'text2vec-transformers' && definition.vectorSourceProperties.includes(p.name)),
+    ),
     vectorizers,
   };
 }

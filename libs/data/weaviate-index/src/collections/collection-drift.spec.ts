@@ -67,7 +67,11 @@ describe('compareDefinition', () => {
     config.vectorizers.default.properties = ['title'];
     expect(compareDefinition(t2v, config).conflicts).toEqual([
       'text2vec-transformers inferenceUrl is http://old:8080, definition says http://t2v:8080',
+      'text2vec-transformers embeds the collection name, definition says it does not',
       'vectorized properties are [title], definition says [title,description,requirements]',
     ]);
+    config.vectorizers.default.vectorizer.config = { inferenceUrl: 'http://t2v:8080', vectorizeCollectionName: false };
+    config.vectorizers.default.properties = ['title', 'description', 'requirements'];
+    expect(compareDefinition(t2v, config).conflicts).toEqual([]);
   });
 });

@@ -32,9 +32,13 @@ function vectorConflicts(definition: CollectionDefinition, config: CollectionCon
   const wanted = definition.vectorizer.kind;
   if (vector.vectorizer.name !== wanted) out.push(`vectorizer is ${vector.vectorizer.name}, definition says ${wanted}`);
   if (definition.vectorizer.kind === 'text2vec-transformers' && vector.vectorizer.name === wanted) {
-    const config = (vector.vectorizer.config ?? {}) as { inferenceUrl?: string };
+    const config = (vector.vectorizer.config ?? {}) as { inferenceUrl?: string; vectorizeCollectionName?: boolean; vectorizeClassName?: boolean };
     if (config.inferenceUrl !== definition.vectorizer.inferenceUrl) {
       out.push(`text2vec-transformers inferenceUrl is ${String(config.inferenceUrl)}, definition says ${definition.vectorizer.inferenceUrl}`);
+    }
+    // With the name in the embedded text the indexer cannot recompute the module's vectors.
+    if ((config.vectorizeCollectionName ?? config.vectorizeClassName) !== false) {
+      out.push('text2vec-transformers embeds the collection name, definition says it does not');
     }
     const sources = (vector.properties ?? []).join(',');
     if (sources !== definition.vectorSourceProperties.join(',')) {

@@ -1,4 +1,4 @@
-import { contentHash, vectorInput } from './content-hash';
+import { contentHash, moduleVectorInput, vectorInput } from './content-hash';
 
 const base = { title: 'Nitrile gloves', description: 'Powder-free', requirements: ['SAM registration'] };
 
@@ -23,5 +23,14 @@ describe('contentHash', () => {
 
   it('covers exactly the text the vector is computed from', () => {
     expect(vectorInput(base)).toBe('Nitrile gloves\nPowder-free\nSAM registration');
+  });
+});
+
+describe('moduleVectorInput', () => {
+  it('lists the source values in the order of their property names, array elements one by one, empty ones left out', () => {
+    expect(moduleVectorInput({ title: 'Wound care', description: 'Dressings for clinics', requirements: ['gauze', '', 'tape'] })).toBe(
+      'Dressings for clinics gauze tape Wound care',
+    );
+    expect(moduleVectorInput({ title: 'Wound care', description: null, requirements: [] })).toBe('Wound care');
   });
 });

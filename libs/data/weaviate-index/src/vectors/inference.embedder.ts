@@ -1,3 +1,4 @@
+import type { EmbeddingIdentity } from './embedding-identity';
 import type { TextEmbedder } from './text-embedder';
 
 export interface InferenceEmbedderOptions {
@@ -15,7 +16,7 @@ export interface InferenceEmbedderOptions {
 }
 
 interface Meta {
-  model: { name: string; dimensions: number; max_tokens: number };
+  model: { name: string; revision?: string; dimensions: number; max_tokens: number };
 }
 
 /** A 4xx answer: the input is wrong, retrying cannot help. */
@@ -45,6 +46,20 @@ export async function inferenceEmbedder(options: InferenceEmbedderOptions): Prom
       return out;
     },
   };
+}
+
+/**
+ * The model the service at `options.url` serves, as the collection records it. Backs off while
+ * the service is down, like every request. A service without a revision is recorded as
+ * `unknown`: a later one that reports its weights then counts as a change (a re-embed, never a
+ * silently kept vector from other weights).
+ */
+export async function inferenceIdentity(
+  options: InferenceEmbedderOptions,
+  vectorizer: 'transformers-client' | 'text2vec-transformers',
+): Promise<EmbeddingIdentity> {
+  const meta = (await retrying(options)('GET', '/meta')) as Meta;
+  return { vectorizer, model: meta.model.name, revision: meta.model.revision ?? 'unknown', dimensions: meta.model.dimensions };
 }
 
 function retrying(options: InferenceEmbedderOptions) {
