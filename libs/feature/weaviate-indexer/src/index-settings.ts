@@ -7,6 +7,7 @@ import {
   lazyInferenceEmbedder,
   moduleVectorInput,
   type EmbeddingIdentity,
+  type InferenceEmbedderOptions,
   type ReembedOptions,
   type TextEmbedder,
   type IndexCollectionNames,
@@ -27,18 +28,21 @@ export function vectorizerSettings(config: WeaviateIndexerConfig): VectorizerSet
     : { kind: 'none', dimensions: config.WEAVIATE_VECTOR_DIMENSIONS };
 }
 
+/** Told about each retry while the inference service is down or overloaded (the runner logs it). */
+export type InferenceRetryListener = NonNullable<InferenceEmbedderOptions['onRetry']>;
+
 /** Who supplies vectors: the indexer (hashing or the inference service) or, for the module, Weaviate (null). */
-export function embedder(config: WeaviateIndexerConfig): TextEmbedder | null {
+export function embedder(config: WeaviateIndexerConfig, onRetry?: InferenceRetryListener): TextEmbedder | null {
   if (config.WEAVIATE_VECTORIZER === 'text2vec-transformers') return null;
   if (config.WEAVIATE_VECTORIZER === 'transformers-client')
-    return lazyInferenceEmbedder({ url: config.TRANSFORMERS_INFERENCE_URL ?? '', dimensions: config.WEAVIATE_VECTOR_DIMENSIONS });
+    return lazyInferenceEmbedder({ url: config.TRANSFORMERS_INFERENCE_URL ?? '', dimensions: config.WEAVIATE_VECTOR_DIMENSIONS, onRetry });
   return hashingEmbedder(config.WEAVIATE_VECTOR_DIMENSIONS);
 }
 
 /** The model this process's vectors come from, as recorded on the Opportunity collection. */
-export function embeddingIdentity(config: WeaviateIndexerConfig): Promise<EmbeddingIdentity> {
+export function embeddingIdentity(config: WeaviateIndexerConfig, onRetry?: InferenceRetryListener): Promise<EmbeddingIdentity> {
   if (config.WEAVIATE_VECTORIZER === 'none') return Promise.resolve(hashingIdentity(config.WEAVIATE_VECTOR_DIMENSIONS));
-  return inferenceIdentity({ url: config.TRANSFORMERS_INFERENCE_URL ?? '' }, config.WEAVIATE_VECTORIZER);
+  return inferenceIdentity({ url: config.TRANSFORMERS_INFERENCE_URL ?? '', onRetry }, config.WEAVIATE_VECTORIZER);
 }
 
 /**
@@ -46,8 +50,8 @@ export function embeddingIdentity(config: WeaviateIndexerConfig): Promise<Embedd
  * vectorizes, with the same inference service on the text the module embeds (connected only when
  * something is stale).
  */
-export function reembedding(config: WeaviateIndexerConfig): Pick<ReembedOptions, 'embedder' | 'textOf'> {
-  const own = embedder(config);
+export function reembedding(config: WeaviateIndexerConfig, onRetry?: InferenceRetryListener): Pick<ReembedOptions, 'embedder' | 'textOf'> {
+  const own = embedder(config, onRetry);
   if (own) return { embedder: own };
   const url = config.TRANSFORMERS_INFERENCE_URL ?? '';
   let service: ReturnType<typeof inferenceEmbedder> | undefined;
@@ -56,7 +60,7 @@ export function reembedding(config: WeaviateIndexerConfig): Pick<ReembedOptions,
       name: `text2vec-transformers:${url}`,
       dimensions: 0,
       embed: async (texts) => {
-        service ??= inferenceEmbedder({ url });
+        service ??= inferenceEmbedder({ url, onRetry });
         return (await service).embed(texts);
       },
     },
@@ -75,7 +79,11 @@ export function groupId(config: WeaviateIndexerConfig): string {
 }
 
 /** `embeddingsVersion`: what recordEmbeddings decided (never below EMBEDDINGS_VERSION). */
-export function loopOptions(config: WeaviateIndexerConfig, embeddingsVersion = config.EMBEDDINGS_VERSION): WeaviateIndexLoopOptions {
+export function loopOptions(
+  config: WeaviateIndexerConfig,
+  embeddingsVersion = config.EMBEDDINGS_VERSION,
+  onInferenceRetry?: InferenceRetryListener,
+): WeaviateIndexLoopOptions {
   return {
     topics: { opportunity: config.INDEXER_OPPORTUNITY_TOPIC, contract_document: config.INDEXER_DOCUMENT_TOPIC },
     groupId: groupId(config),
@@ -89,7 +97,7 @@ export function loopOptions(config: WeaviateIndexerConfig, embeddingsVersion = c
       : undefined,
     sink: {
       names: collectionNames(config),
-      embedder: embedder(config),
+      embedder: embedder(config, onInferenceRetry),
       embeddingsVersion,
       batchSize: config.WEAVIATE_BATCH_SIZE,
       concurrency: config.WEAVIATE_BATCH_CONCURRENCY,

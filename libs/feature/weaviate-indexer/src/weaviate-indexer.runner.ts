@@ -98,14 +98,16 @@ export class WeaviateIndexerRunner implements OnApplicationBootstrap, OnApplicat
     // Before consuming: the model is recorded (a change raises the embeddings version) and every
     // object still carrying an older version is re-embedded. Cheap when nothing is stale (one
     // count); a pass a crash interrupted is finished by the next start.
-    const identity = await embeddingIdentity(this.config);
+    const onInferenceRetry = (info: { attempt: number; delayMs: number; error: string }) =>
+      this.logger.warn('inference service unavailable; retrying', { url: this.config.TRANSFORMERS_INFERENCE_URL, ...info });
+    const identity = await embeddingIdentity(this.config, onInferenceRetry);
     this.embeddings = await recordEmbeddings(this.client, names.opportunity, identity, this.config.EMBEDDINGS_VERSION, this.logger);
     this.reembedded = await reembedStale(this.client.collections.use(names.opportunity), {
-      ...reembedding(this.config),
+      ...reembedding(this.config, onInferenceRetry),
       version: this.embeddings.version,
       logger: this.logger.child({ component: 'reembed' }),
     });
-    const options = loopOptions(this.config, this.embeddings.version);
+    const options = loopOptions(this.config, this.embeddings.version, onInferenceRetry);
     const topics = [options.topics.opportunity, options.topics.contract_document];
     await this.awaitTopics(topics);
     const targets = this.config.MIGRATION_ID ? await endOffsets(await this.admin.get(), topics) : null;
