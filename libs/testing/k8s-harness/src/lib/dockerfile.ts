@@ -129,11 +129,11 @@ export function parseDockerfile(text: string, buildArgs: Record<string, string>)
         stage.copies.push({ from: from ?? '', sources: paths.slice(0, -1), dest: absolute.replace(/\/$/, '') || '/' });
         break;
       }
-      // Build-time only or not part of how the process starts.
-      case 'RUN':
       case 'EXPOSE':
         for (const word of substitute(rest, scope).split(/\s+/)) stage.exposed.push(Number(word.split('/')[0]));
         break;
+      // Build-time only or not part of how the process starts.
+      case 'RUN':
       case 'LABEL':
       case 'HEALTHCHECK':
       case 'ADD':

@@ -1,7 +1,7 @@
 // An image's filesystem without a container runtime: the app's real build (the build stage's
 // `node tools/scripts/build-app.js <app>`) in a private build tree, then every `COPY --from` of the
 // final stage placed under a root directory standing for the image's `/`.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -49,6 +49,24 @@ function buildTree(workspace: string): string {
 }
 
 /**
+ * Stands for the Dockerfile's `model` stage (its WORKDIR): `models/minilm` for the inference image,
+ * laid out by the same tools/stack/minilm.sh the stage runs (cached, so no download here), and an
+ * empty `models` for every other app, as the stage leaves it.
+ */
+function modelStage(workspace: string, app: string): string {
+  const root = join(harnessDir(), 'model-stage', app);
+  const models = join(root, 'models');
+  if (!existsSync(models)) {
+    mkdirSync(models, { recursive: true });
+    if (app === 'inference') {
+      const dir = execFileSync('bash', [join(workspace, 'tools/stack/minilm.sh'), 'path'], { encoding: 'utf8' }).trim();
+      symlinkSync(dir, join(models, 'minilm'));
+    }
+  }
+  return root;
+}
+
+/**
  * Lays out the image `medcontracthub/<app>` as the Dockerfile's final stage would (built once per
  * app and process). The prod-deps stage's `node_modules` is the workspace's (development packages
  * included: no second `npm ci` here); that is the one difference from the image.
@@ -69,7 +87,8 @@ export function imageLayout(workspace: string, app: string, dockerfile = 'Docker
     for (const source of copy.sources) {
       const absolute = source.startsWith('/') ? source : posix.join(stageWorkdir, source);
       if (!absolute.startsWith(`${stageWorkdir}/`)) throw new ImageError(`COPY --from=${copy.from} ${source}: outside the stage's WORKDIR ${stageWorkdir}`);
-      const inTree = join(tree, absolute.slice(stageWorkdir.length + 1));
+      const stageRoot = copy.from === 'model' ? modelStage(workspace, app) : tree;
+      const inTree = join(stageRoot, absolute.slice(stageWorkdir.length + 1));
       if (!existsSync(inTree)) throw new ImageError(`COPY --from=${copy.from} ${source}: ${inTree} does not exist after the build`);
       const target = join(rootfs, copy.dest);
       mkdirSync(dirname(target), { recursive: true });

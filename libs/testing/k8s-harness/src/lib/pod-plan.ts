@@ -97,6 +97,12 @@ export async function planPod(ctx: HarnessContext, workload: K8sObject, template
   // mountPath (PGSSLROOTCERT=/etc/medcontracthub/store-ca/ca.crt) follow them there.
   const volumeSources = { overlay: ctx.overlay, configMaps: ctx.stack.configMaps, secrets: ctx.stack.secrets };
   const mounts = materializeVolumes(container, template, volumeSources, join(harnessDir(), 'pods', podName));
+  // Paths into the image's own files (MODEL_DIR=/models/minilm) point into its laid-out rootfs;
+  // a mounted volume hides what the image has at that path, so mounts are remapped after.
+  const mounted = (value: string) => mounts.some((m) => value === m.mountPath || value.startsWith(`${m.mountPath.replace(/\/$/, '')}/`));
+  for (const [key, value] of Object.entries(env)) {
+    if (value.startsWith('/') && !mounted(value)) env[key] = image.hostPath(value);
+  }
   env = remapMountedPaths(env, mounts);
 
   // Every port a process of this pod may listen on gets a free host port; env variables naming one
