@@ -12,6 +12,7 @@ import { benchKafkaMigrator } from './kafka-migrator.bench';
 import { benchClickHouse } from './clickhouse.bench';
 import { benchWeaviate } from './weaviate.bench';
 import { benchVectors } from './vectors.bench';
+import { benchE2e } from './e2e.bench';
 
 const scale = Number(process.env.MCH_BENCH_SCALE ?? 1);
 
@@ -22,7 +23,10 @@ const CASES: Record<string, () => Promise<BenchResult[]>> = {
   clickhouse: () => benchClickHouse(kafka(), Math.round(1_000_000 * scale)),
   weaviate: () => benchWeaviate(kafka(), Math.round(100_000 * scale)),
   vectors: () => benchVectors(Math.round(4_000 * scale)),
+  e2e: () => benchE2e(Math.round(1_000_000 * scale)),
 };
+/** Cases run only when named: e2e is the whole migration at 10^6 opportunities (tens of minutes). */
+const ON_REQUEST = new Set(['e2e']);
 
 function kafka() {
   return createKafka(loadConfig(kafkaEnvSchema), {
@@ -36,7 +40,7 @@ async function main(): Promise<void> {
   const unknown = wanted.filter((c) => !(c in CASES));
   if (unknown.length > 0) throw new Error(`unknown bench case ${unknown.join(', ')}; known: ${Object.keys(CASES).join(', ')}`);
   console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-  for (const name of wanted.length > 0 ? wanted : Object.keys(CASES)) {
+  for (const name of wanted.length > 0 ? wanted : Object.keys(CASES).filter((c) => !ON_REQUEST.has(c))) {
     printResults(await CASES[name]());
   }
 }

@@ -32,6 +32,7 @@ import { samplesOf } from '@mch/util-metrics';
 import { backfillFigures, consumerLag, outboxByTopic, renderLatency, renderStages, scrape, sumMetric, type StageLine } from './stage-figures';
 import { edgeHoldings, renderEdgeHoldings } from './edge-report';
 import { buildApps } from './build-apps';
+import { PeakRss } from './peak-rss';
 
 interface Stores {
   pg: Pool;
@@ -122,14 +123,45 @@ async function runToExit(entry: EntryProcess): Promise<number | null> {
   return entry.exited;
 }
 
-async function main(): Promise<void> {
+export interface DemoSettings {
+  opportunities: number;
+  writesPerSecond: number;
+  readsPerSecond: number;
+  baselineSeconds: number;
+  tailSeconds: number;
+  shards: number;
+}
+
+/** What `npm run bench e2e` reads off a run (the demo prints the same). */
+export interface DemoOutcome {
+  exitCode: number;
+  /** The checker's exit code: 0 consistent. */
+  verdict: number | null;
+  loadSeconds: number;
+  /** From the first migration step (change capture starting) to the checker's verdict. */
+  migrationSeconds: number;
+  readP99Ms: { before: number | null; during: number | null };
+  peakRssMiB: [string, number][];
+  noiseLines: number;
+  workloadFailures: number;
+  rowsLoaded: number;
+}
+
+export function demoSettingsFromEnv(): DemoSettings {
   const opportunities = positiveNumber('MCH_DEMO_OPPORTUNITIES', 20_000);
   if (!Number.isInteger(opportunities)) throw new Error(`MCH_DEMO_OPPORTUNITIES must be a whole number, got '${opportunities}'`);
-  const writesPerSecond = positiveNumber('MCH_DEMO_WRITES_PER_SECOND', 40);
-  const readsPerSecond = positiveNumber('MCH_DEMO_READS_PER_SECOND', 40);
-  const baselineSeconds = positiveNumber('MCH_DEMO_BASELINE_SECONDS', 10);
-  const tailSeconds = positiveNumber('MCH_DEMO_TAIL_SECONDS', 5);
-  const shards = positiveNumber('MCH_DEMO_SHARDS', 2);
+  return {
+    opportunities,
+    writesPerSecond: positiveNumber('MCH_DEMO_WRITES_PER_SECOND', 40),
+    readsPerSecond: positiveNumber('MCH_DEMO_READS_PER_SECOND', 40),
+    baselineSeconds: positiveNumber('MCH_DEMO_BASELINE_SECONDS', 10),
+    tailSeconds: positiveNumber('MCH_DEMO_TAIL_SECONDS', 5),
+    shards: positiveNumber('MCH_DEMO_SHARDS', 2),
+  };
+}
+
+export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): Promise<DemoOutcome> {
+  const { opportunities, writesPerSecond, readsPerSecond, baselineSeconds, tailSeconds, shards } = settings;
   if (!process.env.API_TOKEN) throw new Error('API_TOKEN is not set: source the stack env (bash tools/stack/stack.sh env)');
   const config = loadConfigSections({ postgres: postgresEnvSchema, kafka: kafkaEnvSchema, clickhouse: clickhouseEnvSchema, weaviate: weaviateEnvSchema });
   const noise = new NoiseLog();
@@ -155,6 +187,7 @@ async function main(): Promise<void> {
   // The application's own pool: the workload's latency is what the monolith's users would see.
   const appPool = createPostgresPool({ ...config.postgres, PGDATABASE: DATABASE }, { applicationName: 'medcontracthub-app', max: 4 });
   const services: EntryProcess[] = [];
+  const rss = new PeakRss();
   const workload = new MonolithWorkload(appPool, { opportunities, seed: 42, writesPerSecond, readsPerSecond });
   const env = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
     ...process.env,
@@ -169,6 +202,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     await applyMonolithSchema(stores.pg);
     const loaded = await loadMonolith(stores.pg, { opportunities, seed: 42, reset: true, concurrency: 4, edgeCases: true });
+    const loadSeconds = (Date.now() - started) / 1000;
     console.log(`   loaded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.entries(loaded.counts).map(([t, n]) => `${t} ${n}`).join(', ')}`);
     console.log(`   edge rows: ${loaded.edgeCases.length} (years 0001/1969/2106/9999 and BC, infinity, NaN, largest numerics and integers, emoji, a ${EDGE_DESCRIPTION_BYTES / 1024 / 1024} MiB description, microseconds)`);
 
@@ -189,6 +223,7 @@ async function main(): Promise<void> {
     const port = async () => String(await freePort());
     const cdc = startEntry('kafka-migrator-cdc', 'kafka-migrator', [], env({ TOPIC_PREFIX: topicPrefix, HTTP_PORT: await port(), HTTP_HOST: '127.0.0.1' }), noise);
     services.push(cdc);
+    rss.watch(cdc);
     await waitReady(cdc);
     const cdcStatus = async () => JSON.parse((await httpGet(`${cdc.url}/migration/status`)).body) as { mode: string; stats: { published: number; failed: number } | null };
     console.log(`   kafka-migrator (change capture, ${(await cdcStatus()).mode}): ready; topics created, slot streaming`);
@@ -230,6 +265,7 @@ async function main(): Promise<void> {
       HTTP_HOST: '127.0.0.1',
     }), noise);
     services.push(eventStore, populator, indexer, checkerService);
+    rss.watch(eventStore, populator, indexer, checkerService);
     await Promise.all([eventStore, populator, indexer, checkerService].map((s) => waitReady(s)));
     const consumersStarted = Date.now();
     console.log('   event-store (API + outbox relay, EVENT_STORE_ENTITY_EVENTS=opportunity), clickhouse-populator, weaviate-indexer, consistency-checker: ready');
@@ -248,6 +284,7 @@ async function main(): Promise<void> {
         HOSTNAME: `kafka-migrator-backfill-${index}`,
       }), noise),
     );
+    rss.watch(...backfill);
     const codes = await Promise.all(backfill.map(runToExit));
     const backfillSeconds = (Date.now() - backfillStarted) / 1000;
     codes.forEach((code, i) => {
@@ -333,7 +370,9 @@ async function main(): Promise<void> {
     }), noise);
     const stdout: string[] = [];
     checker.child.stdout?.on('data', (c: Buffer) => stdout.push(c.toString()));
+    rss.watch(checker);
     const verdict = await runToExit(checker);
+    const migrationSeconds = (Date.now() - migrationStarted) / 1000;
     console.log(stdout.join('').trim());
     // The checker's exit codes (docs/consistency-checker.md): 0 consistent, 4 consistent except
     // dead-lettered rows, 1 unexplained discrepancies, 2 bad arguments, 3 a store unreadable.
@@ -344,8 +383,22 @@ async function main(): Promise<void> {
     };
     console.log(`\nVerdict: ${verdicts[verdict ?? -1] ?? 'INCONSISTENT - see the report above.'}`);
     console.log(`Warning and error lines printed by the run's processes: ${noise.lines.length}`);
-    process.exitCode = verdict === 0 && noise.lines.length === 0 && s.failures === 0 ? 0 : 1;
+    const peakRssMiB = await rss.stop();
+    console.log(`Peak memory (RSS high-water mark): ${peakRssMiB.map(([name, mib]) => `${name} ${mib.toFixed(0)} MiB`).join(', ')}`);
+    console.log(`Migration from change capture's start to the verdict: ${migrationSeconds.toFixed(0)} s`);
+    return {
+      exitCode: verdict === 0 && noise.lines.length === 0 && s.failures === 0 ? 0 : 1,
+      verdict,
+      loadSeconds,
+      migrationSeconds,
+      readP99Ms: { before: workload.summary('before', 'read')?.p99Ms ?? null, during: workload.summary('during', 'read')?.p99Ms ?? null },
+      peakRssMiB,
+      noiseLines: noise.lines.length,
+      workloadFailures: s.failures,
+      rowsLoaded: Object.values(loaded.counts).reduce((n, c) => n + Number(c), 0),
+    };
   } finally {
+    await rss.stop();
     await workload.stop();
     for (const service of services.reverse()) await service.stop();
     // The run's slot would hold WAL back on the shared stack until the next run: drop it (main.js teardown-capture).
@@ -358,7 +411,14 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  runDemo().then(
+    (outcome) => {
+      process.exitCode = outcome.exitCode;
+    },
+    (error: unknown) => {
+      console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+}
