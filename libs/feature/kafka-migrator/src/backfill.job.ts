@@ -42,6 +42,8 @@ export async function runBackfillJob(env: NodeJS.ProcessEnv = process.env, outpu
               maxRowsPerSecond: app.MAX_ROWS_PER_SECOND,
               slowAckMs: app.SLOW_ACK_MS,
               maxRetainedWalBytes: app.MAX_RETAINED_WAL_MB * 1024 * 1024,
+              latencyFactor: app.BACKFILL_LATENCY_FACTOR,
+              maxLatencyPauseMs: app.BACKFILL_MAX_PAUSE_MS,
               onProgress: (p) =>
                 task.update({
                   done: p.processed,

@@ -33,6 +33,10 @@ export const kafkaMigratorConfigSchema = z
     MAX_ROWS_PER_SECOND: z.coerce.number().min(0).default(0),
     SLOW_ACK_MS: z.coerce.number().int().min(1).default(5_000),
     MAX_RETAINED_WAL_MB: z.coerce.number().min(0).default(4_096),
+    /** Backfill pauses while a read of the monolith's newest rows is this many times slower than before it started; 0: off. */
+    BACKFILL_LATENCY_FACTOR: z.coerce.number().min(0).max(100).default(1.5),
+    /** Longest pause between two chunks while the monolith's latency is up. */
+    BACKFILL_MAX_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
     LEASE_TTL_MS: z.coerce.number().int().min(1_000).default(60_000),
     KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(ENTITY_MAX_MESSAGE_BYTES),
     HOSTNAME: z.string().default('kafka-migrator'),

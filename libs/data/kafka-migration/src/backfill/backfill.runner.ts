@@ -9,6 +9,7 @@ import type { KafkaPublisher } from '../publish/kafka.publisher';
 import type { MigrationRunInfo } from '../publish/change-record';
 import { readChunk, type CaptureMode } from './chunk.reader';
 import { shardRange } from './key-range';
+import { LatencyGuard, tableProbe } from './latency-guard';
 
 export interface BackfillOptions {
   entity: MigratedEntity;
@@ -25,6 +26,13 @@ export interface BackfillOptions {
   slowAckMs: number;
   /** Above this much WAL retained by the capture slot the backfill waits (logical mode). */
   maxRetainedWalBytes: number;
+  /**
+   * Pause between chunks while a read of the monolith's newest rows takes more than this many
+   * times what it took before the backfill started (LatencyGuard); 0 or absent: no guard.
+   */
+  latencyFactor?: number;
+  /** Longest such pause. */
+  maxLatencyPauseMs?: number;
   onProgress?: (progress: BackfillProgress) => void;
 }
 
@@ -45,6 +53,8 @@ export interface BackfillSummary {
   published: number;
   failed: number;
   seconds: number;
+  /** Time spent pausing because the monolith's latency was up. */
+  throttledSeconds: number;
 }
 
 export interface BackfillDeps {
@@ -54,6 +64,8 @@ export interface BackfillDeps {
   logger: Logger;
   /** Bytes of WAL the capture slot holds back, or null when there is no slot. */
   retainedWalBytes?: () => Promise<number | null>;
+  /** The latency signal (default: tableProbe on the entity's table). */
+  latencyProbe?: () => Promise<number>;
 }
 
 export function backfillCheckpointName(run: MigrationRunInfo, entity: MigratedEntity, shard: { index: number; count: number }): string {
@@ -85,7 +97,14 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions):
   let processed = state.totalProcessed + state.totalFailed;
   let published = 0;
   let failed = 0;
+  const guard = new LatencyGuard(
+    deps.latencyProbe ?? tableProbe(deps.pool, source.table),
+    { factor: options.latencyFactor ?? 0, maxPauseMs: options.maxLatencyPauseMs ?? 2_000 },
+    deps.logger,
+  );
+  await guard.calibrate();
   const started = performance.now();
+  const throttled = () => guard.pausedMs / 1000;
   deps.logger.info('backfill started', { checkpoint: name, resume_from: lastKey, already_done: processed });
 
   // The next chunk is read while the current one is in flight to Kafka: reading and publishing
@@ -99,7 +118,7 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions):
       if (current?.status === 'paused') {
         await next.catch(() => undefined);
         deps.logger.info('backfill paused on request', { checkpoint: name, last_key: lastKey });
-        return { entity: options.entity, checkpoint: name, status: 'paused', published, failed, seconds: (performance.now() - started) / 1000 };
+        return { entity: options.entity, checkpoint: name, status: 'paused', published, failed, seconds: (performance.now() - started) / 1000, throttledSeconds: throttled() };
       }
       await waitForWalRoom(deps, options);
       const chunkStarted = performance.now();
@@ -146,10 +165,11 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions):
         lastKey,
       });
       await throttle(options, chunk.rows.length, performance.now() - chunkStarted, result.ackMs, deps.logger);
+      await guard.afterChunk();
     }
     await deps.checkpoints.complete(name);
-    deps.logger.info('backfill completed', { checkpoint: name, published, failed });
-    return { entity: options.entity, checkpoint: name, status: 'completed', published, failed, seconds: (performance.now() - started) / 1000 };
+    deps.logger.info('backfill completed', { checkpoint: name, published, failed, throttled_seconds: Math.round(throttled() * 10) / 10 });
+    return { entity: options.entity, checkpoint: name, status: 'completed', published, failed, seconds: (performance.now() - started) / 1000, throttledSeconds: throttled() };
   } catch (error) {
     if (!(error instanceof DomainException && error.code === ErrorCode.ConcurrencyConflict)) {
       await deps.checkpoints.fail(name, error).catch(() => undefined);
