@@ -1,7 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import weaviate, { type WeaviateClient } from 'weaviate-client';
+import {
+  collectionCreateConfig,
+  inferenceEmbedder,
+  moduleVectorInput,
+  opportunityCollection,
+  opportunityProperties,
+  toWeaviateProperties,
+  vectorInput,
+} from '@mch/data-weaviate-index';
+import { sampleOpportunity } from '@mch/data-weaviate-index/testing';
 import { OPPORTUNITIES, QUERIES } from './meaning.fixture';
 
 // Real Weaviate with the text2vec-transformers module calling the real inference service, both
@@ -16,6 +27,7 @@ describe('Weaviate text2vec-transformers module on the local inference service',
   const suffix = `${process.pid}_${Date.now()}`;
   const moduleName = `SemanticModule_${suffix}`;
   const clientName = `SemanticClient_${suffix}`;
+  const indexName = `SemanticIndex${suffix}`;
 
   beforeAll(async () => {
     execFileSync('bash', [path.join(ROOT, 'tools/stack/semantic-stack.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -48,6 +60,7 @@ describe('Weaviate text2vec-transformers module on the local inference service',
   afterAll(async () => {
     await client?.collections.delete(moduleName);
     await client?.collections.delete(clientName);
+    await client?.collections.delete(indexName);
     await client?.close();
   });
 
@@ -80,5 +93,27 @@ describe('Weaviate text2vec-transformers module on the local inference service',
     const [query, answer] = QUERIES[0];
     const result = await client.collections.get(moduleName).query.nearText(query, { limit: 3, returnMetadata: ['distance'] });
     expect(result.objects[0].properties.text).toBe(OPPORTUNITIES[answer]);
+  });
+
+  it("the index's own Opportunity collection: the module embeds exactly moduleVectorInput, so the indexer can recompute its vectors", async () => {
+    await client.collections.create(collectionCreateConfig(opportunityCollection(indexName, { kind: 'text2vec-transformers', inferenceUrl })));
+    const version = { position: 'lsn:0000000000000001', embeddingsVersion: 1, lineage: { eventId: randomUUID(), migrationRun: 'm', migrationId: randomUUID(), correlationId: randomUUID(), causationId: null, timestamp: '2026-12-05T00:00:00.000Z' } };
+    const rows = OPPORTUNITIES.slice(0, 5).map((title, i) =>
+      sampleOpportunity(randomUUID(), { title, description: i === 4 ? null : `${title}. Deliveries to VA medical centers within 30 days.` }),
+    );
+    const requirements = [['Wound care dressings', 'Latex-free gauze'], [], ['SAM registration'], [], ['ISO 13485']];
+    const properties = rows.map((row, i) => opportunityProperties(row, requirements[i], version));
+    const inserted = await client.collections.get(indexName).data.insertMany(properties.map((p, i) => ({ id: rows[i].id, properties: toWeaviateProperties(p) })));
+    expect(inserted.hasErrors).toBe(false);
+    const model = await inferenceEmbedder({ url: inferenceUrl });
+    const expected = await model.embed(properties.map(moduleVectorInput));
+    const indexerText = await model.embed(properties.map(vectorInput));
+    for (const [i, row] of rows.entries()) {
+      const stored = await client.collections.get(indexName).query.fetchObjectById(row.id, { includeVector: true });
+      const vector = stored?.vectors.default as number[];
+      expect(cosine(vector, expected[i])).toBeGreaterThan(0.9999);
+      // The order matters: the indexer's own vectorInput (title first) is a different text.
+      if (requirements[i].length > 0 || rows[i].description) expect(cosine(vector, indexerText[i])).toBeLessThan(0.9999);
+    }
   });
 });
