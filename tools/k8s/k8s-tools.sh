@@ -5,6 +5,7 @@
 #                                  prints the path of toolchain.json (binary, schema locations, kinds)
 #   k8s-tools.sh validate [dir...] render each kustomization (default: every one under k8s/)
 #                                  with kubectl kustomize and validate every object; exit 1 on any error
+#   k8s-tools.sh argo-crds         print the pinned Argo Rollouts CRD directory (fetched from the Go module proxy once)
 #
 # Everything comes from the Go module proxy through `go` (k8s.io/kubernetes for the API's OpenAPI
 # spec, github.com/argoproj/argo-rollouts for its CRDs, github.com/yannh/kubeconform), pinned in
@@ -120,8 +121,19 @@ cmd_validate() {
   return "$rc"
 }
 
+# The Argo Rollouts CRDs of the pinned version (fetched into the module cache if missing), for specs
+# that apply them to a real API server: the directory holding rollout-crd.yaml and the others.
+cmd_argo_crds() {
+  command -v go >/dev/null || die "go is required to fetch the Argo Rollouts sources"
+  mkdir -p "$CACHE"
+  local dir
+  dir=$(module_dir "github.com/argoproj/argo-rollouts@$ARGO_ROLLOUTS_VERSION") || exit 1
+  printf '%s\n' "$dir/manifests/crds"
+}
+
 case "${1:-}" in
   install) cmd_install ;;
+  argo-crds) cmd_argo_crds ;;
   validate) shift; cmd_validate "$@" ;;
   *) sed -n '2,12p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

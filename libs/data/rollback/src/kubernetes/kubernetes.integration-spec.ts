@@ -6,7 +6,7 @@
 // from files laid out like the in-cluster service-account mount.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { createMigratedDatabase, type MigratedDatabase } from '@mch/testing-stack';
@@ -22,7 +22,6 @@ import { workloadKey, type K8sObjectLike, type KubernetesMark } from './workload
 const ROOT = resolve(__dirname, '../../../../..');
 const SCRIPT = join(ROOT, 'tools/k8s/kube-apiserver.sh');
 const NS = 'medcontracthub-migration-staging';
-const ARGO_CRDS = join(process.env['MCH_CACHE_DIR'] ?? join(homedir(), '.cache', 'medcontracthub'), 'go/pkg/mod/github.com/argoproj/argo-rollouts@v1.8.3/manifests/crds');
 const BAD = '0.2.0-bad';
 
 let dir: string;
@@ -57,7 +56,9 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mch-kube-apiserver-'));
   const envFile = execFileSync('bash', [SCRIPT, 'start', dir], { encoding: 'utf8', timeout: 180_000 }).trim();
   kubeconfig = /^KUBECONFIG=(.*)$/m.exec(readFileSync(envFile, 'utf8'))?.[1] ?? '';
-  kubectl(['apply', '-f', join(ARGO_CRDS, 'rollout-crd.yaml'), '-f', join(ARGO_CRDS, 'analysis-template-crd.yaml')]);
+  // The pinned CRDs, fetched here if no other spec has (a cold machine runs this spec first).
+  const argoCrds = execFileSync('bash', [join(ROOT, 'tools/k8s/k8s-tools.sh'), 'argo-crds'], { encoding: 'utf8', timeout: 300_000 }).trim();
+  kubectl(['apply', '-f', join(argoCrds, 'rollout-crd.yaml'), '-f', join(argoCrds, 'analysis-template-crd.yaml')]);
   kubectl(['wait', '--for=condition=Established', 'crd/rollouts.argoproj.io', 'crd/analysistemplates.argoproj.io', '--timeout=60s']);
   const yaml = execFileSync('kubectl', ['kustomize', 'k8s/overlays/staging'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
   rendered = parseAllDocuments(yaml).map((d) => d.toJSON() as K8sObjectLike);
