@@ -166,3 +166,36 @@ describe('logical capture slot ownership', () => {
     }
   }, 60_000);
 });
+
+describe('trigger capture behind an older open transaction', () => {
+  it('does not report the barrier reached while a committed change waits behind the horizon, and publishes it once that transaction ends', async () => {
+    const db = await createMigratedDatabase('capture_horizon', { load: { opportunities: 20, seed: 3 } });
+    const kit = await createMigrationKit(db.pool);
+    const capture = new TriggerChangeCapture(db.pool, kit.checkpoints, kit.logger, { name: kit.run.migrationRun, entities: ['opportunity'] });
+    const old = await db.pool.connect();
+    try {
+      await capture.setup();
+      // Any long transaction on the server (a report, a backfill read) holds the horizon back.
+      await old.query('BEGIN');
+      await old.query('SELECT pg_current_xact_id()');
+      const changed = await db.pool.query<{ id: string }>(
+        `UPDATE opportunities SET title = 'Committed behind an older transaction' WHERE id = (SELECT id FROM opportunities ORDER BY id LIMIT 1) RETURNING id::text AS id`,
+      );
+      const streamer = new ChangeStreamer(capture, kit.publisher, kit.run, kit.logger, { batchSize: 100, idleMs: 20 });
+      // The change is committed but cannot be read yet: a drain must not claim it is done.
+      await expect(streamer.catchUp(1_500)).rejects.toThrow(/did not catch up/);
+      await old.query('COMMIT');
+      await streamer.catchUp(20_000);
+      const events = envelopesOf(await readWholeTopic(kit.kafka, kit.topic('opportunity')), kit.run.migrationId);
+      expect(events.filter((e) => e.aggregateId === changed.rows[0].id).map((e) => [e.metadata.operation, (e.data as { title?: string }).title])).toEqual([
+        ['update', 'Committed behind an older transaction'],
+      ]);
+    } finally {
+      old.release();
+      await capture.teardown().catch(() => undefined);
+      await kit.close();
+      await kit.dropTopics();
+      await db.drop();
+    }
+  }, 60_000);
+});
