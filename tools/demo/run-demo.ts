@@ -291,7 +291,10 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       if (code !== 0) throw new Error(`backfill shard ${i} exited ${code}\n${backfill[i].output().slice(-3_000)}`);
     });
     const bf = backfillFigures(backfill.flatMap((b) => b.results()), shards, backfillSeconds);
-    for (const [entity, f] of bf.perEntity) console.log(`   ${entity}: ${f.published} published, ${f.failed} dead-lettered`);
+    for (const [entity, f] of bf.perEntity) {
+      const paused = f.throttledSeconds > 0 ? `, shards paused ${f.throttledSeconds.toFixed(1)} s in all for the monolith's latency` : '';
+      console.log(`   ${entity}: ${f.published} published, ${f.failed} dead-lettered${paused}`);
+    }
     console.log(`   backfill complete in ${backfillSeconds.toFixed(1)} s; the workload keeps writing ${tailSeconds} s more, streamed by change capture`);
     await new Promise((resolve) => setTimeout(resolve, tailSeconds * 1000));
 

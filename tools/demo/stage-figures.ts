@@ -20,18 +20,26 @@ export async function consumerLag(url: string, group: string): Promise<number | 
 export interface BackfillFigures {
   shards: number;
   seconds: number;
-  perEntity: Map<string, { published: number; failed: number; seconds: number }>;
+  perEntity: Map<string, { published: number; failed: number; seconds: number; throttledSeconds: number }>;
 }
 
 /** Sums the shards' `backfill --json` results per entity. */
 export function backfillFigures(results: readonly string[], shards: number, seconds: number): BackfillFigures {
-  const perEntity = new Map<string, { published: number; failed: number; seconds: number }>();
+  const perEntity = new Map<string, { published: number; failed: number; seconds: number; throttledSeconds: number }>();
   for (const line of results) {
-    const parsed = JSON.parse(line) as { command?: string; result?: { summaries: { entity: string; published: number; failed: number; seconds: number }[] } };
+    const parsed = JSON.parse(line) as {
+      command?: string;
+      result?: { summaries: { entity: string; published: number; failed: number; seconds: number; throttledSeconds?: number }[] };
+    };
     if (parsed.command !== 'backfill' || !parsed.result) continue;
     for (const s of parsed.result.summaries) {
-      const seen = perEntity.get(s.entity) ?? { published: 0, failed: 0, seconds: 0 };
-      perEntity.set(s.entity, { published: seen.published + s.published, failed: seen.failed + s.failed, seconds: Math.max(seen.seconds, s.seconds) });
+      const seen = perEntity.get(s.entity) ?? { published: 0, failed: 0, seconds: 0, throttledSeconds: 0 };
+      perEntity.set(s.entity, {
+        published: seen.published + s.published,
+        failed: seen.failed + s.failed,
+        seconds: Math.max(seen.seconds, s.seconds),
+        throttledSeconds: seen.throttledSeconds + (s.throttledSeconds ?? 0),
+      });
     }
   }
   return { shards, seconds, perEntity };
