@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { Message, Producer } from 'kafkajs';
+import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { EventHeaders } from '@mch/contracts';
 import type { Logger } from '@mch/util-logger';
 import { retryDelayMs } from './outbox-backoff';
@@ -16,6 +16,11 @@ export interface OutboxRelayOptions {
   backoffMaxMs: number;
   /** Published rows older than this are deleted by cleanupPublished(). */
   retentionMs: number;
+  /**
+   * Batches start() and drain() keep open at once: one being marked, one being sent, one claimed
+   * and waiting for its turn to send. Each holds a pool connection until it commits.
+   */
+  batchesInFlight?: number;
   /** Hears every committed batch (the service's metrics); none when absent. */
   onBatch?: (result: RelayBatchResult) => void;
 }
@@ -28,6 +33,7 @@ export const DEFAULT_RELAY_OPTIONS: OutboxRelayOptions = {
   backoffBaseMs: 500,
   backoffMaxMs: 5 * 60_000,
   retentionMs: 7 * 24 * 3600_000,
+  batchesInFlight: 3,
 };
 
 interface OutboxRow {
@@ -46,11 +52,32 @@ interface OutboxRow {
   causation_id: string | null;
 }
 
+function toTopicMessages(rows: OutboxRow[]): TopicMessages[] {
+  const byTopic = new Map<string, Message[]>();
+  // push, not spread: copying the list per row made a 2,000-row batch quadratic.
+  for (const row of rows) {
+    const messages = byTopic.get(row.topic);
+    if (messages) messages.push(toMessage(row));
+    else byTopic.set(row.topic, [toMessage(row)]);
+  }
+  return [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages }));
+}
+
 export interface RelayBatchResult {
   published: number;
   failed: number;
   deadLettered: number;
 }
+
+/** Rows claimed in an open transaction on `client`, which holds their locks until it commits. */
+interface ClaimedBatch {
+  client: PoolClient;
+  rows: OutboxRow[];
+  /** Built at claim time, while the batch before is still waiting on Kafka, not on the send path. */
+  topicMessages: TopicMessages[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function toMessage(row: OutboxRow): Message {
   return {
@@ -76,10 +103,18 @@ function toMessage(row: OutboxRow): Message {
  * Rows are marked published in the same transaction that holds their locks, after Kafka
  * acknowledged them; a crash in between republishes them, and the duplicate carries the same
  * `outbox-id` header for consumers to drop.
+ *
+ * start() and drain() pipeline the batches: while batch N is sent, N+1 is claimed, and N is marked
+ * while N+1 is sent. Each batch keeps its own transaction, so batches in flight are exactly like
+ * separate relays: an aggregate whose rows are claimed (locked, still pending) cannot be claimed
+ * again, since its later rows are not heads and its head is skipped as locked, until that batch
+ * committed, which it does only after Kafka acknowledged it. Sends leave one at a time in claim
+ * order through one queue.
  */
 export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
+  private sendTail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly pool: Pool,
@@ -88,43 +123,81 @@ export class OutboxRelay {
     private readonly options: OutboxRelayOptions = DEFAULT_RELAY_OPTIONS,
   ) {}
 
+  /** Claims, sends and marks one batch, without pipelining. */
   async runOnce(): Promise<RelayBatchResult> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const rows = await this.claim(client);
-      const result = rows.length === 0 ? { published: 0, failed: 0, deadLettered: 0 } : await this.publish(client, rows);
-      await client.query('COMMIT');
-      this.options.onBatch?.(result);
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    const batch = await this.claimBatch();
+    if (!batch) return { published: 0, failed: 0, deadLettered: 0 };
+    return this.finish(batch, this.sendInOrder(batch.topicMessages));
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        let busy = false;
-        try {
-          const result = await this.runOnce();
-          busy = result.published + result.failed + result.deadLettered >= this.options.rowsPerBatch;
-        } catch (error) {
-          this.logger.error('outbox relay batch failed', { error });
-        }
-        if (!busy && this.running) await new Promise((resolve) => setTimeout(resolve, this.options.pollIntervalMs));
-      }
-    })();
+    this.loop = this.pump(() => this.running, false).then(() => undefined);
   }
 
+  /** Stops claiming, then waits for the batches in flight to be acknowledged and committed. */
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
+  }
+
+  /** Publishes, pipelined, until nothing is left to claim; throws the first batch failure. */
+  async drain(): Promise<RelayBatchResult> {
+    return this.pump(() => true, true);
+  }
+
+  private async pump(keepGoing: () => boolean, untilIdle: boolean): Promise<RelayBatchResult> {
+    const total: RelayBatchResult = { published: 0, failed: 0, deadLettered: 0 };
+    const depth = Math.max(1, this.options.batchesInFlight ?? 1);
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    try {
+      while (keepGoing() && !(untilIdle && failure)) {
+        while (inFlight.size >= depth) await Promise.race(inFlight);
+        // Taken before the claim: a batch that commits while the claim runs leaves the claim's
+        // snapshot blind to its rows being done, so an empty answer then does not mean idle.
+        const waitingOnOthers = inFlight.size > 0;
+        let batch: ClaimedBatch | undefined;
+        try {
+          batch = await this.claimBatch();
+        } catch (error) {
+          if (untilIdle) throw error;
+          this.logger.error('outbox relay batch failed', { error });
+          await Promise.all(inFlight);
+          if (keepGoing()) await sleep(this.options.pollIntervalMs);
+          continue;
+        }
+        if (!batch) {
+          // Rows behind an aggregate still in flight are not claimable until that batch commits.
+          if (waitingOnOthers) {
+            await Promise.all(inFlight);
+            continue;
+          }
+          if (untilIdle) break;
+          await sleep(this.options.pollIntervalMs);
+          continue;
+        }
+        const done: Promise<void> = this.finish(batch, this.sendInOrder(batch.topicMessages)).then(
+          (result) => {
+            total.published += result.published;
+            total.failed += result.failed;
+            total.deadLettered += result.deadLettered;
+          },
+          (error: unknown) => {
+            failure ??= { error };
+            if (!untilIdle) this.logger.error('outbox relay batch failed', { error });
+          },
+        );
+        inFlight.add(done);
+        void done.then(() => inFlight.delete(done));
+      }
+    } finally {
+      // stop() and failures return only once no batch is still writing.
+      await Promise.all(inFlight);
+    }
+    if (untilIdle && failure) throw failure.error;
+    return total;
   }
 
   /** Deletes published rows past retention, in chunks, so the table stays small. */
@@ -140,6 +213,39 @@ export class OutboxRelay {
       );
       total += result.rowCount ?? 0;
       if ((result.rowCount ?? 0) < chunk) return total;
+    }
+  }
+
+  /** Opens a transaction and claims a batch in it; none (and nothing left open) when idle. */
+  private async claimBatch(): Promise<ClaimedBatch | undefined> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const rows = await this.claim(client);
+      if (rows.length > 0) return { client, rows, topicMessages: toTopicMessages(rows) };
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+      throw error;
+    }
+    client.release();
+    return undefined;
+  }
+
+  /** Waits for the batch's send, marks its rows (or isolates the failing ones) and commits. */
+  private async finish(batch: ClaimedBatch, sent: Promise<void>): Promise<RelayBatchResult> {
+    const { client, rows } = batch;
+    try {
+      const result = await this.publish(client, rows, sent);
+      await client.query('COMMIT');
+      this.options.onBatch?.(result);
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
     }
   }
 
@@ -169,9 +275,9 @@ export class OutboxRelay {
     return rows.rows;
   }
 
-  private async publish(client: PoolClient, rows: OutboxRow[]): Promise<RelayBatchResult> {
+  private async publish(client: PoolClient, rows: OutboxRow[], sent: Promise<void>): Promise<RelayBatchResult> {
     try {
-      await this.send(rows);
+      await sent;
       await this.markPublished(client, rows);
       return { published: rows.length, failed: 0, deadLettered: 0 };
     } catch (error) {
@@ -181,11 +287,15 @@ export class OutboxRelay {
     // rows never overtake it.
     const result: RelayBatchResult = { published: 0, failed: 0, deadLettered: 0 };
     const byAggregate = new Map<string, OutboxRow[]>();
-    for (const row of rows) byAggregate.set(row.aggregate_id, [...(byAggregate.get(row.aggregate_id) ?? []), row]);
+    for (const row of rows) {
+      const group = byAggregate.get(row.aggregate_id);
+      if (group) group.push(row);
+      else byAggregate.set(row.aggregate_id, [row]);
+    }
     for (const group of byAggregate.values()) {
       for (const row of group) {
         try {
-          await this.send([row]);
+          await this.sendInOrder(toTopicMessages([row]));
           await this.markPublished(client, [row]);
           result.published++;
         } catch (error) {
@@ -199,13 +309,15 @@ export class OutboxRelay {
     return result;
   }
 
-  private async send(rows: OutboxRow[]): Promise<void> {
-    const byTopic = new Map<string, Message[]>();
-    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), toMessage(row)]);
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
-    });
+  /**
+   * Queues a send behind the ones before it: one produce at a time from this relay, in claim
+   * order, as before pipelining, so the overlap is PostgreSQL work against Kafka work and never
+   * two produce requests of this relay racing each other.
+   */
+  private sendInOrder(topicMessages: TopicMessages[]): Promise<void> {
+    const sent = this.sendTail.then(() => this.producer.sendBatch({ acks: -1, topicMessages })).then(() => undefined);
+    this.sendTail = sent.catch(() => undefined);
+    return sent;
   }
 
   private async markPublished(client: PoolClient, rows: OutboxRow[]): Promise<void> {
