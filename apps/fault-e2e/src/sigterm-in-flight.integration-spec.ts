@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { WORKSPACE_ROOT, type ServiceProcess } from '@mch/testing-stack';
+import { WORKSPACE_ROOT, waitFor, type ServiceProcess } from '@mch/testing-stack';
 import { Pipeline, terminate, type ServiceExit } from './support/pipeline';
 import { TcpFaultProxy, isBatchInsert } from './support/tcp-fault-proxy';
 
@@ -90,7 +90,10 @@ describe('SIGTERM with a batch in flight', () => {
         INDEXER_MAX_BATCH_WAIT_MS: '200',
       });
       await pipeline.ready(indexer);
-      // Ready: the collections exist; the next request on the gRPC port is a batch being written.
+      // Ready is about the stores; before consuming, the indexer also records its model and looks
+      // for stale vectors (gRPC reads of its own). Once it logs that indexing started, the next
+      // request on the gRPC port belongs to a batch being written.
+      await waitFor('weaviate indexing started', async () => indexer.output().includes('"msg":"weaviate indexing started"'), 60_000);
       const held = proxy.holdReplies((text) => text.length > 200);
       await held;
       const releaser = setTimeout(() => proxy.release(), HELD_MS);
