@@ -36,6 +36,13 @@ export function createPostgresPool(
 ): Pool {
   const pool = new Pool(postgresPoolConfig(config, options));
   pool.on('error', onIdleError);
+  // A checked-out client whose connection dies between queries (the server restarts while a
+  // transaction waits on Kafka, an administrator terminates it) emits 'error' on itself; the pool
+  // listens only to idle clients, and an 'error' event nobody listens to kills the process. The
+  // failure still surfaces: the client's next query rejects and its holder releases it.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 

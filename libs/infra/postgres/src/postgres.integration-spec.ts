@@ -51,4 +51,21 @@ describe('PostgreSQL through the project client (real server)', () => {
       await dataSource.destroy();
     }
   });
+
+  it('survives the server ending a checked-out connection between queries: the next query on it fails, the process lives', async () => {
+    const client = await pool.connect();
+    let released = false;
+    try {
+      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      // As when the server restarts while the holder waits on something else (a Kafka send).
+      await pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect(client.query('SELECT 1')).rejects.toThrow();
+      client.release(true);
+      released = true;
+      expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0].one).toBe(1);
+    } finally {
+      if (!released) client.release(true);
+    }
+  });
 });
