@@ -1,7 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { createKafka, createTopicsAndWait } from '@mch/infra-kafka';
-import { createMigratedDatabase, waitFor, type MigratedDatabase } from '@mch/testing-stack';
+import { WORKSPACE_ROOT, createMigratedDatabase, waitFor, type MigratedDatabase } from '@mch/testing-stack';
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
 import { DomainException } from '@mch/util-errors';
 import { createLogger } from '@mch/util-logger';
@@ -9,7 +10,7 @@ import { ConsumerGroupRollback } from './kafka/consumer-group.admin';
 import { RollbackExecutor } from './rollback-executor';
 import { RollbackPlanner, requestKey } from './rollback-planner';
 import { RollbackRunStore } from './rollback-run.store';
-import type { KafkaResetGroupOffsetsAction, RollbackRequest } from './rollback.types';
+import type { KafkaResetGroupOffsetsAction, RollbackPlan, RollbackRequest } from './rollback.types';
 import { kafkaConsumerGroups, parseToolTable } from './testing-kafka-cli';
 
 const quiet = createLogger({ service: 'rollback-it', level: 'error', sink: () => undefined });
@@ -158,4 +159,38 @@ describe('rollback of Kafka consumer groups on the real stack', () => {
     expect(await committed(groupB)).toEqual({ 0: '4', 1: '5', 2: '0' });
     expect((await runs.steps(started.id)).every((s) => s.doneAt !== null)).toBe(true);
   }, 120_000);
+
+  /** A consumer in its own process, joined to the group under `clientId` (6 s session), until killed. */
+  function memberProcess(groupId: string, clientId: string): ChildProcess {
+    const script = `
+      const { Kafka, logLevel } = require('kafkajs');
+      const kafka = new Kafka({ clientId: ${JSON.stringify(clientId)}, brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+      const consumer = kafka.consumer({ groupId: ${JSON.stringify(groupId)}, sessionTimeout: 6000, heartbeatInterval: 1000 });
+      consumer.connect().then(() => consumer.subscribe({ topic: ${JSON.stringify(topic)} })).then(() => consumer.run({ eachMessage: () => new Promise(() => undefined) }));`;
+    return spawn(process.execPath, ['-e', script], { cwd: WORKSPACE_ROOT, stdio: 'ignore' });
+  }
+
+  it('a resumed apply waits out the member its own killed run left in a group, and still refuses a live consumer at once', async () => {
+    const groupId = `rollback-it-leftover-${suffix}`;
+    await groupAtEnd(groupId);
+    const own = new ConsumerGroupRollback(admin, 30_000, 'rollback-cli');
+    const plan = { actions: [] } as unknown as RollbackPlan;
+    // kafkajs's setOffsets joins the group under the rollback's client id; a SIGKILL in that moment
+    // leaves the member until the session timeout.
+    const killed = memberProcess(groupId, 'rollback-cli');
+    await waitFor('the rollback member in the group', async () => (await own.activeMembers(groupId)).length > 0, 30_000);
+    killed.kill('SIGKILL');
+    await own.preflight(request(groupId), plan);
+    expect(await own.activeMembers(groupId)).toEqual([]);
+
+    const live = memberProcess(groupId, 'weaviate-indexer');
+    try {
+      await waitFor('the live consumer in the group', async () => (await own.activeMembers(groupId)).length > 0, 30_000);
+      const started = Date.now();
+      await expect(own.preflight(request(groupId), plan)).rejects.toThrow(/1 active member\(s\): weaviate-indexer@/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      live.kill('SIGKILL');
+    }
+  }, 90_000);
 });

@@ -126,7 +126,8 @@ async function connect(targets: readonly RollbackTarget[], env: Env, logger: Log
       const admin: Admin = createKafka(sections['kafka'], { clientId: 'rollback-cli', logger }).admin();
       closers.push(() => admin.disconnect());
       await admin.connect();
-      participants.push(new ConsumerGroupRollback(admin));
+      // Its own client id: a member left by a killed apply (kafkajs setOffsets joins the group) is waited out.
+      participants.push(new ConsumerGroupRollback(admin, undefined, 'rollback-cli'));
     }
     if (wants('clickhouse')) {
       const client: ClickHouseClient = createClickHouse(sections['clickhouse'], { applicationName: 'rollback-cli', logger: errorsOnly(logger) });

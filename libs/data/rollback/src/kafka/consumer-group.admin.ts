@@ -32,6 +32,12 @@ export class ConsumerGroupRollback implements RollbackParticipant {
     private readonly admin: Admin,
     /** How long apply waits for a group's members to leave (consumers the plan suspended are terminating). */
     private readonly idleWaitMs = 120_000,
+    /**
+     * The Kafka client id of the rollback itself. kafkajs's setOffsets joins the group for a moment
+     * under this id; an apply killed in that moment leaves a member behind until the group's session
+     * timeout. A resumed run waits such members out instead of refusing.
+     */
+    private readonly ownClientId?: string,
   ) {}
 
   async plan(request: RollbackRequest): Promise<ParticipantPlan> {
@@ -54,6 +60,11 @@ export class ConsumerGroupRollback implements RollbackParticipant {
    */
   async preflight(request: RollbackRequest, plan: RollbackPlan): Promise<void> {
     if (plan.actions.some((a) => a.phase === ROLLBACK_PHASES.suspendConsumers)) return;
+    for (const groupId of request.groups) {
+      const members = await this.activeMembers(groupId);
+      // Only our own leftovers are waited for: a live consumer is refused at once, by name.
+      if (this.ownClientId && members.length > 0 && members.every((m) => m.clientId === this.ownClientId)) await this.waitIdle(groupId);
+    }
     await this.assertIdle(request.groups);
   }
 
