@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { EventStore } from '@mch/data-event-store';
-import { DEFAULT_RELAY_OPTIONS, OutboxRelay } from '@mch/data-outbox';
+import { DEFAULT_RELAY_OPTIONS, OutboxRelay, outboxMessage, type OutboxRow } from '@mch/data-outbox';
 import { createMigratedDatabase } from '@mch/testing-stack';
 import { createLogger } from '@mch/util-logger';
 import { inParallel, timed, type BenchResult } from './bench-report';
@@ -71,11 +71,9 @@ export async function benchEventStore(kafka: Kafka, events: number): Promise<Ben
     const published = await timed(async () => (await relay.drain()).published);
     if (published.result !== events) throw new Error(`relay published ${published.result} of ${events}`);
 
-    const rows = await db.pool.query<{ partition_key: string; payload: unknown; id: string }>(
-      `SELECT id, partition_key, payload FROM event_outbox WHERE topic = $1 ORDER BY position`,
-      [topic],
-    );
-    const messages = rows.rows.map((r) => ({ key: r.partition_key, value: JSON.stringify(r.payload), headers: { 'outbox-id': r.id } }));
+    // The same messages as the relay sent: key, value and every header, built by the relay's own function.
+    const rows = await db.pool.query<OutboxRow>(`SELECT * FROM event_outbox WHERE topic = $1 ORDER BY position`, [topic]);
+    const messages = rows.rows.map(outboxMessage);
     const sent = await timed(async () => {
       for (let i = 0; i < messages.length; i += 2_000) {
         await producer.sendBatch({ acks: -1, topicMessages: [{ topic: baselineTopic, messages: messages.slice(i, i + 2_000) }] });

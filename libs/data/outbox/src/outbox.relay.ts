@@ -36,7 +36,7 @@ export const DEFAULT_RELAY_OPTIONS: OutboxRelayOptions = {
   batchesInFlight: 3,
 };
 
-interface OutboxRow {
+export interface OutboxRow {
   id: string;
   position: string;
   event_id: string | null;
@@ -57,8 +57,8 @@ function toTopicMessages(rows: OutboxRow[]): TopicMessages[] {
   // push, not spread: copying the list per row made a 2,000-row batch quadratic.
   for (const row of rows) {
     const messages = byTopic.get(row.topic);
-    if (messages) messages.push(toMessage(row));
-    else byTopic.set(row.topic, [toMessage(row)]);
+    if (messages) messages.push(outboxMessage(row));
+    else byTopic.set(row.topic, [outboxMessage(row)]);
   }
   return [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages }));
 }
@@ -79,7 +79,8 @@ interface ClaimedBatch {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function toMessage(row: OutboxRow): Message {
+/** The Kafka message an outbox row becomes (also what the bench's sendBatch baseline sends). */
+export function outboxMessage(row: OutboxRow): Message {
   return {
     key: row.partition_key ?? row.aggregate_id,
     value: JSON.stringify(row.payload),
