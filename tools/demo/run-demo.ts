@@ -384,11 +384,12 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       4: 'DEAD-LETTERED - every other row agrees; the dead-lettered rows are listed above (kafka-migrator replay-dead-letters after the fix).',
       3: 'UNREADABLE - a store could not be read; see the report above.',
     };
-    console.log(`\nVerdict: ${verdicts[verdict ?? -1] ?? 'INCONSISTENT - see the report above.'}`);
-    console.log(`Warning and error lines printed by the run's processes: ${noise.lines.length}`);
+    // Verdict and noise count stay the last two lines (the runbook's rehearsal step reads them with tail -n 2).
     const peakRssMiB = await rss.stop();
-    console.log(`Peak memory (RSS high-water mark): ${peakRssMiB.map(([name, mib]) => `${name} ${mib.toFixed(0)} MiB`).join(', ')}`);
+    console.log(`\nPeak memory (RSS high-water mark): ${peakRssMiB.map(([name, mib]) => `${name} ${mib.toFixed(0)} MiB`).join(', ')}`);
     console.log(`Migration from change capture's start to the verdict: ${migrationSeconds.toFixed(0)} s`);
+    console.log(`Verdict: ${verdicts[verdict ?? -1] ?? 'INCONSISTENT - see the report above.'}`);
+    console.log(`Warning and error lines printed by the run's processes: ${noise.lines.length}`);
     return {
       exitCode: verdict === 0 && noise.lines.length === 0 && s.failures === 0 ? 0 : 1,
       verdict,

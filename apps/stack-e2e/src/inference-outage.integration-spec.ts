@@ -71,7 +71,10 @@ describe('weaviate-indexer while the inference service is down', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await indexer?.stop();
+    // Killed, not stopped: after a failure the inference app may be down and a graceful stop would
+    // wait out the indexer's retries. Its graceful stop is not what this spec is about.
+    indexer?.child.kill('SIGKILL');
+    await indexer?.exited;
     await inference?.stop();
     for (const name of allCollections(names)) await weaviate?.collections.delete(name).catch(() => undefined);
     await weaviate?.close();
@@ -81,7 +84,7 @@ describe('weaviate-indexer while the inference service is down', () => {
     await admin.deleteTopics({ topics: [...all, ...all.map((t) => `dlq.${t}`)] }).catch(() => undefined);
     await admin.disconnect();
     await db?.drop();
-  }, 60_000);
+  }, 120_000);
 
   it('backs off while it is down and, once it is back, indexes every object once with the model vector of its text', async () => {
     const port = await freePort();
@@ -113,12 +116,14 @@ describe('weaviate-indexer while the inference service is down', () => {
     // Down part-way: some objects are in, the rest wait for vectors.
     await waitFor('some objects indexed', async () => (await countObjects(weaviate, names.opportunity).catch(() => 0)) >= 16, 60_000);
     await inference.stop();
+    // Batches whose vectors came back before the stop are still written; then nothing moves.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     const atOutage = await countObjects(weaviate, names.opportunity);
     expect(atOutage).toBeLessThan(OBJECTS);
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     expect(indexer.child.exitCode).toBeNull();
     // Nothing moved while the model was away (no vectors, no writes).
-    expect(await countObjects(weaviate, names.opportunity)).toBeLessThanOrEqual(atOutage + 8);
+    expect(await countObjects(weaviate, names.opportunity)).toBe(atOutage);
 
     inference = startInference(port);
     await waitFor('inference back', () => inferenceReady(url), 60_000);

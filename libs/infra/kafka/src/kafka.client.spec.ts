@@ -35,6 +35,16 @@ describe('createKafka logging of broker answers', () => {
   it('keeps a non-retriable error answer an error', () => {
     expect(logged('Not authorized to access group: Group authorization failed')).toEqual([expect.objectContaining({ level: 'error' })]);
   });
+
+  it('logs the answer to creating a topic another client created at the same time at debug, with why', () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ service: 't', level: 'debug', sink: (l) => lines.push(JSON.parse(l)) });
+    const kafka = createKafka(loadConfig(kafkaEnvSchema, { KAFKA_BROKERS: '127.0.0.1:1' }), { clientId: 't', logger });
+    kafka.logger().error('Response CreateTopics(key: 19, version: 3)', { error: 'Topic creation errors', correlationId: 11 });
+    expect(lines.filter((l) => String(l.msg).startsWith('kafkajs: Response'))).toEqual([
+      expect.objectContaining({ level: 'debug', why: expect.stringContaining('another client') }),
+    ]);
+  });
 });
 
 describe("createKafka logging of the producer's send retries", () => {

@@ -39,6 +39,10 @@ function logCreator(logger: Logger): KafkaJsConfig['logCreator'] {
       const { message, ...fields } = log;
       const why = DELIBERATE[message];
       if (why) logger.debug(`kafkajs: ${message}`, { ...fields, why });
+      else if (message.startsWith('Response CreateTopics') && fields.error === 'Topic creation errors')
+        // Two services create the same dead-letter topic: the second gets TOPIC_ALREADY_EXISTS, which
+        // kafkajs's createTopics takes as success; any other creation error makes createTopics throw.
+        logger.debug(`kafkajs: ${message}`, { ...fields, why: 'topic created by another client at the same time; a real failure throws to the caller' });
       else if (
         (message.startsWith('Response ') && RETRIABLE_RESPONSES.has(String(fields.error))) ||
         // The producer's retrier logs a retriable send failure (a leader moved, metadata stale) before it refreshes and retries.
