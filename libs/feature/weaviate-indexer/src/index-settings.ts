@@ -6,6 +6,7 @@ import {
   inferenceIdentity,
   lazyInferenceEmbedder,
   moduleVectorInput,
+  storedVectorText,
   type EmbeddingIdentity,
   type InferenceEmbedderOptions,
   type ReembedOptions,
@@ -64,12 +65,7 @@ export function reembedding(config: WeaviateIndexerConfig, onRetry?: InferenceRe
         return (await service).embed(texts);
       },
     },
-    textOf: (p) =>
-      moduleVectorInput({
-        title: typeof p.title === 'string' ? p.title : '',
-        description: typeof p.description === 'string' ? p.description : null,
-        requirements: Array.isArray(p.requirements) ? p.requirements.map(String) : [],
-      }),
+    textOf: (p) => moduleVectorInput(storedVectorText(p)),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Collection } from 'weaviate-client';
 import type { Logger } from '@mch/util-logger';
 import { VECTOR_NAME } from '../collections/collection-config';
 import { OPPORTUNITY_VECTOR_SOURCES } from '../collections/opportunity.collection';
-import { vectorInput } from '../vectors/content-hash';
+import { vectorInput, type VectorText } from '../vectors/content-hash';
 import type { TextEmbedder } from '../vectors/text-embedder';
 import { fetchByIds, type StoredObject } from './index-state.reader';
 
@@ -36,9 +36,12 @@ const MAX_ROUNDS_PER_OBJECT = 5;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
-function storedText(properties: Record<string, unknown>): string {
-  return vectorInput({ title: str(properties.title), description: str(properties.description) || null, requirements: strings(properties.requirements) });
+/** The text fields of a stored object (as Weaviate returns them), for either vector input. */
+export function storedVectorText(properties: Record<string, unknown>): VectorText {
+  return { title: str(properties.title), description: str(properties.description) || null, requirements: strings(properties.requirements) };
 }
+
+const storedText = (properties: Record<string, unknown>): string => vectorInput(storedVectorText(properties));
 
 function isNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 404;
