@@ -5,6 +5,8 @@ import { currentCorrelation, newCorrelationId } from '@mch/util-correlation';
 import { DomainException, ErrorCode } from '@mch/util-errors';
 import { writeOutbox } from '@mch/data-outbox';
 import { APPEND_SQL } from './append.sql';
+import { appendBatch, appendValues, type AppendParams } from './batch-append';
+import { GroupCommitter, DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './group-commit';
 import { documentReducer } from './reducers';
 import {
   entityEnvelope,
@@ -29,6 +31,8 @@ export interface EventStoreOptions {
   reducers: Record<string, Reducer>;
   /** Aggregate types also relayed as entity states to the entity topics; none when null. */
   entityProjection: EntityProjectionOptions | null;
+  /** Concurrent appends of this process share statements and commits; null writes each on its own. */
+  groupCommit: GroupCommitOptions | null;
 }
 
 export const DEFAULT_EVENT_STORE_OPTIONS: EventStoreOptions = {
@@ -36,6 +40,7 @@ export const DEFAULT_EVENT_STORE_OPTIONS: EventStoreOptions = {
   topicFor: () => EVENT_STORE_TOPIC.name,
   reducers: {},
   entityProjection: null,
+  groupCommit: DEFAULT_GROUP_COMMIT,
 };
 
 interface EventRow {
@@ -84,12 +89,17 @@ const isDataException = (code: unknown) => typeof code === 'string' && (code.sta
 
 export class EventStore {
   private readonly options: EventStoreOptions;
+  private readonly committer: GroupCommitter<AppendParams, AppendedRow[]>;
 
   constructor(
     private readonly pool: Pool,
     options: Partial<EventStoreOptions> = {},
   ) {
     this.options = { ...DEFAULT_EVENT_STORE_OPTIONS, ...options };
+    this.committer = new GroupCommitter<AppendParams, AppendedRow[]>(
+      (batch) => appendBatch<AppendedRow & { idx: number }>(pool, batch),
+      this.options.groupCommit ?? { maxBatch: 1, maxInFlight: Number.MAX_SAFE_INTEGER },
+    );
   }
 
   /**
@@ -116,21 +126,21 @@ export class EventStore {
       data: event.data,
       metadata: event.metadata ?? {},
     }));
-    const params = [
-      request.aggregateId,
-      request.aggregateType,
-      context?.correlationId ?? newCorrelationId(),
-      context?.causationId ?? null,
-      request.userId ?? null,
-      JSON.stringify(events),
-      String(request.expectedVersion),
-      this.options.topicFor(request.aggregateType),
-    ];
+    const params: AppendParams = {
+      aggregateId: request.aggregateId,
+      aggregateType: request.aggregateType,
+      correlationId: context?.correlationId ?? newCorrelationId(),
+      causationId: context?.causationId ?? null,
+      userId: request.userId ?? null,
+      events,
+      expected: String(request.expectedVersion),
+      topic: this.options.topicFor(request.aggregateType),
+    };
     let rows: AppendedRow[];
     try {
       rows = entityOfAggregateType(request.aggregateType, this.options.entityProjection)
         ? await this.appendProjected(request, params)
-        : (await this.pool.query<AppendedRow>(APPEND_SQL, params)).rows;
+        : await this.committer.submit(request.aggregateId, params);
     } catch (error) {
       throw this.appendError(request, error);
     }
@@ -158,14 +168,14 @@ export class EventStore {
    * committed a higher one, so ClickHouse's latest version and Weaviate's object follow the order
    * in which the two writers wrote. The n events of one append take the n positions below it.
    */
-  private async appendProjected(request: AppendRequest, params: unknown[]): Promise<AppendedRow[]> {
+  private async appendProjected(request: AppendRequest, a: AppendParams): Promise<AppendedRow[]> {
     const projection = this.options.entityProjection as EntityProjectionOptions;
     const entity = entityOfAggregateType(request.aggregateType, projection) as MigratedEntity;
     const topic = entityTopic(entity, projection);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const appended = (await client.query<AppendedRow>(APPEND_SQL, params)).rows;
+      const appended = (await client.query<AppendedRow>({ name: 'mch-event-store-append', text: APPEND_SQL, values: appendValues(a) })).rows;
       if (appended.length === 0) {
         await client.query('ROLLBACK');
         return appended;
