@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { EventStore } from '@mch/data-event-store';
-import { DEFAULT_RELAY_OPTIONS, OutboxRelay, outboxMessage, type OutboxRow } from '@mch/data-outbox';
+import { DEFAULT_RELAY_OPTIONS, OUTBOX_ROW_COLUMNS, OutboxRelay, outboxMessage, type OutboxRow } from '@mch/data-outbox';
 import { createMigratedDatabase } from '@mch/testing-stack';
 import { createLogger } from '@mch/util-logger';
 import { inParallel, timed, type BenchResult } from './bench-report';
@@ -72,7 +72,7 @@ export async function benchEventStore(kafka: Kafka, events: number): Promise<Ben
     if (published.result !== events) throw new Error(`relay published ${published.result} of ${events}`);
 
     // The same messages as the relay sent: key, value and every header, built by the relay's own function.
-    const rows = await db.pool.query<OutboxRow>(`SELECT * FROM event_outbox WHERE topic = $1 ORDER BY position`, [topic]);
+    const rows = await db.pool.query<OutboxRow>(`SELECT ${OUTBOX_ROW_COLUMNS} FROM event_outbox WHERE topic = $1 ORDER BY position`, [topic]);
     const messages = rows.rows.map(outboxMessage);
     const sent = await timed(async () => {
       for (let i = 0; i < messages.length; i += 2_000) {
