@@ -14,6 +14,9 @@ export interface WeaviateIndexLoopOptions {
   /** Kafka records per sink batch (split into Weaviate requests of `sink.batchSize`). */
   maxBatchRecords: number;
   maxBatchWaitMs: number;
+  /** Kafka fetch bounds (the consumer loop's defaults when absent). */
+  fetchMaxBytes?: number;
+  fetchMaxBytesPerPartition?: number;
   /** Whole-batch attempts (Weaviate unreachable, transient errors persisting) before stopping. */
   maxWriteAttempts: number;
   serviceName: string;
@@ -47,6 +50,8 @@ export function createWeaviateIndexLoop(
     fromBeginning: options.fromBeginning,
     maxBatchRecords: options.maxBatchRecords,
     maxBatchWaitMs: options.maxBatchWaitMs,
+    fetchMaxBytes: options.fetchMaxBytes,
+    fetchMaxBytesPerPartition: options.fetchMaxBytesPerPartition,
     maxWriteAttempts: options.maxWriteAttempts,
     deadLetterTopicFor: indexDeadLetterTopic,
     serviceName: options.serviceName,

@@ -86,6 +86,8 @@ export function loopOptions(
     fromBeginning: true,
     maxBatchRecords: config.INDEXER_MAX_BATCH_RECORDS,
     maxBatchWaitMs: config.INDEXER_MAX_BATCH_WAIT_MS,
+    fetchMaxBytes: config.INDEXER_FETCH_MAX_BYTES,
+    fetchMaxBytesPerPartition: config.INDEXER_FETCH_MAX_BYTES_PER_PARTITION,
     maxWriteAttempts: config.INDEXER_MAX_WRITE_ATTEMPTS,
     serviceName: SERVICE_NAME,
     logSucceeded: config.INDEXER_LOG_SUCCEEDED

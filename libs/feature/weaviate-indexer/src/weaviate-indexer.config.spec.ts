@@ -16,6 +16,15 @@ describe('weaviate-indexer settings', () => {
     expect(options.sink).toMatchObject({ batchSize: 200, concurrency: 8, embeddingsVersion: 1 });
   });
 
+  it('bounds each Kafka fetch to 8 MiB (1 MiB per partition) by default, settable, with limits named', () => {
+    expect(loopOptions(load({}))).toMatchObject({ fetchMaxBytes: 8 * 1_048_576, fetchMaxBytesPerPartition: 1_048_576 });
+    expect(loopOptions(load({ INDEXER_FETCH_MAX_BYTES: '33554432', INDEXER_FETCH_MAX_BYTES_PER_PARTITION: '4194304' }))).toMatchObject({
+      fetchMaxBytes: 33_554_432,
+      fetchMaxBytesPerPartition: 4_194_304,
+    });
+    expect(() => load({ INDEXER_FETCH_MAX_BYTES: '1000' })).toThrow(/INDEXER_FETCH_MAX_BYTES/);
+  });
+
   it('uses text2vec-transformers (no client-side embedder) with its inference URL, and requires the URL', () => {
     const config = load({ WEAVIATE_VECTORIZER: 'text2vec-transformers', TRANSFORMERS_INFERENCE_URL: 'http://t2v:8080' });
     expect(vectorizerSettings(config)).toEqual({ kind: 'text2vec-transformers', inferenceUrl: 'http://t2v:8080' });

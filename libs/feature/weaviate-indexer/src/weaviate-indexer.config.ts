@@ -37,6 +37,15 @@ export const weaviateIndexerConfigSchema = z
     /** Kafka records per batch handed to the sink. */
     INDEXER_MAX_BATCH_RECORDS: int(1, 20_000).default(5_000),
     INDEXER_MAX_BATCH_WAIT_MS: int(10, 60_000).default(500),
+    /**
+     * Bytes one Kafka fetch may bring (all partitions, and per partition). The indexer is bound by
+     * Weaviate (about 1,400 objects/s here), so 8 MiB (3,000+ opportunities) keeps it fed; the
+     * shared consumer default (32 MiB, 4 MiB) only held more decoded records in memory: peak RSS
+     * 638–686 MiB against 581 MiB at 20,000 opportunities (docs/benchmarks.md). A record larger
+     * than the per-partition bound is still fetched, alone.
+     */
+    INDEXER_FETCH_MAX_BYTES: int(1_048_576, 268_435_456).default(8 * 1_048_576),
+    INDEXER_FETCH_MAX_BYTES_PER_PARTITION: int(65_536, 67_108_864).default(1_048_576),
     /** Whole-batch attempts before the indexer stops (uncommitted, so nothing is lost). */
     INDEXER_MAX_WRITE_ATTEMPTS: int(1, 100).default(8),
     INDEXER_GROUP_ID: z.string().trim().min(1).max(200).default('weaviate-indexer'),
