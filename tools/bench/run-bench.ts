@@ -14,6 +14,7 @@ import { benchWeaviate } from './weaviate.bench';
 import { benchVectors } from './vectors.bench';
 import { benchE2e } from './e2e.bench';
 import { benchShards } from './shards.bench';
+import { benchKafkaClient } from './kafka-client.bench';
 
 const scale = Number(process.env.MCH_BENCH_SCALE ?? 1);
 
@@ -25,6 +26,7 @@ const CASES: Record<string, () => Promise<BenchResult[]>> = {
   weaviate: () => benchWeaviate(kafka(), Math.round(100_000 * scale)),
   vectors: () => benchVectors(Math.round(4_000 * scale)),
   shards: () => benchShards(kafka(), Math.round(400_000 * scale)),
+  'kafka-client': () => benchKafkaClient(kafka(), Math.round(200_000 * scale)),
   e2e: () => benchE2e(Math.round(1_000_000 * scale)),
 };
 /** Cases run only when named: e2e is the whole migration at 10^6 opportunities (tens of minutes). */

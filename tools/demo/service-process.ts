@@ -4,7 +4,7 @@ import path from 'node:path';
 const ROOT = path.resolve(__dirname, '../..');
 
 /** The Dockerfile's ENTRYPOINT flags: the built entry point runs exactly as in its container. */
-const NODE_FLAGS = ['--disable-warning=TimeoutNegativeWarning'];
+const NODE_FLAGS = ['--disable-warning=TimeoutNegativeWarning', '--max-semi-space-size=8'];
 
 /**
  * Every warn/error line any process of the run printed, shown as it happens: a clean run prints
