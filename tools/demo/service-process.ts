@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { DrainProgress } from './drain-progress';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -87,6 +88,27 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, tim
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s\n${onTimeout()}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/**
+ * Waits for a backlog to reach zero for as long as it keeps shrinking (DrainProgress: no new low
+ * for 2 minutes fails), printing how much is left, the rate and the time to go every 15 s.
+ */
+export async function waitForDrain(what: string, backlog: () => Promise<number | null>, onStall: () => string, stallMs = 120_000): Promise<void> {
+  const progress = new DrainProgress(stallMs, Date.now());
+  let reported = Date.now();
+  for (;;) {
+    try {
+      if (progress.observe(await backlog(), Date.now())) return;
+    } catch (error) {
+      throw new Error(`${what}: ${(error as Error).message}\n${onStall()}`);
+    }
+    if (Date.now() - reported >= 15_000) {
+      reported = Date.now();
+      console.log(`   waiting for ${what}: ${progress.describe(reported)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
 
