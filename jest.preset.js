@@ -36,7 +36,7 @@ function makeJestConfig(projectRoot, kind = 'unit') {
     testEnvironment: 'node',
     transform: { '^.+\\.[tj]s$': swcTransform },
     moduleFileExtensions: ['ts', 'js', 'json'],
-    moduleNameMapper: aliasMapper(),
+    moduleNameMapper: { ...aliasMapper(), '^@platformatic/kafka$': path.join(workspaceRoot, 'tools/scripts/jest-platformatic-kafka.js') },
     // ESM-only packages required by CommonJS dependencies (weaviate-client needs uuid 13); Node
     // loads them natively, Jest's module system needs them transformed.
     transformIgnorePatterns: ['/node_modules/(?!(uuid)/)'],

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import { DEFAULT_KAFKA_PRODUCER_CLIENT, type KafkaProducerClient } from '@mch/util-config';
 import { ENTITY_SOURCES, runBackfill, sourceColumns, type RawRow } from '@mch/data-kafka-migration';
 import { createMigratedDatabase } from '@mch/testing-stack';
 import { createLogger } from '@mch/util-logger';
@@ -54,47 +56,71 @@ function producerPerfTest(topic: string, records: number, recordSize: number): n
   return Number(match[1]);
 }
 
+/** One timed backfill of every row into topics of its own (deleted after), through the given producer client. */
+async function timedBackfill(
+  kafka: Kafka,
+  db: { pool: Pool },
+  opportunities: number,
+  client: KafkaProducerClient,
+): Promise<number> {
+  const logger = createLogger({ service: 'bench', level: 'error', sink: () => undefined });
+  // Its own topics, deleted afterwards: a million events must not stay on the stack's shared ones.
+  const prefix = `bench-${Date.now()}.`;
+  const app = kafkaMigratorConfigSchema.parse({
+    MIGRATION_RUN: `bench-${client}-${Date.now()}`,
+    ENTITIES: 'opportunity',
+    CAPTURE_MODE: 'logical',
+    TOPIC_PREFIX: prefix,
+  });
+  const parts = await buildMigrator(db.pool, kafka, logger, app, { producerClient: client });
+  try {
+    await parts.capture.setup();
+    const backfill = await timed(() =>
+      runBackfill(
+        { pool: db.pool, publisher: parts.publisher, checkpoints: parts.checkpoints, logger },
+        {
+          entity: 'opportunity',
+          run: parts.run,
+          shard: { index: 0, count: 1 },
+          batchSize: 5_000,
+          captureMode: 'logical',
+          owner: 'bench',
+          leaseTtlMs: 600_000,
+          maxRowsPerSecond: 0,
+          slowAckMs: 60_000,
+          maxRetainedWalBytes: 0,
+        },
+      ),
+    );
+    if (backfill.result.published !== opportunities)
+      throw new Error(`${client}: published ${backfill.result.published} of ${opportunities}`);
+    return backfill.seconds;
+  } finally {
+    await parts.capture.teardown();
+    await parts.close();
+    const admin = kafka.admin();
+    await admin.connect();
+    const own = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    await admin.deleteTopics({ topics: own }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
 /**
- * Backfill rows/s of N opportunities with their real column widths, against (a) the plan's loop,
- * one awaited send per row, measured on a sample of the same rows, and (b) Kafka's own producer
- * perf test sending N records of the same average size to the same broker.
+ * Backfill rows/s of N opportunities with their real column widths, through the producer client
+ * the product ships with (KAFKA_PRODUCER_CLIENT's default) and through the other one, against
+ * (a) the plan's loop, one awaited send per row, measured on a sample of the same rows, (b) Kafka's
+ * own producer perf test sending N records of the same average size to the same broker, and (c)
+ * Debezium's initial snapshot of the same table.
  */
 export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): Promise<BenchResult[]> {
-  const logger = createLogger({ service: 'bench', level: 'error', sink: () => undefined });
   const db = await createMigratedDatabase('bench_backfill', { load: { opportunities, seed: 5 } });
   try {
-    // Its own topics, deleted afterwards: a million events must not stay on the stack's shared ones.
-    const prefix = `bench-${Date.now()}.`;
-    const app = kafkaMigratorConfigSchema.parse({
-      MIGRATION_RUN: `bench-${Date.now()}`,
-      ENTITIES: 'opportunity',
-      CAPTURE_MODE: 'logical',
-      TOPIC_PREFIX: prefix,
-    });
-    const parts = await buildMigrator(db.pool, kafka, logger, app);
-    await parts.capture.setup();
+    const shipped = DEFAULT_KAFKA_PRODUCER_CLIENT;
+    const other: KafkaProducerClient = shipped === 'kafkajs' ? 'platformatic' : 'kafkajs';
+    const seconds = { [shipped]: await timedBackfill(kafka, db, opportunities, shipped), [other]: await timedBackfill(kafka, db, opportunities, other) } as Record<KafkaProducerClient, number>;
     let sizes = 0;
-    try {
-      const backfill = await timed(() =>
-        runBackfill(
-          { pool: db.pool, publisher: parts.publisher, checkpoints: parts.checkpoints, logger },
-          {
-            entity: 'opportunity',
-            run: parts.run,
-            shard: { index: 0, count: 1 },
-            batchSize: 5_000,
-            captureMode: 'logical',
-            owner: 'bench',
-            leaseTtlMs: 600_000,
-            maxRowsPerSecond: 0,
-            slowAckMs: 60_000,
-            maxRetainedWalBytes: 0,
-          },
-        ),
-      );
-      if (backfill.result.published !== opportunities)
-        throw new Error(`published ${backfill.result.published} of ${opportunities}`);
-
+    {
       // The plan's loop on a sample: read rows, send each one and await it.
       const sample = Math.min(opportunities, 5_000);
       const source = ENTITY_SOURCES.opportunity;
@@ -142,11 +168,19 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
         opportunities,
         ENTITY_TOPICS.opportunity.partitions,
       );
-      const rate = opportunities / backfill.seconds;
+      const rate = opportunities / seconds[shipped];
       return [
         {
           case: 'kafka-migrator backfill',
-          measured: `${opportunities} opportunities, 1 shard`,
+          measured: `${opportunities} opportunities, 1 shard, @platformatic/kafka`,
+          rate: opportunities / seconds.platformatic,
+          unit: 'rows/s',
+          baseline: 'the same backfill through kafkajs',
+          baselineRate: opportunities / seconds.kafkajs,
+        },
+        {
+          case: 'kafka-migrator backfill',
+          measured: `${opportunities} opportunities, 1 shard, ${shipped}`,
           rate,
           unit: 'rows/s',
           baseline: `plan's loop, 1 awaited send/row (${sample} rows)`,
@@ -154,7 +188,7 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
         },
         {
           case: 'kafka-migrator backfill',
-          measured: `${opportunities} opportunities, 1 shard`,
+          measured: `${opportunities} opportunities, 1 shard, ${shipped}`,
           rate,
           unit: 'rows/s',
           baseline: `kafka-producer-perf-test, ${averageSize} B records`,
@@ -162,21 +196,13 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
         },
         {
           case: 'kafka-migrator backfill',
-          measured: `${opportunities} opportunities, 1 shard`,
+          measured: `${opportunities} opportunities, 1 shard, ${shipped}`,
           rate,
           unit: 'rows/s',
           baseline: 'Debezium 3.6.1 snapshot, Connect 4.3',
           baselineRate: opportunities / debezium,
         },
       ];
-    } finally {
-      await parts.capture.teardown();
-      await parts.close();
-      const admin = kafka.admin();
-      await admin.connect();
-      const own = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-      await admin.deleteTopics({ topics: own }).catch(() => undefined);
-      await admin.disconnect();
     }
   } finally {
     await db.drop();

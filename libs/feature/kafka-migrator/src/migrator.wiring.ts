@@ -11,8 +11,9 @@ import {
   type MigrationRunInfo,
 } from '@mch/data-kafka-migration';
 import type { Logger } from '@mch/util-logger';
+import type { KafkaProducerClient } from '@mch/util-config';
 import type { KafkaMigratorConfig } from './kafka-migrator.config';
-import { createIdempotentProducer } from '@mch/infra-kafka';
+import { createRecordProducer } from '@mch/infra-kafka';
 
 export interface MigratorParts {
   publisher: KafkaPublisher;
@@ -32,7 +33,13 @@ export async function chooseCaptureMode(pool: Pool, wanted: KafkaMigratorConfig[
   return result.rows[0].wal_level === 'logical' && result.rows[0].can_replicate ? 'logical' : 'trigger';
 }
 
-export async function buildMigrator(pool: Pool, kafka: Kafka, logger: Logger, config: KafkaMigratorConfig): Promise<MigratorParts> {
+export async function buildMigrator(
+  pool: Pool,
+  kafka: Kafka,
+  logger: Logger,
+  config: KafkaMigratorConfig,
+  choice: { producerClient?: KafkaProducerClient } = {},
+): Promise<MigratorParts> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -43,7 +50,8 @@ export async function buildMigrator(pool: Pool, kafka: Kafka, logger: Logger, co
   } finally {
     await admin.disconnect();
   }
-  const producer = createIdempotentProducer(kafka);
+  // KAFKA_PRODUCER_CLIENT picks the client (kafkajs or @platformatic/kafka); both idempotent, acks=all, murmur2 partitions.
+  const producer = createRecordProducer(kafka, { client: choice.producerClient });
   await producer.connect();
   const checkpoints = new CheckpointStore(pool);
   const mode = await chooseCaptureMode(pool, config.CAPTURE_MODE);

@@ -5,3 +5,5 @@ export * from './kafka.topics';
 export * from './kafka.security';
 export * from './kafka.message';
 export * from './topic.scanner';
+export * from './record-producer';
+export * from './platformatic.producer';

@@ -2,6 +2,7 @@ import { Kafka, logLevel, type LogEntry, type KafkaConfig as KafkaJsConfig } fro
 import type { KafkaConfig } from '@mch/util-config';
 import { routeProcessWarnings, type Logger } from '@mch/util-logger';
 import { kafkaSecurityOptions } from './kafka.security';
+import { rememberKafkaSettings } from './record-producer';
 
 const LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -81,5 +82,7 @@ export function createKafka(
   config: KafkaConfig,
   options: { clientId: string; logger: Logger; connectionTimeoutMs?: number },
 ): Kafka {
-  return new Kafka(kafkaClientConfig(config, options));
+  const kafka = new Kafka(kafkaClientConfig(config, options));
+  rememberKafkaSettings(kafka, { config, clientId: options.clientId, logger: options.logger });
+  return kafka;
 }

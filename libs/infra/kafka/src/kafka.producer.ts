@@ -16,16 +16,17 @@ export function createIdempotentProducer(kafka: Kafka, config: Omit<ProducerConf
 }
 
 /** The same producer, with send and sendBatch queued behind each other (a failure does not block the queue). */
-export function serializeSends(producer: Producer): Producer {
+export function serializeSends<P extends { sendBatch(batch: never): Promise<unknown>; send?(record: never): Promise<unknown> }>(producer: P): P {
   let tail: Promise<unknown> = Promise.resolve();
   const queued = <T>(call: () => Promise<T>): Promise<T> => {
     const result = tail.then(call, call);
     tail = result.catch(() => undefined);
     return result;
   };
+  const send = producer.send;
   return {
     ...producer,
-    send: (record) => queued(() => producer.send(record)),
-    sendBatch: (batch) => queued(() => producer.sendBatch(batch)),
+    ...(send ? { send: (record: never) => queued(() => send.call(producer, record)) } : {}),
+    sendBatch: (batch: never) => queued(() => producer.sendBatch(batch)),
   };
 }

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KafkaConfig } from '@mch/util-config';
 import { kafkaSecurityOptions } from './kafka.security';
+import { platformaticSecurityOptions } from './platformatic.producer';
 
 const dir = mkdtempSync(join(tmpdir(), 'mch-kafka-tls-'));
 const ca = join(dir, 'ca.crt');
 writeFileSync(ca, 'CA PEM');
-const base: KafkaConfig = { KAFKA_BROKERS: ['k:9093'], KAFKA_SSL: false };
+const base: KafkaConfig = { KAFKA_BROKERS: ['k:9093'], KAFKA_SSL: false, KAFKA_PRODUCER_CLIENT: 'kafkajs' };
 
 describe('kafkaSecurityOptions', () => {
   it('adds nothing for a plaintext cluster', () => {
@@ -31,5 +32,25 @@ describe('kafkaSecurityOptions', () => {
         KAFKA_SASL_PASSWORD: 'pw',
       }),
     ).toEqual({ ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'mch', password: 'pw' } });
+  });
+});
+
+describe('platformaticSecurityOptions (the @platformatic/kafka producer)', () => {
+  it('adds nothing for a plaintext cluster', () => {
+    expect(platformaticSecurityOptions(base)).toEqual({});
+  });
+
+  it('verifies the broker with the system CAs, or the CA file, and sends the host name (SNI)', () => {
+    expect(platformaticSecurityOptions({ ...base, KAFKA_SSL: true })).toEqual({ tls: { rejectUnauthorized: true }, tlsServerName: true });
+    expect(platformaticSecurityOptions({ ...base, KAFKA_SSL: true, KAFKA_SSL_CA_FILE: ca })).toEqual({
+      tls: { ca: [Buffer.from('CA PEM')], rejectUnauthorized: true },
+      tlsServerName: true,
+    });
+  });
+
+  it('names the SCRAM mechanism as the client spells it and passes the credentials', () => {
+    const scram = { ...base, KAFKA_SSL: true, KAFKA_SASL_USERNAME: 'mch', KAFKA_SASL_PASSWORD: 'pw' };
+    expect(platformaticSecurityOptions({ ...scram, KAFKA_SASL_MECHANISM: 'scram-sha-512' }).sasl).toEqual({ mechanism: 'SCRAM-SHA-512', username: 'mch', password: 'pw' });
+    expect(platformaticSecurityOptions({ ...scram, KAFKA_SASL_MECHANISM: 'scram-sha-256' }).sasl).toEqual({ mechanism: 'SCRAM-SHA-256', username: 'mch', password: 'pw' });
   });
 });

@@ -40,6 +40,10 @@ export const postgresEnvSchema = z
   });
 
 export const KAFKA_SASL_MECHANISMS = ['scram-sha-256', 'scram-sha-512'] as const;
+/** The client library behind the event producers (infra-kafka's RecordProducer); consumers and admin stay on kafkajs. */
+export const KAFKA_PRODUCER_CLIENTS = ['kafkajs', 'platformatic'] as const;
+export type KafkaProducerClient = (typeof KAFKA_PRODUCER_CLIENTS)[number];
+export const DEFAULT_KAFKA_PRODUCER_CLIENT: KafkaProducerClient = 'kafkajs';
 
 /** TLS (KAFKA_SSL, optional private CA) and SASL/SCRAM; both off for the plaintext local stack. */
 export const kafkaEnvSchema = z.object({
@@ -59,6 +63,7 @@ export const kafkaEnvSchema = z.object({
   KAFKA_SASL_MECHANISM: z.preprocess((v) => (v === '' ? undefined : v), z.enum(KAFKA_SASL_MECHANISMS).optional()),
   KAFKA_SASL_USERNAME: optionalText,
   KAFKA_SASL_PASSWORD: optionalText,
+  KAFKA_PRODUCER_CLIENT: z.preprocess((v) => (v === '' ? undefined : v), z.enum(KAFKA_PRODUCER_CLIENTS).default(DEFAULT_KAFKA_PRODUCER_CLIENT)),
 }).superRefine((env, ctx) => {
   if (!env.KAFKA_SSL) {
     forbidWith(ctx, 'KAFKA_SSL_CA_FILE', env.KAFKA_SSL_CA_FILE, 'KAFKA_SSL is not true');

@@ -1,4 +1,3 @@
-import type { Producer } from 'kafkajs';
 import { createHash } from 'node:crypto';
 import {
   DeadLetterStage,
@@ -12,6 +11,7 @@ import {
   type MigratedEntity,
 } from '@mch/contracts';
 import { isDomainException } from '@mch/util-errors';
+import type { RecordProducer } from '@mch/infra-kafka';
 import type { Logger } from '@mch/util-logger';
 import type { ProcessingLog } from '@mch/data-consumer-loop';
 import type { ChangeRecord, MigrationRunInfo } from './change-record';
@@ -45,7 +45,7 @@ interface Rejected {
  */
 export class KafkaPublisher {
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: RecordProducer,
     private readonly logger: Logger,
     private readonly processingLog: ProcessingLog,
     private readonly options: PublisherOptions,
