@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { createClient } from '@clickhouse/client';
-import { kafkaSecurityOptions } from '@mch/infra-kafka';
+import { createPlatformaticProducer, createTopicsAndWait, kafkaSecurityOptions, reasons } from '@mch/infra-kafka';
+import { createLogger } from '@mch/util-logger';
 import { createPostgresPool } from '@mch/infra-postgres';
 import { freePort } from '@mch/testing-stack';
 import {
@@ -183,6 +184,46 @@ describe('encrypted, authenticated transport to every store (TLS stack)', () => 
       }),
     ).toMatch(/^KafkaJS\w+: (Closed connection|Connection timeout)/);
   });
+
+  it('sends events through the @platformatic/kafka producer over TLS + SCRAM, and refuses it with a wrong CA or password', async () => {
+    const logger = createLogger({ service: 'tls-e2e', level: 'error', sink: () => undefined });
+    const producerOf = (overrides: Env) => createPlatformaticProducer(loadConfig(kafkaEnvSchema, withEnv(overrides)), { clientId: 'tls-e2e-platformatic', logger });
+    const attempt = async (overrides: Env) => {
+      const producer = producerOf(overrides);
+      try {
+        await producer.connect();
+        return 'connected';
+      } catch (error) {
+        return reasons(error);
+      } finally {
+        await producer.disconnect().catch(() => undefined);
+      }
+    };
+    expect(await attempt({ KAFKA_SASL_PASSWORD: 'wrong-password' })).toMatch(/SASL|authentication/i);
+    expect(await attempt({ KAFKA_SSL_CA_FILE: otherCa() })).toMatch(/self[- ]signed certificate|unable to verify|unable to get local issuer/);
+
+    const config = loadConfig(kafkaEnvSchema, withEnv({}));
+    const kafka = new Kafka({ brokers: config.KAFKA_BROKERS, clientId: 'tls-e2e', ...kafkaSecurityOptions(config), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = `tls-e2e.platformatic.${Date.now()}`;
+    try {
+      await createTopicsAndWait(admin, { topics: [{ topic, numPartitions: 3 }] });
+      const producer = producerOf({});
+      await producer.connect();
+      try {
+        const messages = Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, headers: { 'correlation-id': `c${i}` } }));
+        await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
+      } finally {
+        await producer.disconnect();
+      }
+      const stored = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+      expect(stored).toBe(30);
+    } finally {
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  }, 120_000);
 
   it('refuses ClickHouse clients over plain HTTP, with a wrong CA or a wrong password', async () => {
     const attempt = async (overrides: Env) => {

@@ -40,13 +40,22 @@ export function reasons(error: unknown): string {
 }
 
 /**
+ * kafkajs's backoff (300 ms doubling up to 30 s, with jitter), so a broker restart or a leader
+ * election is ridden out as long on either client; the client's own default is a flat 1 s x 3.
+ */
+export function retryDelayMs(_client: unknown, _operation: string, attempt: number): number {
+  const base = Math.min(30_000, 300 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+/**
  * A RecordProducer on @platformatic/kafka: idempotent, acks=all, murmur2 partitions
  * (compatibilityPartitioner: its default partitioner masks the hash differently and put 974 of
  * 2,000 keys on another partition than kafkajs). Calls are still queued one at a time: each takes
  * its sequence numbers when it is built, so a failed call followed by a queued one could otherwise
  * reach a partition out of order. Its own logs go through `debug`, silent unless DEBUG asks.
  */
-export function createPlatformaticProducer(config: KafkaConfig, options: { clientId: string; logger: Logger }): RecordProducer {
+export function createPlatformaticProducer(config: KafkaConfig, options: { clientId: string; logger: Logger; retryDelayMs?: number }): RecordProducer {
   const producer = new Producer<Bytes, Bytes, string, Bytes>({
     clientId: config.KAFKA_CLIENT_ID ?? options.clientId,
     bootstrapBrokers: config.KAFKA_BROKERS,
@@ -61,7 +70,7 @@ export function createPlatformaticProducer(config: KafkaConfig, options: { clien
     connectTimeout: 3_000,
     requestTimeout: 30_000,
     retries: 8,
-    retryDelay: 300,
+    retryDelay: options.retryDelayMs ?? retryDelayMs,
   });
   const logger = options.logger.child({ component: 'platformatic-kafka' });
   return serializeSends({
