@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { ProducedBatch, ProducedMessage, RecordProducer } from '@mch/infra-kafka';
 import { EventHeaders } from '@mch/contracts';
 import type { Logger } from '@mch/util-logger';
 import { retryDelayMs } from './outbox-backoff';
@@ -61,8 +61,8 @@ export interface OutboxRow {
 export const OUTBOX_ROW_COLUMNS = `id, position, event_id, aggregate_id, aggregate_type, event_type, topic, payload::text AS payload,
   partition_key, headers, attempts, correlation_id, causation_id`;
 
-function toTopicMessages(rows: OutboxRow[]): TopicMessages[] {
-  const byTopic = new Map<string, Message[]>();
+function toTopicMessages(rows: OutboxRow[]): ProducedBatch['topicMessages'] {
+  const byTopic = new Map<string, ProducedMessage[]>();
   // push, not spread: copying the list per row made a 2,000-row batch quadratic.
   for (const row of rows) {
     const messages = byTopic.get(row.topic);
@@ -83,13 +83,13 @@ interface ClaimedBatch {
   client: PoolClient;
   rows: OutboxRow[];
   /** Built at claim time, while the batch before is still waiting on Kafka, not on the send path. */
-  topicMessages: TopicMessages[];
+  topicMessages: ProducedBatch['topicMessages'];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The Kafka message an outbox row becomes (also what the bench's sendBatch baseline sends). */
-export function outboxMessage(row: OutboxRow): Message {
+export function outboxMessage(row: OutboxRow): ProducedMessage {
   return {
     key: row.partition_key ?? row.aggregate_id,
     value: typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload),
@@ -128,7 +128,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly pool: Pool,
-    private readonly producer: Producer,
+    private readonly producer: RecordProducer,
     private readonly logger: Logger,
     private readonly options: OutboxRelayOptions = DEFAULT_RELAY_OPTIONS,
   ) {}
@@ -323,7 +323,7 @@ export class OutboxRelay {
    * order, as before pipelining, so the overlap is PostgreSQL work against Kafka work and never
    * two produce requests of this relay racing each other.
    */
-  private sendInOrder(topicMessages: TopicMessages[]): Promise<void> {
+  private sendInOrder(topicMessages: ProducedBatch['topicMessages']): Promise<void> {
     const sent = this.sendTail.then(() => this.producer.sendBatch({ acks: -1, topicMessages })).then(() => undefined);
     this.sendTail = sent.catch(() => undefined);
     return sent;

@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { ENTITY_TOPICS } from '@mch/contracts';
 import { PG_POOL } from '@mch/infra-postgres';
-import { KAFKA_CLIENT, KafkaAdminHandle, createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
+import { KAFKA_CLIENT, KafkaAdminHandle, createRecordProducer, createTopicsAndWait, type RecordProducer } from '@mch/infra-kafka';
 import { OutboxRelay, DEFAULT_RELAY_OPTIONS } from '@mch/data-outbox';
 import { SERVICE_CONFIG, SERVICE_LOGGER, type LoadedServiceConfig } from '@mch/nest-bootstrap';
 import type { Logger } from '@mch/util-logger';
@@ -13,7 +13,7 @@ import { EventStoreMetrics } from './event-store.metrics';
 /** Runs the outbox relay inside the service for as long as it lives; retention runs hourly. */
 @Injectable()
 export class OutboxRelayRunner implements OnApplicationBootstrap, OnApplicationShutdown {
-  private producer?: Producer;
+  private producer?: RecordProducer;
   private relay?: OutboxRelay;
   private cleanup?: NodeJS.Timeout;
   private readonly config: EventStoreApiConfig;
@@ -53,7 +53,8 @@ export class OutboxRelayRunner implements OnApplicationBootstrap, OnApplicationS
         })),
       ],
     });
-    this.producer = createIdempotentProducer(this.kafka);
+    // KAFKA_PRODUCER_CLIENT picks the client, as for the migrator's publisher.
+    this.producer = createRecordProducer(this.kafka);
     await this.producer.connect();
     this.relay = new OutboxRelay(this.pool, this.producer, this.logger.child({ component: 'outbox-relay' }), {
       ...DEFAULT_RELAY_OPTIONS,
