@@ -69,3 +69,29 @@ describe("createKafka logging of the producer's send retries", () => {
     ]);
   });
 });
+
+describe("createKafka logging of a consumer's restart", () => {
+  const logged = (crash: string) => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ service: 't', level: 'debug', sink: (l) => lines.push(JSON.parse(l)) });
+    const kafka = createKafka(loadConfig(kafkaEnvSchema, { KAFKA_BROKERS: '127.0.0.1:1' }), { clientId: 't', logger });
+    // As kafkajs's consumer logs a crash of its group session, then the restart it schedules.
+    kafka.logger().error(`Crash: ${crash}`, { groupId: 'g', retryCount: 0, stack: `${crash}\n    at somewhere` });
+    kafka.logger().error('Restarting the consumer in 300ms', { groupId: 'g', retryCount: 0, retryTime: 300 });
+    return lines.filter((l) => /^kafkajs: (Crash|Restarting)/.test(String(l.msg))).map((l) => ({ msg: l.msg, level: l.level, why: typeof l.why }));
+  };
+
+  it('logs a crash on a retriable broker answer (the coordinator still loading on a fresh broker) and its restart at info, with why', () => {
+    expect(logged("KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group")).toEqual([
+      { msg: "kafkajs: Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group", level: 'info', why: 'string' },
+      { msg: 'kafkajs: Restarting the consumer in 300ms', level: 'info', why: 'string' },
+    ]);
+  });
+
+  it('keeps a crash whose retries ran out an error (the restart line after it is info)', () => {
+    expect(logged('KafkaJSNumberOfRetriesExceeded: Connection timeout')).toEqual([
+      { msg: 'kafkajs: Crash: KafkaJSNumberOfRetriesExceeded: Connection timeout', level: 'error', why: 'undefined' },
+      { msg: 'kafkajs: Restarting the consumer in 300ms', level: 'info', why: 'string' },
+    ]);
+  });
+});

@@ -50,6 +50,13 @@ function logCreator(logger: Logger): KafkaJsConfig['logCreator'] {
         (message.startsWith('Failed to send messages: ') && RETRIABLE_RESPONSES.has(message.slice('Failed to send messages: '.length)))
       )
         logger.debug(`kafkajs: ${message}`, { ...fields, why: 'retriable broker answer; kafkajs retries it, and a final failure reaches the caller' });
+      else if (message.startsWith('Crash: KafkaJSProtocolError: ') && RETRIABLE_RESPONSES.has(message.slice('Crash: KafkaJSProtocolError: '.length)))
+        // A consumer's group session failed on a retriable answer (on a fresh broker: its group
+        // coordinator still loading); kafkajs restarts the consumer, which then joins.
+        logger.info(`kafkajs: ${message}`, { groupId: fields.groupId, retryCount: fields.retryCount, why: 'retriable broker answer; kafkajs restarts the consumer' });
+      else if (message.startsWith('Restarting the consumer in '))
+        // Only ever after a crash line, which keeps its own level (an error when retries ran out).
+        logger.info(`kafkajs: ${message}`, { ...fields, why: 'kafkajs restarts a consumer after a retriable crash; the crash line says why' });
       else logger[LEVEL[level] ?? 'info'](`kafkajs: ${message}`, fields);
     };
 }
