@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KafkaConfig } from '@mch/util-config';
 import { kafkaSecurityOptions } from './kafka.security';
-import { platformaticSecurityOptions } from './platformatic.producer';
+import { platformaticSecurityOptions, reasons } from './platformatic.producer';
 
 const dir = mkdtempSync(join(tmpdir(), 'mch-kafka-tls-'));
 const ca = join(dir, 'ca.crt');
@@ -52,5 +52,16 @@ describe('platformaticSecurityOptions (the @platformatic/kafka producer)', () =>
     const scram = { ...base, KAFKA_SSL: true, KAFKA_SASL_USERNAME: 'mch', KAFKA_SASL_PASSWORD: 'pw' };
     expect(platformaticSecurityOptions({ ...scram, KAFKA_SASL_MECHANISM: 'scram-sha-512' }).sasl).toEqual({ mechanism: 'SCRAM-SHA-512', username: 'mch', password: 'pw' });
     expect(platformaticSecurityOptions({ ...scram, KAFKA_SASL_MECHANISM: 'scram-sha-256' }).sasl).toEqual({ mechanism: 'SCRAM-SHA-256', username: 'mch', password: 'pw' });
+  });
+});
+
+describe("reasons (a @platformatic/kafka error's message)", () => {
+  it('names every level of the aggregate and cause chain, down to the innermost reason', () => {
+    const sasl = new Error('SASL authentication failed.', { cause: new Error('Invalid credentials') });
+    const connection = new Error('Connection to 127.0.0.1:19192 failed.', { cause: sasl });
+    const error = new AggregateError([new AggregateError([connection], 'Cannot connect to any broker.')], 'metadata failed 2 times.');
+    expect(reasons(error)).toBe(
+      'metadata failed 2 times. (Cannot connect to any broker. (Connection to 127.0.0.1:19192 failed.: SASL authentication failed.: Invalid credentials))',
+    );
   });
 });

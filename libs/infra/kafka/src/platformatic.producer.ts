@@ -29,12 +29,15 @@ export function platformaticSecurityOptions(config: KafkaConfig) {
 }
 
 /**
- * @platformatic/kafka wraps the broker's answer in AggregateErrors; the log and the caller get the
- * innermost reasons. Duck-typed: under Jest the client's errors come from another realm.
+ * @platformatic/kafka wraps the broker's answer in AggregateErrors and `cause` chains ("metadata
+ * failed 9 times" > "Cannot connect to any broker" > "Connection to host:port failed" > "SASL
+ * authentication failed"); the log and the caller get every level down to the innermost reason.
+ * Duck-typed: under Jest the client's errors come from another realm.
  */
 export function reasons(error: unknown): string {
-  const { message, errors } = (error ?? {}) as { message?: unknown; errors?: unknown };
-  const text = typeof message === 'string' ? message : String(error);
+  const { message, errors, cause } = (error ?? {}) as { message?: unknown; errors?: unknown; cause?: unknown };
+  let text = typeof message === 'string' ? message : String(error);
+  if (cause !== undefined && cause !== null) text = `${text}: ${reasons(cause)}`;
   if (!Array.isArray(errors) || errors.length === 0) return text;
   return `${text} (${[...new Set(errors.map(reasons))].join('; ')})`;
 }
