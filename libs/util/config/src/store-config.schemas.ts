@@ -43,7 +43,7 @@ export const KAFKA_SASL_MECHANISMS = ['scram-sha-256', 'scram-sha-512'] as const
 /** The client library behind the event producers (infra-kafka's RecordProducer); consumers and admin stay on kafkajs. */
 export const KAFKA_PRODUCER_CLIENTS = ['kafkajs', 'platformatic'] as const;
 export type KafkaProducerClient = (typeof KAFKA_PRODUCER_CLIENTS)[number];
-export const DEFAULT_KAFKA_PRODUCER_CLIENT: KafkaProducerClient = 'kafkajs';
+export const DEFAULT_KAFKA_PRODUCER_CLIENT: KafkaProducerClient = 'platformatic';
 
 /** TLS (KAFKA_SSL, optional private CA) and SASL/SCRAM; both off for the plaintext local stack. */
 export const kafkaEnvSchema = z.object({
