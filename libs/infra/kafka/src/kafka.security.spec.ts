@@ -48,6 +48,10 @@ describe('platformaticSecurityOptions (the @platformatic/kafka producer)', () =>
     });
   });
 
+  it('sends no server name for brokers given by IP address (Node refuses one, DEP0123)', () => {
+    expect(platformaticSecurityOptions({ ...base, KAFKA_BROKERS: ['127.0.0.1:19192'], KAFKA_SSL: true })).toEqual({ tls: { rejectUnauthorized: true } });
+  });
+
   it('names the SCRAM mechanism as the client spells it and passes the credentials', () => {
     const scram = { ...base, KAFKA_SSL: true, KAFKA_SASL_USERNAME: 'mch', KAFKA_SASL_PASSWORD: 'pw' };
     expect(platformaticSecurityOptions({ ...scram, KAFKA_SASL_MECHANISM: 'scram-sha-512' }).sasl).toEqual({ mechanism: 'SCRAM-SHA-512', username: 'mch', password: 'pw' });

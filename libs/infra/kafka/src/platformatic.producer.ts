@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Producer, compatibilityPartitioner, type MessageToProduce } from '@platformatic/kafka';
 import type { KafkaConfig } from '@mch/util-config';
 import type { Logger } from '@mch/util-logger';
@@ -24,8 +25,10 @@ export function platformaticSecurityOptions(config: KafkaConfig) {
           password: config.KAFKA_SASL_PASSWORD,
         }
       : undefined;
-  // tlsServerName: SNI with the broker's host name, as kafkajs sends it.
-  return { ...(tls ? { tls, tlsServerName: true } : {}), ...(sasl ? { sasl } : {}) };
+  // SNI with the broker's host name, as kafkajs sends it; never for an IP address, which Node
+  // refuses as a server name (DEP0123). The certificate is checked against the host either way.
+  const byName = config.KAFKA_BROKERS.every((broker) => isIP(broker.slice(0, broker.lastIndexOf(':'))) === 0);
+  return { ...(tls ? { tls, ...(byName ? { tlsServerName: true } : {}) } : {}), ...(sasl ? { sasl } : {}) };
 }
 
 /**
