@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Kafka, type Message } from 'kafkajs';
-import { Producer as PlatformaticProducer, compatibilityPartitioner, defaultPartitioner, stringSerializers } from '@platformatic/kafka';
+import { compatibilityPartitioner, defaultPartitioner } from '@platformatic/kafka';
 import { kafkaEnvSchema, loadConfig } from '@mch/util-config';
-import { createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka';
+import { createIdempotentProducer, createRecordProducer, createTopicsAndWait } from '@mch/infra-kafka';
 import { timed, type BenchResult } from './bench-report';
 
 const PARTITIONS = 10;
@@ -44,22 +44,17 @@ export async function benchKafkaClient(kafka: Kafka, count: number): Promise<Ben
   const batch = messages(PER_SEND);
   const sends = Math.max(1, Math.round(count / PER_SEND));
   const kafkajsProducer = createIdempotentProducer(kafka);
-  const platformatic = new PlatformaticProducer({
-    clientId: 'bench-platformatic',
-    bootstrapBrokers: config.KAFKA_BROKERS,
-    serializers: stringSerializers,
-    idempotent: true,
-    acks: -1,
-    partitioner: compatibilityPartitioner,
-  });
+  // The producer the event writers ship with (infra-kafka's, compatibility partitioner), not a second setup of the client.
+  const platformatic = createRecordProducer(kafka, { client: 'platformatic' });
   try {
     await kafkajsProducer.connect();
+    await platformatic.connect();
     const viaKafkajs = await timed(async () => {
       for (let i = 0; i < sends; i++) await kafkajsProducer.sendBatch({ acks: -1, topicMessages: [{ topic: topics.kafkajs, messages: batch }] });
     });
-    const records = batch.map((m) => ({ topic: topics.platformatic, key: String(m.key), value: String(m.value), headers: m.headers as Record<string, string> }));
+    const records = batch.map((m) => ({ key: String(m.key), value: String(m.value), headers: m.headers as Record<string, string> }));
     const viaPlatformatic = await timed(async () => {
-      for (let i = 0; i < sends; i++) await platformatic.send({ messages: records });
+      for (let i = 0; i < sends; i++) await platformatic.sendBatch({ acks: -1, topicMessages: [{ topic: topics.platformatic, messages: records }] });
     });
 
     // Same keys, same counts: each partition must hold the same number of records in both topics.
@@ -89,7 +84,7 @@ export async function benchKafkaClient(kafka: Kafka, count: number): Promise<Ben
     ];
   } finally {
     await kafkajsProducer.disconnect().catch(() => undefined);
-    await platformatic.close().catch(() => undefined);
+    await platformatic.disconnect().catch(() => undefined);
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     await admin.disconnect();
   }
