@@ -228,6 +228,50 @@ describe('ConsumerLoop (real Kafka and PostgreSQL)', () => {
     expect(await committed(groupId, topic)).toEqual({ 0: '-1' });
   });
 
+  it('after failing on an error kafkajs calls retriable, leaves its group and is not restarted into a crash loop', async () => {
+    const { topic, groupId } = await setup(1);
+    // A lost connection (KafkaJSConnectionError) is retriable to kafkajs, which by default restarts
+    // the crashed consumer: it rejoined every 300 ms and crashed again on the loop's failure.
+    const lost = Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError', retriable: true });
+    let failure: unknown;
+    const l = loop(new RecordingSink(async () => Promise.reject(lost)), { topics: [topic], groupId, maxWriteAttempts: 1 });
+    await l.start((error) => (failure = error));
+    await produce(topic, items(5));
+    await eventually('the loop to give up', () => failure !== undefined);
+    // The next fetch hands the failed loop more records: it throws its failure, and kafkajs crashes.
+    await produce(topic, items(5, 5));
+    const state = async () => (await admin.describeGroups([groupId])).groups[0].state;
+    await eventually('the consumer to leave its group', async () => (await state()) === 'Empty');
+    const joins = l.stats.groupJoins;
+    // A restart would rejoin within 300 ms (kafkajs's retry time); ten times that passes without one.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect({ joins: l.stats.groupJoins, state: await state() }).toEqual({ joins, state: 'Empty' });
+    expect(failure).toBe(lost);
+    expect(await committed(groupId, topic)).toEqual({ 0: '-1' });
+  });
+
+  it('reports a crash kafkajs does not restart from (an inconsistent group protocol) as a failure instead of idling', async () => {
+    const { topic, groupId } = await setup(1);
+    // Another member already holds the group with an assignment protocol this loop does not speak.
+    const other = kafka.consumer({
+      groupId,
+      partitionAssigners: [() => ({ name: 'OtherAssigner', version: 1, protocol: () => ({ name: 'OtherAssigner', metadata: Buffer.alloc(0) }), assign: async () => [] })],
+    });
+    await other.connect();
+    await other.subscribe({ topics: [topic] });
+    await other.run({ eachMessage: async () => undefined });
+    await eventually('the other member to hold the group', async () => (await admin.describeGroups([groupId])).groups[0].state === 'Stable');
+    let failure: unknown;
+    const l = loop(new RecordingSink(), { topics: [topic], groupId });
+    try {
+      await l.start((error) => (failure = error));
+      await eventually('the loop to report the crash', () => failure !== undefined);
+      expect((failure as { type?: string }).type ?? String(failure)).toMatch(/INCONSISTENT_GROUP_PROTOCOL/);
+    } finally {
+      await other.disconnect();
+    }
+  });
+
   it('fills the next batch while one is written, and holds no more than two', async () => {
     const { topic, groupId } = await setup(1);
     const { sink, release } = firstWriteHeld();

@@ -33,7 +33,7 @@ export class ConsumerLoop<T> {
   private consumer?: Consumer;
   private pending: Pending<T> = ConsumerLoop.empty();
   private flushing: Promise<void> = Promise.resolve();
-  readonly stats: ConsumerLoopStats = { written: 0, deadLettered: 0, batches: 0, lastCommitAt: null };
+  readonly stats: ConsumerLoopStats = { written: 0, deadLettered: 0, batches: 0, lastCommitAt: null, groupJoins: 0 };
   private failure?: unknown;
   private stopping = false;
   private failed?: (error: unknown) => void;
@@ -61,7 +61,18 @@ export class ConsumerLoop<T> {
       maxBytes: this.options.fetchMaxBytes ?? 32 * 1024 * 1024,
       maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 5_000,
       sessionTimeout: this.options.sessionTimeoutMs ?? 45_000,
+      // kafkajs restarts a consumer that crashed on anything it deems retriable, however often.
+      // Once this loop has failed (or is stopping) a restart would only rejoin the group and crash
+      // on the same failure every 300 ms, holding the process alive after its app was closed; the
+      // pod must exit instead, so its restart gets a fresh client (retries: kafkajs's default).
+      retry: { retries: 5, restartOnFailure: async () => this.failure === undefined && !this.stopping },
     });
+    // A crash kafkajs does not restart from (a non-retriable answer such as an inconsistent group
+    // protocol) would otherwise leave the service up and consuming nothing.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart && !this.stopping && this.failure === undefined) this.fail('the consumer crashed and kafkajs does not restart it', payload.error, 0);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => void this.stats.groupJoins++);
     await consumer.connect();
     await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning });
     this.consumer = consumer;
@@ -210,10 +221,15 @@ export class ConsumerLoop<T> {
       this.stats.lastCommitAt = new Date();
       if (batch.records.length > 0) this.options.observer?.batchWritten({ writtenByTopic, records: batch.records.length, writeSeconds });
     } catch (error) {
-      this.failure = error;
-      this.logger.error('batch could not be written; stopping the consumer', { error, records: batch.records.length });
-      this.failed?.(error);
+      this.fail('batch could not be written; stopping the consumer', error, batch.records.length);
     }
+  }
+
+  /** The loop is over: nothing more is written or committed, and onFailure hears why. */
+  private fail(message: string, error: unknown, records: number): void {
+    this.failure = error;
+    this.logger.error(message, { error, records });
+    this.failed?.(error);
   }
 
   /**

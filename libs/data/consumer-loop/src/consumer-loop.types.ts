@@ -99,4 +99,6 @@ export interface ConsumerLoopStats {
   deadLettered: number;
   batches: number;
   lastCommitAt: Date | null;
+  /** Times this loop's consumer joined its group (1 per start, 1 more per rebalance or restart). */
+  groupJoins: number;
 }
