@@ -140,10 +140,11 @@ describe('state-changing endpoints require the API token; health, metrics and re
       delete env.API_TOKEN;
       if (token) env.API_TOKEN = token;
       const service = startService('event-store', await freePort(), env);
+      let timer: NodeJS.Timeout | undefined;
       const code = await Promise.race([
         service.exited,
-        new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000)),
-      ]);
+        new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 60_000))),
+      ]).finally(() => clearTimeout(timer));
       await service.stop();
       expect(code).toBe(1);
       const errors = service
