@@ -296,11 +296,7 @@ export class ConsumerLoop<T> {
 
   private async deadLetter(rejected: RejectedRecord[]): Promise<void> {
     if (rejected.length === 0) return;
-    const byTopic = new Map<string, RejectedRecord[]>();
-    for (const r of rejected) {
-      const dlq = this.options.deadLetterTopicFor(r.topic);
-      byTopic.set(dlq, [...(byTopic.get(dlq) ?? []), r]);
-    }
+    const byTopic = Map.groupBy(rejected, (r) => this.options.deadLetterTopicFor(r.topic));
     await this.producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic.entries()].map(([topic, records]) => ({

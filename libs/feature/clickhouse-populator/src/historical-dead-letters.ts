@@ -19,11 +19,7 @@ export function historicalDeadLetters(options: {
   migrationId: string | null;
 }): (rejections: HistoricalRejection[]) => Promise<void> {
   return async (rejections) => {
-    const byTopic = new Map<string, HistoricalRejection[]>();
-    for (const r of rejections) {
-      const topic = deadLetterTopicOf(`${options.topicPrefix}${ENTITY_TOPICS[r.entity].name}`);
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), r]);
-    }
+    const byTopic = Map.groupBy(rejections, (r) => deadLetterTopicOf(`${options.topicPrefix}${ENTITY_TOPICS[r.entity].name}`));
     await options.producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, list]) => ({

@@ -119,8 +119,9 @@ export class KafkaPublisher {
   }
 
   private async sendRequest(messages: OutgoingMessage[]): Promise<void> {
-    const byTopic = new Map<string, OutgoingMessage[]>();
-    for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    // Map.groupBy: a copy of the topic's list per message made this quadratic (about 100 MB of
+    // short-lived arrays per 5,000-row chunk).
+    const byTopic = Map.groupBy(messages, (m) => m.topic);
     await this.producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic.entries()].map(([topic, list]) => ({
@@ -153,8 +154,7 @@ export class KafkaPublisher {
   }
 
   private async deadLetter(rejected: Rejected[], run: MigrationRunInfo): Promise<void> {
-    const byEntity = new Map<MigratedEntity, Rejected[]>();
-    for (const r of rejected) byEntity.set(r.change.entity, [...(byEntity.get(r.change.entity) ?? []), r]);
+    const byEntity = Map.groupBy(rejected, (r) => r.change.entity);
     await this.producer.sendBatch({
       acks: -1,
       topicMessages: [...byEntity.entries()].map(([entity, list]) => ({

@@ -189,7 +189,10 @@ export class WeaviateIndexSink implements BatchSink<IndexEvent> {
       const data = event.data as ContractDocumentData | null;
       // A document can move to another opportunity: both lose or gain its requirements.
       for (const opportunityId of new Set([str(stored?.properties.opportunityId), data?.opportunityId ?? null])) {
-        if (opportunityId) touched.set(opportunityId, [...(touched.get(opportunityId) ?? []), record]);
+        if (!opportunityId) continue;
+        const list = touched.get(opportunityId);
+        if (list) list.push(record);
+        else touched.set(opportunityId, [record]);
       }
       if (data === null) deletes.push(record);
       else upserts.push({ record, object: documentObject(event, data) });
@@ -222,12 +225,8 @@ export class WeaviateIndexSink implements BatchSink<IndexEvent> {
       'documentCreatedAt',
       'requirements',
     ]);
-    const out = new Map<string, RequirementSource[]>();
-    for (const document of documents) {
-      const opportunityId = String(document.properties.opportunityId);
-      out.set(opportunityId, [...(out.get(opportunityId) ?? []), requirementSourceOf(document.properties)]);
-    }
-    return out;
+    const grouped = Map.groupBy(documents, (document) => String(document.properties.opportunityId));
+    return new Map([...grouped].map(([opportunityId, list]) => [opportunityId, list.map((document) => requirementSourceOf(document.properties))]));
   }
 
   /** The stored objects of some opportunities and the requirement sources of their documents. */
