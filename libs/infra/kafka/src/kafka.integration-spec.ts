@@ -5,6 +5,7 @@ import { createLogger } from '@mch/util-logger';
 import { createKafka } from './kafka.client';
 import { createIdempotentProducer } from './kafka.producer';
 import { createTopicsAndWait } from './kafka.topics';
+import { scanTopic } from './topic.scanner';
 
 let kafka: Kafka;
 let admin: Admin;
@@ -127,4 +128,29 @@ describe('an idempotent producer shared by concurrent callers (real broker)', ()
       expect({ round, failures: [...new Set(failures)], sent, stored }).toEqual({ round, failures: [], sent: 2_400, stored: 2_400 });
     }
   }, 120_000);
+});
+
+describe('scanTopic (real broker)', () => {
+  it('reads a message larger than its fetch bounds (16 MiB, 4 MiB per partition) whole, beside small ones', async () => {
+    const topic = `it.kafka.scan-large.${randomUUID()}`;
+    topics.push(topic);
+    await createTopicsAndWait(admin, { topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: String(24 * 1024 * 1024) }] }] });
+    const producer = createIdempotentProducer(kafka);
+    await producer.connect();
+    // 20 MiB: over the per-partition bound and the whole fetch's; the broker still returns it (KIP-74).
+    const large = Buffer.alloc(20 * 1024 * 1024, 'x');
+    try {
+      await producer.send({ topic, acks: -1, messages: [{ key: 'a', value: 'small-1' }, { key: 'b', value: large }, { key: 'c', value: 'small-2' }] });
+    } finally {
+      await producer.disconnect();
+    }
+    const seen: { key: string; bytes: number }[] = [];
+    const result = await scanTopic(kafka, topic, (m) => seen.push({ key: String(m.key), bytes: m.value?.length ?? 0 }), { timeoutMs: 60_000, groupPrefix: 'it-scan' });
+    expect(result.messages).toBe(3);
+    expect(seen).toEqual([
+      { key: 'a', bytes: 7 },
+      { key: 'b', bytes: large.length },
+      { key: 'c', bytes: 7 },
+    ]);
+  }, 90_000);
 });

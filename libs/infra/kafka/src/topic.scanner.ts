@@ -55,8 +55,11 @@ export async function scanTopic(
     const from = options.from === undefined ? undefined : BigInt(options.from);
     const consumer = kafka.consumer({
       groupId,
-      maxBytes: 64 * 1024 * 1024,
-      maxBytesPerPartition: 16 * 1024 * 1024,
+      // 16 MiB per fetch, 4 per partition: the consistency checker's content check of 344,024 rows
+      // peaked at 421 MiB RSS with these against 547-571 MiB with 64/16, in the same 19.5 s. kafkajs
+      // holds each fetch response whole (records are views into it) while its batch is handled.
+      maxBytes: 16 * 1024 * 1024,
+      maxBytesPerPartition: 4 * 1024 * 1024,
       maxWaitTimeInMs: 250,
     });
     await consumer.connect();
