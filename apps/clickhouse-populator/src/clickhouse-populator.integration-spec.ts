@@ -46,11 +46,11 @@ describe('clickhouse-populator service and CLI (real Kafka, ClickHouse and Postg
   let output = '';
   const badOpportunity = randomUUID();
 
-  function startPopulator(pauseMarker?: string): { exited: Promise<{ code: number | null; signal: string | null }> } {
+  function startPopulator(pauseMarker?: string, extraEnv: NodeJS.ProcessEnv = {}): { exited: Promise<{ code: number | null; signal: string | null }> } {
     const preload = pauseMarker ? ['-r', './apps/clickhouse-populator/src/testing/pause-after-write.preload.ts'] : [];
     const proc = spawn(process.execPath, ['-r', './tools/scripts/register.js', ...preload, 'apps/clickhouse-populator/src/main.ts'], {
       cwd: ROOT,
-      env: { ...env, ...(pauseMarker ? { MCH_TEST_PAUSE_AFTER_WRITE_FILE: pauseMarker } : {}) },
+      env: { ...env, ...(pauseMarker ? { MCH_TEST_PAUSE_AFTER_WRITE_FILE: pauseMarker } : {}), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -236,5 +236,15 @@ describe('clickhouse-populator service and CLI (real Kafka, ClickHouse and Postg
     expect(restored.result[OPPORTUNITY_EVENTS.name].rows).toBe(before.length);
     expect(await dump()).toEqual(before);
     expect(await exactEverywhere()).toBe(true);
+  });
+
+  it('exits with code 1, not by a signal, when it cannot run (its ClickHouse database does not exist)', async () => {
+    output = '';
+    const missing = `missing_${randomBytes(4).toString('hex')}`;
+    const failing = startPopulator(undefined, { CLICKHOUSE_DATABASE: missing });
+    // Kubernetes shows a pod ended by SIGTERM as a signal, not as the service's failure.
+    expect(await failing.exited).toEqual({ code: 1, signal: null });
+    expect(output).toContain('clickhouse populator could not start');
+    expect(output).toContain(missing);
   });
 });

@@ -4,6 +4,7 @@ import { registerMigrateCommand } from '@mch/data-schema-migrations';
 import {
   ClickHousePopulatorModule,
   clickhousePopulatorConfigSchema,
+  exitOnPopulatorFailure,
   registerPopulatorCommands,
 } from '@mch/feature-clickhouse-populator';
 import { createCliProgram, defaultAction, runCliProgram } from '@mch/util-cli';
@@ -19,6 +20,7 @@ defaultAction(program, () =>
     stores: ['postgres', 'kafka', 'clickhouse'],
     config: clickhousePopulatorConfigSchema,
     imports: [ClickHousePopulatorModule],
+    afterListen: exitOnPopulatorFailure,
   }),
 );
 registerPopulatorCommands(program);

@@ -5,13 +5,15 @@ import { parseCliArgs } from './populator.cli';
 import { populatorTopics } from './populator-topics';
 
 describe('clickhouse-populator configuration', () => {
-  it('defaults to every entity with a table, one group, batches of 50,000 rows or 1 s', () => {
+  it('defaults to every entity with a table, one group, batches of 30,000 rows or 1 s', () => {
     expect(loadConfig(clickhousePopulatorConfigSchema, {})).toEqual({
       CLICKHOUSE_POPULATOR_ENTITIES: ['opportunity', 'proposal', 'contract_document', 'usage_record'],
       CLICKHOUSE_POPULATOR_GROUP_ID: 'clickhouse-populator',
       CLICKHOUSE_POPULATOR_TOPIC_PREFIX: '',
-      CLICKHOUSE_POPULATOR_BATCH_ROWS: 50_000,
+      CLICKHOUSE_POPULATOR_BATCH_ROWS: 30_000,
       CLICKHOUSE_POPULATOR_BATCH_WAIT_MS: 1_000,
+      CLICKHOUSE_POPULATOR_FETCH_MAX_BYTES: 8 * 1_048_576,
+      CLICKHOUSE_POPULATOR_FETCH_MAX_BYTES_PER_PARTITION: 1_048_576,
       CLICKHOUSE_POPULATOR_MAX_WRITE_ATTEMPTS: 5,
       CLICKHOUSE_POPULATOR_FROM_BEGINNING: true,
       CLICKHOUSE_POPULATOR_LOG_SUCCEEDED: false,
@@ -23,6 +25,7 @@ describe('clickhouse-populator configuration', () => {
       "CLICKHOUSE_POPULATOR_ENTITIES is invalid: 'company' has no analytics table",
     );
     expect(() => loadConfig(clickhousePopulatorConfigSchema, { CLICKHOUSE_POPULATOR_BATCH_ROWS: '0' })).toThrow('CLICKHOUSE_POPULATOR_BATCH_ROWS is invalid');
+    expect(() => loadConfig(clickhousePopulatorConfigSchema, { CLICKHOUSE_POPULATOR_FETCH_MAX_BYTES: '1000' })).toThrow('CLICKHOUSE_POPULATOR_FETCH_MAX_BYTES is invalid');
   });
 
   it('maps entity topics to tables, and dead letters to the contract topic names', () => {

@@ -31,6 +31,9 @@ export class PopulatorRunner implements OnApplicationBootstrap, OnApplicationShu
   private producer?: Producer;
   private loop?: ConsumerLoop<AnalyticsRowRecord>;
   private readonly config: ClickHousePopulatorConfig;
+  private reportFailure!: (error: unknown) => void;
+  /** Resolves with the error once the runner has failed: a start that could not finish, or a batch never written. */
+  readonly failed = new Promise<unknown>((resolve) => (this.reportFailure = resolve));
 
   constructor(
     @Inject(CLICKHOUSE_CLIENT) private readonly clickhouse: ClickHouseClient,
@@ -84,6 +87,8 @@ export class PopulatorRunner implements OnApplicationBootstrap, OnApplicationShu
         fromBeginning: this.config.CLICKHOUSE_POPULATOR_FROM_BEGINNING,
         maxBatchRecords: this.config.CLICKHOUSE_POPULATOR_BATCH_ROWS,
         maxBatchWaitMs: this.config.CLICKHOUSE_POPULATOR_BATCH_WAIT_MS,
+        fetchMaxBytes: this.config.CLICKHOUSE_POPULATOR_FETCH_MAX_BYTES,
+        fetchMaxBytesPerPartition: this.config.CLICKHOUSE_POPULATOR_FETCH_MAX_BYTES_PER_PARTITION,
         maxWriteAttempts: this.config.CLICKHOUSE_POPULATOR_MAX_WRITE_ATTEMPTS,
         deadLetterTopicFor: deadLetterTopicOf,
         serviceName: POPULATOR_SERVICE_NAME,
@@ -105,8 +110,8 @@ export class PopulatorRunner implements OnApplicationBootstrap, OnApplicationShu
 
   private fail(message: string, error: unknown): void {
     this.logger.error(message, { error });
-    process.exitCode = 1;
-    // A graceful shutdown (hooks close the loop, producer and pools) with a failing exit code.
-    process.kill(process.pid, 'SIGTERM');
+    // The entry point closes the app and exits 1 (exitOnPopulatorFailure). Raising SIGTERM here, as
+    // before, made Nest re-raise it after its hooks, so the pod ended by a signal, not with code 1.
+    this.reportFailure(error);
   }
 }
