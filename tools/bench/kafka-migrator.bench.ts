@@ -13,6 +13,9 @@ import { timed, type BenchResult } from './bench-report';
 import { createTopicsAndWait } from '@mch/infra-kafka';
 import { ENTITY_TOPICS } from '@mch/contracts';
 import { debeziumSnapshotSeconds } from './peers/debezium.peer';
+import { buildApps } from '../demo/build-apps';
+import { NoiseLog } from '../demo/service-process';
+import { shardedBackfillSeconds } from './sharded-backfill';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -111,7 +114,8 @@ async function timedBackfill(
  * the product ships with (KAFKA_PRODUCER_CLIENT's default) and through the other one, against
  * (a) the plan's loop, one awaited send per row, measured on a sample of the same rows, (b) Kafka's
  * own producer perf test sending N records of the same average size to the same broker, and (c)
- * Debezium's initial snapshot of the same table.
+ * Debezium's initial snapshot of the same table, also against two shard processes of the built
+ * entry point (the Indexed Job as deployed).
  */
 export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): Promise<BenchResult[]> {
   const db = await createMigratedDatabase('bench_backfill', { load: { opportunities, seed: 5 } });
@@ -168,6 +172,20 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
         opportunities,
         ENTITY_TOPICS.opportunity.partitions,
       );
+      // The backfill as it is deployed: the Indexed Job's shards are separate pods, two at a time
+      // in the staging overlay. Debezium snapshots a table on one thread (tasks.max is 1 for the
+      // PostgreSQL connector), so this row is what each tool does with the same two cores.
+      const shardAdmin = kafka.admin();
+      await shardAdmin.connect();
+      const noise = new NoiseLog();
+      let twoShards: number;
+      try {
+        await buildApps(['kafka-migrator']);
+        twoShards = await shardedBackfillSeconds(shardAdmin, db.name, opportunities, 2, noise);
+      } finally {
+        await shardAdmin.disconnect();
+      }
+      if (noise.lines.length > 0) console.log(`kafka-migrator: ${noise.lines.length} warning/error lines from the shard processes (above)`);
       const rate = opportunities / seconds[shipped];
       return [
         {
@@ -201,6 +219,22 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
           unit: 'rows/s',
           baseline: 'Debezium 3.6.1 snapshot, Connect 4.3',
           baselineRate: opportunities / debezium,
+        },
+        {
+          case: 'kafka-migrator backfill',
+          measured: `${opportunities} opportunities, 2 shard processes of main.js (process start included)`,
+          rate: opportunities / twoShards,
+          unit: 'rows/s',
+          baseline: 'Debezium 3.6.1 snapshot, Connect 4.3 (JVM start included)',
+          baselineRate: opportunities / debezium,
+        },
+        {
+          case: 'kafka-migrator backfill',
+          measured: `${opportunities} opportunities, 2 shard processes of main.js (process start included)`,
+          rate: opportunities / twoShards,
+          unit: 'rows/s',
+          baseline: `plan's loop, 1 awaited send/row (${sample} rows)`,
+          baselineRate: sample / loop.seconds,
         },
       ];
     }

@@ -47,13 +47,25 @@ const USERS = (hash: string) => `<?xml version="1.0"?>
 </yandex>
 `;
 
-/** Seconds the Kafka engine takes to bring `events` events of `topic` into the opportunity_events shape. */
-export async function kafkaEngineSeconds(
+/** How long the Kafka engine took, and how many rows it wrote for the events (its delivery is at least once). */
+export interface KafkaEngineRun {
+  seconds: number;
+  rows: number;
+}
+
+/**
+ * Seconds the Kafka engine takes to bring `events` events of `topic` into the opportunity_events
+ * shape: until every event id is in the table. The engine delivers at least once (a consumer that
+ * joins its group late makes the first one re-read what it had not committed), so the row count can
+ * pass the event count before every event is in: distinct ids are counted, and the duplicates are
+ * reported rather than failing the bench.
+ */
+export async function kafkaEngineRun(
   topic: string,
   events: number,
   caps: AnalyticsCapabilities,
   consumers: number,
-): Promise<number> {
+): Promise<KafkaEngineRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mch-bench-ch-kafka-'));
   for (const sub of ['data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(path.join(dir, sub));
   const [httpPort, tcpPort] = [await freePort(), await freePort()];
@@ -126,14 +138,16 @@ export async function kafkaEngineSeconds(
     await query(ddl.view);
     const deadline = started + Math.max(60_000, events * 2);
     for (;;) {
-      const count = Number((await query(`SELECT count() FROM peer.${OPPORTUNITY_EVENTS.name}`)).trim());
-      if (count >= events) {
-        const seconds = (performance.now() - started) / 1000;
-        if (count !== events) throw new Error(`Kafka engine wrote ${count} rows for ${events} events`);
-        return seconds;
-      }
+      const [distinct, rows] = (
+        await query(`SELECT uniqExact(event_id), count() FROM peer.${OPPORTUNITY_EVENTS.name} FORMAT TSV`)
+      )
+        .trim()
+        .split('\t')
+        .map(Number);
+      if (distinct > events) throw new Error(`Kafka engine wrote ${distinct} distinct events for ${events}`);
+      if (distinct === events) return { seconds: (performance.now() - started) / 1000, rows };
       if (performance.now() > deadline)
-        throw new Error(`Kafka engine wrote ${count} of ${events} rows in time:\n${errors()}`);
+        throw new Error(`Kafka engine wrote ${distinct} of ${events} events in time:\n${errors()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
