@@ -39,12 +39,21 @@ describe('collectionCreateConfig', () => {
     expect(byName.get('embeddings_version')).toMatchObject({ dataType: 'int' });
   });
 
+  it('indexes only what search ranks or filters on: no filter index on prose, no BM25 index on codes the API filters', () => {
+    const config = collectionCreateConfig(opportunityCollection('Opportunity', { kind: 'none', dimensions: 256 }));
+    const byName = new Map((config.properties ?? []).map((p) => [p.name, p]));
+    for (const name of ['title', 'description']) expect(byName.get(name)).toMatchObject({ indexSearchable: true, indexFilterable: false });
+    for (const name of ['agency', 'naicsCode']) expect(byName.get(name)).toMatchObject({ indexSearchable: true, indexFilterable: true });
+    for (const name of ['noticeId', 'setAsideType', 'status', 'placeOfPerformanceState']) expect(byName.get(name)).toMatchObject({ indexSearchable: false, indexFilterable: true });
+    expect(byName.get('requirements')).toMatchObject({ indexSearchable: true, indexFilterable: true });
+  });
+
   it('with vectorizer none declares a self-provided cosine HNSW vector named default', () => {
     const config = collectionCreateConfig(opportunityCollection('Opportunity', { kind: 'none', dimensions: 256 }));
     expect(config.vectorizers).toEqual({
       name: 'default',
       vectorizer: { name: 'none' },
-      vectorIndex: { name: 'hnsw', config: { distance: 'cosine', type: 'hnsw' } },
+      vectorIndex: { name: 'hnsw', config: { distance: 'cosine', efConstruction: 64, maxConnections: 16, type: 'hnsw' } },
     });
   });
 
@@ -54,7 +63,7 @@ describe('collectionCreateConfig', () => {
       name: 'default',
       properties: ['title', 'description', 'requirements'],
       vectorizer: { name: 'text2vec-transformers', config: { inferenceUrl: 'http://t2v-transformers:8080', vectorizeCollectionName: false } },
-      vectorIndex: { name: 'hnsw', config: { distance: 'cosine', type: 'hnsw' } },
+      vectorIndex: { name: 'hnsw', config: { distance: 'cosine', efConstruction: 64, maxConnections: 16, type: 'hnsw' } },
     });
   });
 
@@ -75,7 +84,7 @@ describe('collectionCreateConfig', () => {
           },
         },
         vectorIndexType: 'hnsw',
-        vectorIndexConfig: { distance: 'cosine', type: 'hnsw' },
+        vectorIndexConfig: { distance: 'cosine', efConstruction: 64, maxConnections: 16, type: 'hnsw' },
       },
     });
     const properties = body.properties as { name: string; dataType: string[]; tokenization: string; moduleConfig?: unknown }[];

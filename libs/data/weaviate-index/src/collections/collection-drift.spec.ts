@@ -54,6 +54,20 @@ describe('compareDefinition', () => {
     ]);
   });
 
+  it('accepts an index the definition does not need (a collection of an earlier release) but not a missing one', () => {
+    const earlier = definition.properties.map(serverProperty).map((p) =>
+      p.name === 'description' ? { ...p, indexFilterable: true } : p.name === 'noticeId' ? { ...p, indexSearchable: true } : p,
+    );
+    expect(compareDefinition(definition, serverConfig({ properties: earlier })).conflicts).toEqual([]);
+    const lacking = definition.properties.map(serverProperty).map((p) =>
+      p.name === 'agency' ? { ...p, indexFilterable: false } : p.name === 'title' ? { ...p, indexSearchable: false } : p,
+    );
+    expect(compareDefinition(definition, serverConfig({ properties: lacking })).conflicts).toEqual([
+      'property title: indexSearchable is false, definition says true',
+      'property agency: indexFilterable is false, definition says true',
+    ]);
+  });
+
   it('reports a property that is not in the definition (auto-schema) and another vectorizer', () => {
     const properties = [...definition.properties.map(serverProperty), { ...serverProperty(definition.properties[0]), name: 'keywords' }];
     const drift = compareDefinition(definition, serverConfig({ properties, vectorizer: 'text2vec-openai' }));

@@ -16,8 +16,10 @@ function propertyConflicts(want: PropertyDefinition, have: PropertyConfig): stri
   };
   differ('dataType', want.dataType, have.dataType);
   if (want.tokenization) differ('tokenization', want.tokenization, have.tokenization);
-  differ('indexFilterable', want.indexFilterable, have.indexFilterable);
-  differ('indexSearchable', want.indexSearchable, have.indexSearchable);
+  // An index the definition no longer asks for (a collection created by an earlier release) only
+  // costs ingestion time; writes and queries stay right, so it is not a reason to stop.
+  if (want.indexFilterable) differ('indexFilterable', want.indexFilterable, have.indexFilterable);
+  if (want.indexSearchable) differ('indexSearchable', want.indexSearchable, have.indexSearchable);
   differ('indexRangeFilters', want.indexRangeFilters, have.indexRangeFilters);
   return out;
 }

@@ -33,14 +33,14 @@ export interface CollectionDefinition {
 export function textProperty(
   name: string,
   description: string,
-  options: { tokenization?: 'word' | 'field'; searchable?: boolean; array?: boolean } = {},
+  options: { tokenization?: 'word' | 'field'; searchable?: boolean; filterable?: boolean; array?: boolean } = {},
 ): PropertyDefinition {
   return {
     name,
     description,
     dataType: options.array ? 'text[]' : 'text',
     tokenization: options.tokenization ?? 'word',
-    indexFilterable: true,
+    indexFilterable: options.filterable ?? true,
     indexSearchable: options.searchable ?? true,
     indexRangeFilters: false,
   };

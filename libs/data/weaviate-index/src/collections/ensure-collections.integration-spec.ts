@@ -36,6 +36,20 @@ describe('ensureIndex (real Weaviate)', () => {
     expect(agency).toMatchObject({ dataType: 'text', tokenization: 'field' });
     expect(config.properties.some((p) => p.dataType === 'string')).toBe(false);
     expect(config.vectorizers.default.vectorizer.name).toBe('none');
+    expect(config.vectorizers.default.indexConfig).toMatchObject({ efConstruction: 64, maxConnections: 16, distance: 'cosine' });
+    expect(config.properties.find((p) => p.name === 'description')).toMatchObject({ indexSearchable: true, indexFilterable: false });
+    expect(config.properties.find((p) => p.name === 'noticeId')).toMatchObject({ indexSearchable: false, indexFilterable: true });
+  });
+
+  it('keeps writing into a collection of the earlier release, which indexed every property both ways', async () => {
+    const n = names('Earlier');
+    const definition = opportunityCollection(n.opportunity, none);
+    const everyIndex = definition.properties.map((p) => (p.dataType.startsWith('text') ? { ...p, indexFilterable: true, indexSearchable: true } : p));
+    await client.collections.create(collectionCreateConfig({ ...definition, properties: everyIndex }));
+    const [opportunity] = await ensureIndex(client, n, none, logger);
+    expect(opportunity).toEqual({ name: n.opportunity, status: 'unchanged', changes: [] });
+    const config = await client.collections.use(n.opportunity).config.get();
+    expect(config.properties.find((p) => p.name === 'description')).toMatchObject({ indexFilterable: true });
   });
 
   it('adds a property the existing collection lacks and reports it', async () => {
