@@ -18,7 +18,13 @@ import type { IndexedEntity } from '../mapping/index-event';
  */
 const TS = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-export async function monolithOpportunities(pool: Pool): Promise<OpportunityData[]> {
+/** A keyset page: the rows after `after` (by id), at most `limit`; all rows without one. */
+export interface RowPage {
+  after?: string;
+  limit?: number;
+}
+
+export async function monolithOpportunities(pool: Pool, page: RowPage = {}): Promise<OpportunityData[]> {
   const { rows } = await pool.query<OpportunityData>(`
     SELECT id, notice_id AS "noticeId", title, description, agency, sub_agency AS "subAgency", office,
            sam_raw_data->>'type' AS "noticeType", sam_raw_data->>'baseType' AS "baseType",
@@ -32,7 +38,10 @@ export async function monolithOpportunities(pool: Pool): Promise<OpportunityData
            place_of_performance_city AS "placeOfPerformanceCity", primary_contact_name AS "primaryContactName",
            primary_contact_email AS "primaryContactEmail", sam_url AS "samUrl", sync_version AS "syncVersion",
            ${TS('created_at')} AS "createdAt", ${TS('updated_at')} AS "updatedAt"
-      FROM opportunities ORDER BY id`);
+      FROM opportunities
+     WHERE $1::uuid IS NULL OR id > $1::uuid
+     ORDER BY id
+     LIMIT $2`, [page.after ?? null, page.limit ?? null]);
   return rows;
 }
 
