@@ -32,6 +32,19 @@ describe('createKafka logging of broker answers', () => {
     ]);
   });
 
+  it('logs the answer that the group is rebalancing (a replica joined) and the rejoin at info, with why', () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ service: 't', level: 'debug', sink: (l) => lines.push(JSON.parse(l)) });
+    const kafka = createKafka(loadConfig(kafkaEnvSchema, { KAFKA_BROKERS: '127.0.0.1:1' }), { clientId: 't', logger });
+    // As kafkajs logs them when a second replica joins: the SyncGroup answer, then its runner's rejoin.
+    kafka.logger().error('Response SyncGroup(key: 14, version: 3)', { error: 'The group is rebalancing, so a rejoin is needed', correlationId: 6 });
+    kafka.logger().warn('The group is rebalancing, re-joining', { groupId: 'g', memberId: 'm', error: 'The group is rebalancing, so a rejoin is needed' });
+    expect(lines.filter((l) => String(l.msg).startsWith('kafkajs:'))).toEqual([
+      expect.objectContaining({ level: 'info', why: expect.stringContaining('joined or left') }),
+      expect.objectContaining({ level: 'info', why: expect.stringContaining('joined or left') }),
+    ]);
+  });
+
   it('keeps a non-retriable error answer an error', () => {
     expect(logged('Not authorized to access group: Group authorization failed')).toEqual([expect.objectContaining({ level: 'error' })]);
   });

@@ -30,8 +30,15 @@ const DELIBERATE: Record<string, string> = {
  * The list is kafkajs's own table of protocol errors (2.2.4, its last release) marked retriable.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { message: string; retriable: boolean }[] };
+const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { type: string; message: string; retriable: boolean }[] };
 const RETRIABLE_RESPONSES = new Set(errorCodes.filter((e) => e.retriable).map((e) => e.message));
+/**
+ * A rebalance is how a consumer group takes in a replica that starts or lets go of one that stops
+ * (every rollout, every scale-up): kafkajs answers it by rejoining, not as a failure. It logs the
+ * broker's answer at error and its rejoin at warn; both are info here, still visible to an operator.
+ */
+const REBALANCE_ANSWER = errorCodes.find((e) => e.type === 'REBALANCE_IN_PROGRESS')?.message;
+const REBALANCE_REJOIN = 'The group is rebalancing, re-joining';
 
 /** Routes kafkajs's own logs into our JSON lines so they carry correlation ids too. */
 function logCreator(logger: Logger): KafkaJsConfig['logCreator'] {
@@ -50,6 +57,8 @@ function logCreator(logger: Logger): KafkaJsConfig['logCreator'] {
         (message.startsWith('Failed to send messages: ') && RETRIABLE_RESPONSES.has(message.slice('Failed to send messages: '.length)))
       )
         logger.debug(`kafkajs: ${message}`, { ...fields, why: 'retriable broker answer; kafkajs retries it, and a final failure reaches the caller' });
+      else if ((message.startsWith('Response ') && fields.error === REBALANCE_ANSWER) || message === REBALANCE_REJOIN)
+        logger.info(`kafkajs: ${message}`, { ...fields, why: 'a replica joined or left the consumer group; kafkajs rejoins and the partitions are reassigned' });
       else if (message.startsWith('Crash: KafkaJSProtocolError: ') && RETRIABLE_RESPONSES.has(message.slice('Crash: KafkaJSProtocolError: '.length)))
         // A consumer's group session failed on a retriable answer (on a fresh broker: its group
         // coordinator still loading); kafkajs restarts the consumer, which then joins.
