@@ -4,7 +4,7 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { ENTITY_EVENTS, formatSourcePosition, type EventEnvelope } from '@mch/contracts';
+import { ENTITY_EVENTS, ENTITY_TOPICS, formatSourcePosition, type EventEnvelope } from '@mch/contracts';
 import { ConsumerLoop } from '@mch/data-consumer-loop';
 import {
   ClickHouseRowSink,
@@ -29,6 +29,10 @@ import { createIdempotentProducer, createTopicsAndWait } from '@mch/infra-kafka'
 import { kafkaEngineRun } from './peers/clickhouse.peer';
 import { clickhousePopulatorConfigSchema } from '@mch/feature-clickhouse-populator';
 import { loadConfig } from '@mch/util-config';
+import { buildApps } from '../demo/build-apps';
+import { NoiseLog } from '../demo/service-process';
+import { populatorReplicasRun } from './populator-replicas';
+import { MachineCpu } from './cpu-usage';
 
 const quiet = createLogger({ service: 'bench', level: 'error', sink: () => undefined });
 const AGENCIES = [
@@ -133,7 +137,9 @@ export async function benchClickHouse(kafka: Kafka, events: number): Promise<Ben
   const baselineTable = `${OPPORTUNITY_EVENTS.name}_baseline`;
   await db.client.command({ query: createTableDdl(OPPORTUNITY_EVENTS, caps) });
   await db.client.command({ query: createTableDdl(OPPORTUNITY_EVENTS, caps, baselineTable) });
-  const topic = `bench.clickhouse.${randomUUID()}`;
+  // Named as the populator's entry point finds it (its topic prefix + the entity topic), for the replicas run.
+  const topicPrefix = `bench.clickhouse.${randomUUID()}.`;
+  const topic = `${topicPrefix}${ENTITY_TOPICS.opportunity.name}`;
   const admin = kafka.admin();
   await admin.connect();
   await createTopicsAndWait(admin, {
@@ -190,6 +196,8 @@ export async function benchClickHouse(kafka: Kafka, events: number): Promise<Ben
       },
     );
     let failure: unknown;
+    const machine = new MachineCpu();
+    const ownCpu = process.cpuUsage();
     await loop.start((error) => (failure = error));
     while (!loop.stats.lastCommitAt || loop.stats.written + loop.stats.deadLettered < events) {
       if (failure) throw failure;
@@ -197,6 +205,8 @@ export async function benchClickHouse(kafka: Kafka, events: number): Promise<Ben
     }
     const consumedSeconds =
       (loop.stats.lastCommitAt.getTime() - (performance.timeOrigin + firstDecodedAt)) / 1000;
+    const used = process.cpuUsage(ownCpu);
+    const loopCpu = `, machine CPU ${(100 * machine.busyFraction()).toFixed(0)} % busy, loop ${((used.user + used.system) / events).toFixed(1)} µs of CPU per event`;
     await loop.stop();
     loop = undefined;
     const totals = await entityTotals(db.client, OPPORTUNITY_EVENTS);
@@ -211,6 +221,20 @@ export async function benchClickHouse(kafka: Kafka, events: number): Promise<Ben
     // The peer a user would pick instead (issue #16): ClickHouse's own Kafka engine, same topic, same shape.
     const engine = await kafkaEngineRun(topic, events, caps, 2);
     const duplicates = engine.rows - events;
+    // The product as deployed: the Deployment's two replicas (k8s/base), built entry points, one group,
+    // against the engine's two consumers. Skipped with MCH_BENCH_POPULATOR_REPLICAS=0.
+    const replicas = Number(process.env.MCH_BENCH_POPULATOR_REPLICAS ?? 2);
+    let replicaSeconds: number | undefined;
+    let replicaCpu = '';
+    if (replicas > 0) {
+      const noise = new NoiseLog();
+      await buildApps(['clickhouse-populator']);
+      const run = await populatorReplicasRun(topicPrefix, events, replicas, noise);
+      replicaSeconds = run.seconds;
+      // Whether the machine, not the populator, is the limit: both cores' use and the populators' share.
+      replicaCpu = `, machine CPU ${(100 * run.machineBusy).toFixed(0)} % busy, populators ${run.populatorCores.toFixed(2)} cores`;
+      if (noise.lines.length > 0) console.log(`clickhouse: ${noise.lines.length} warning/error lines from the populator processes (above)`);
+    }
 
     return [
       {
@@ -223,12 +247,32 @@ export async function benchClickHouse(kafka: Kafka, events: number): Promise<Ben
       },
       {
         case: 'clickhouse populate',
-        measured: `${events} events, Kafka -> ClickHouse ${caps.version}`,
+        measured: `${events} events, Kafka -> ClickHouse ${caps.version}${loopCpu}`,
         rate: events / consumedSeconds,
         unit: 'rows/s',
-        baseline: `ClickHouse Kafka engine + MV, 2 consumers${duplicates > 0 ? ` (${duplicates} duplicate rows)` : ''}`,
+        baseline: `ClickHouse Kafka engine + MV, 2 consumers${duplicates > 0 ? ` (${duplicates} duplicate rows)` : ''} (machine CPU ${(100 * engine.machineBusy).toFixed(0)} % busy)`,
         baselineRate: events / engine.seconds,
       },
+      ...(replicaSeconds === undefined
+        ? []
+        : [
+            {
+              case: `clickhouse populate, ${replicas} populator processes (main.js, start-up included)`,
+              measured: `${events} events, Kafka -> ClickHouse ${caps.version}${replicaCpu}`,
+              rate: events / replicaSeconds,
+              unit: 'rows/s',
+              baseline: `ClickHouse Kafka engine + MV, 2 consumers (machine CPU ${(100 * engine.machineBusy).toFixed(0)} % busy)`,
+              baselineRate: events / engine.seconds,
+            },
+            {
+              case: `clickhouse populate, ${replicas} populator processes (main.js, start-up included)`,
+              measured: `${events} events, Kafka -> ClickHouse ${caps.version}`,
+              rate: events / replicaSeconds,
+              unit: 'rows/s',
+              baseline: 'same rows, TSV piped into clickhouse-client',
+              baselineRate: events / baselineSeconds,
+            },
+          ]),
     ];
   } finally {
     await loop?.stop().catch(() => undefined);

@@ -14,6 +14,7 @@ import {
   type AnalyticsCapabilities,
 } from '@mch/data-clickhouse-analytics';
 import { kafkaEngineDdl } from './kafka-engine.ddl';
+import { MachineCpu } from '../cpu-usage';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -51,6 +52,8 @@ const USERS = (hash: string) => `<?xml version="1.0"?>
 export interface KafkaEngineRun {
   seconds: number;
   rows: number;
+  /** Share of the machine's CPU busy while it consumed (both servers, the broker, everything). */
+  machineBusy: number;
 }
 
 /**
@@ -135,6 +138,7 @@ export async function kafkaEngineRun(
     );
     await query(ddl.kafkaTable);
     const started = performance.now();
+    const cpu = new MachineCpu();
     await query(ddl.view);
     const deadline = started + Math.max(60_000, events * 2);
     for (;;) {
@@ -145,7 +149,7 @@ export async function kafkaEngineRun(
         .split('\t')
         .map(Number);
       if (distinct > events) throw new Error(`Kafka engine wrote ${distinct} distinct events for ${events}`);
-      if (distinct === events) return { seconds: (performance.now() - started) / 1000, rows };
+      if (distinct === events) return { seconds: (performance.now() - started) / 1000, rows, machineBusy: cpu.busyFraction() };
       if (performance.now() > deadline)
         throw new Error(`Kafka engine wrote ${distinct} of ${events} events in time:\n${errors()}`);
       await new Promise((r) => setTimeout(r, 200));
