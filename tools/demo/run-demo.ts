@@ -33,6 +33,8 @@ import { backfillFigures, consumerLag, outboxByTopic, renderLatency, renderStage
 import { edgeHoldings, renderEdgeHoldings } from './edge-report';
 import { buildApps } from './build-apps';
 import { PeakRss } from './peak-rss';
+import { MIGRATION_NICE, lowerStorePriority } from './cpu-priority';
+import { MONOLITH_LISTING_PROBE_SQL } from './listing-probe';
 
 interface Stores {
   pg: Pool;
@@ -130,6 +132,13 @@ export interface DemoSettings {
   baselineSeconds: number;
   tailSeconds: number;
   shards: number;
+  /**
+   * 'shared' (default): every process competes for the machine's cores as it comes. 'own': the
+   * migration's processes and the stack's Kafka, ClickHouse and Weaviate run at the lowest CPU
+   * priority, so PostgreSQL and the application's workload are served first, as when the monolith's
+   * database has its own nodes; its latency then shows what the migration costs the database itself.
+   */
+  databaseCores?: 'shared' | 'own';
 }
 
 /** What `npm run bench e2e` reads off a run (the demo prints the same). */
@@ -147,6 +156,12 @@ export interface DemoOutcome {
   rowsLoaded: number;
 }
 
+export function databaseCoresFromEnv(value = process.env.MCH_DEMO_DB_CORES): 'shared' | 'own' {
+  if (value === undefined || value === '' || value === 'shared') return 'shared';
+  if (value === 'own') return 'own';
+  throw new Error(`MCH_DEMO_DB_CORES must be 'shared' or 'own', got '${value}'`);
+}
+
 export function demoSettingsFromEnv(): DemoSettings {
   const opportunities = positiveNumber('MCH_DEMO_OPPORTUNITIES', 20_000);
   if (!Number.isInteger(opportunities)) throw new Error(`MCH_DEMO_OPPORTUNITIES must be a whole number, got '${opportunities}'`);
@@ -157,11 +172,15 @@ export function demoSettingsFromEnv(): DemoSettings {
     baselineSeconds: positiveNumber('MCH_DEMO_BASELINE_SECONDS', 10),
     tailSeconds: positiveNumber('MCH_DEMO_TAIL_SECONDS', 5),
     shards: positiveNumber('MCH_DEMO_SHARDS', 2),
+    databaseCores: databaseCoresFromEnv(),
   };
 }
 
 export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): Promise<DemoOutcome> {
   const { opportunities, writesPerSecond, readsPerSecond, baselineSeconds, tailSeconds, shards } = settings;
+  const ownCores = settings.databaseCores === 'own';
+  const spawnOptions = ownCores ? { nice: MIGRATION_NICE } : {};
+  let storePriority: ReturnType<typeof lowerStorePriority> | undefined;
   if (!process.env.API_TOKEN) throw new Error('API_TOKEN is not set: source the stack env (bash tools/stack/stack.sh env)');
   const config = loadConfigSections({ postgres: postgresEnvSchema, kafka: kafkaEnvSchema, clickhouse: clickhouseEnvSchema, weaviate: weaviateEnvSchema });
   const noise = new NoiseLog();
@@ -210,10 +229,14 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
     console.log(`   ${await buildApps(['event-store', 'kafka-migrator', 'clickhouse-populator', 'weaviate-indexer', 'consistency-checker'])}`);
 
     console.log('3. Schema migrations 016-020: event-store main.js migrate up (the schema-migrate Job)');
-    const migrate = startEntry('schema-migrate', 'event-store', ['migrate', 'up'], env({}), noise);
+    const migrate = startEntry('schema-migrate', 'event-store', ['migrate', 'up'], env({}), noise, spawnOptions);
     if ((await runToExit(migrate)) !== 0) throw new Error(`migrate up failed\n${migrate.output()}`);
 
     console.log(`4. The monolith's own workload starts: ${writesPerSecond} writes/s (inserts, updates, deletes on five tables), ${readsPerSecond} reads/s; ${baselineSeconds} s of baseline before anything of the migration runs`);
+    if (ownCores) {
+      storePriority = lowerStorePriority();
+      console.log(`   MCH_DEMO_DB_CORES=own: the migration's processes and ${storePriority.lowered.join(', ')} run at nice ${MIGRATION_NICE}; PostgreSQL and the workload are served first`);
+    }
     await workload.start('before');
     await new Promise((resolve) => setTimeout(resolve, baselineSeconds * 1000));
 
@@ -221,7 +244,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
     workload.setPhase('during');
     const migrationStarted = Date.now();
     const port = async () => String(await freePort());
-    const cdc = startEntry('kafka-migrator-cdc', 'kafka-migrator', [], env({ TOPIC_PREFIX: topicPrefix, HTTP_PORT: await port(), HTTP_HOST: '127.0.0.1' }), noise);
+    const cdc = startEntry('kafka-migrator-cdc', 'kafka-migrator', [], env({ TOPIC_PREFIX: topicPrefix, HTTP_PORT: await port(), HTTP_HOST: '127.0.0.1' }), noise, spawnOptions);
     services.push(cdc);
     rss.watch(cdc);
     await waitReady(cdc);
@@ -234,14 +257,14 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       EVENT_STORE_ENTITY_TOPIC_PREFIX: topicPrefix,
       HTTP_PORT: await port(),
       HTTP_HOST: '127.0.0.1',
-    }), noise);
+    }), noise, spawnOptions);
     const populatorGroup = `${runName}-clickhouse`;
     const populator = startEntry('clickhouse-populator', 'clickhouse-populator', [], env({
       CLICKHOUSE_POPULATOR_TOPIC_PREFIX: topicPrefix,
       CLICKHOUSE_POPULATOR_GROUP_ID: populatorGroup,
       HTTP_PORT: await port(),
       HTTP_HOST: '127.0.0.1',
-    }), noise);
+    }), noise, spawnOptions);
     const indexerGroup = `${runName}-weaviate`;
     const indexer = startEntry('weaviate-indexer', 'weaviate-indexer', [], env({
       WEAVIATE_COLLECTION_PREFIX: 'Demo',
@@ -250,7 +273,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       INDEXER_GROUP_ID: indexerGroup,
       HTTP_PORT: await port(),
       HTTP_HOST: '127.0.0.1',
-    }), noise);
+    }), noise, spawnOptions);
     const checkerEnv = {
       CONSISTENCY_TOPIC_PREFIX: topicPrefix,
       CONSISTENCY_WEAVIATE_PREFIX: 'Demo',
@@ -263,7 +286,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       CONSISTENCY_INTERVAL_SECONDS: '0',
       HTTP_PORT: await port(),
       HTTP_HOST: '127.0.0.1',
-    }), noise);
+    }), noise, spawnOptions);
     services.push(eventStore, populator, indexer, checkerService);
     rss.watch(eventStore, populator, indexer, checkerService);
     await Promise.all([eventStore, populator, indexer, checkerService].map((s) => waitReady(s)));
@@ -282,7 +305,9 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
         SHARD_COUNT: String(shards),
         SHARD_INDEX: String(index),
         HOSTNAME: `kafka-migrator-backfill-${index}`,
-      }), noise),
+        // The guard's probe is the monolith's listing page, as the manifests set it (k8s/base/mch-config.env).
+        BACKFILL_LATENCY_PROBE_SQL: MONOLITH_LISTING_PROBE_SQL,
+      }), noise, spawnOptions),
     );
     rss.watch(...backfill);
     const codes = await Promise.all(backfill.map(runToExit));
@@ -372,7 +397,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       ...checkerEnv,
       CONSISTENCY_WATERMARK: watermark,
       CONSISTENCY_IN_FLIGHT_LAG_SECONDS: '0',
-    }), noise);
+    }), noise, spawnOptions);
     const stdout: string[] = [];
     checker.child.stdout?.on('data', (c: Buffer) => stdout.push(c.toString()));
     rss.watch(checker);
@@ -404,11 +429,12 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       rowsLoaded: Object.values(loaded.counts).reduce((n, c) => n + Number(c), 0),
     };
   } finally {
+    storePriority?.restore();
     await rss.stop();
     await workload.stop();
     for (const service of services.reverse()) await service.stop();
     // The run's slot would hold WAL back on the shared stack until the next run: drop it (main.js teardown-capture).
-    const teardown = startEntry('kafka-migrator teardown-capture', 'kafka-migrator', ['teardown-capture'], env({ TOPIC_PREFIX: topicPrefix }), noise);
+    const teardown = startEntry('kafka-migrator teardown-capture', 'kafka-migrator', ['teardown-capture'], env({ TOPIC_PREFIX: topicPrefix }), noise, spawnOptions);
     await runToExit(teardown);
     await appPool.end();
     await stores.pg.end();

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { DrainProgress } from './drain-progress';
+import { setProcessNice } from './cpu-priority';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -49,8 +50,20 @@ export interface EntryProcess {
  * Runs `node dist/apps/<app>/main.js <args>` (the built entry point, as its pod does) with the
  * given environment; HTTP_PORT set means it serves HTTP on 127.0.0.1.
  */
-export function startEntry(name: string, app: string, args: readonly string[], env: NodeJS.ProcessEnv, noise: NoiseLog): EntryProcess {
-  const child = spawn(process.execPath, [...NODE_FLAGS, `dist/apps/${app}/main.js`, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startEntry(
+  name: string,
+  app: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  noise: NoiseLog,
+  options: { nice?: number } = {},
+): EntryProcess {
+  const node = [process.execPath, ...NODE_FLAGS, `dist/apps/${app}/main.js`, ...args];
+  // Through nice(1) when asked: it execs node, so the pid stays the app's and every thread inherits
+  // the value; in a session of its own (detached), whose autogroup gets the same nice (cpu-priority.ts).
+  const [command, ...argv] = options.nice === undefined ? node : ['nice', '-n', String(options.nice), ...node];
+  const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.nice !== undefined });
+  if (options.nice !== undefined && child.pid !== undefined) setProcessNice(child.pid, options.nice);
   let output = '';
   const results: string[] = [];
   const follow = (stream: 'stdout' | 'stderr') => {

@@ -8,6 +8,7 @@ import { mapRow, type RawRow } from './mapping/row-mapper';
 import { chunkSql, readChunk } from './backfill/chunk.reader';
 import { shardRange } from './backfill/key-range';
 import { runBackfill, type BackfillOptions } from './backfill/backfill.runner';
+import { sqlProbe } from './backfill/latency-guard';
 import { ProcessingLog } from '@mch/data-consumer-loop';
 import { KafkaPublisher } from './publish/kafka.publisher';
 import { createMigrationKit, envelopesOf, latestByKey, type MigrationKit } from './testing/migration-harness';
@@ -94,6 +95,18 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(text).toMatch(/Index Scan using opportunities_pkey/);
     expect(text).not.toMatch(/Sort/);
+  });
+
+  it("times the operator's probe query read-only: a probe that would write fails, writes nothing, and leaves the pool usable", async () => {
+    const listing = sqlProbe(db.pool, "SELECT id, title FROM opportunities WHERE status = 'active' ORDER BY response_deadline LIMIT 20");
+    expect(await listing()).toBeGreaterThan(0);
+    const before = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM opportunities')).rows[0].n;
+    const writing = sqlProbe(db.pool, 'WITH gone AS (DELETE FROM opportunities RETURNING 1) SELECT count(*) FROM gone');
+    await expect(writing()).rejects.toThrow(/read-only transaction/);
+    expect((await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM opportunities')).rows[0].n).toBe(before);
+    // Every connection of the pool is still out of any transaction.
+    const states = await Promise.all(Array.from({ length: 4 }, () => db.pool.query<{ transaction_read_only: string }>('SHOW transaction_read_only')));
+    expect(states.map((r) => r.rows[0].transaction_read_only)).toEqual(['off', 'off', 'off', 'off']);
   });
 
   it('two shards together cover every row exactly once', async () => {

@@ -44,6 +44,9 @@ export async function runBackfillJob(env: NodeJS.ProcessEnv = process.env, outpu
               maxRetainedWalBytes: app.MAX_RETAINED_WAL_MB * 1024 * 1024,
               latencyFactor: app.BACKFILL_LATENCY_FACTOR,
               maxLatencyPauseMs: app.BACKFILL_MAX_PAUSE_MS,
+              latencyProbeSql: app.BACKFILL_LATENCY_PROBE_SQL,
+              // The cheap default probe runs after every chunk, as before; an application query at most once per interval.
+              latencyProbeIntervalMs: app.BACKFILL_LATENCY_PROBE_SQL ? app.BACKFILL_LATENCY_PROBE_INTERVAL_MS : 0,
               onProgress: (p) =>
                 task.update({
                   done: p.processed,

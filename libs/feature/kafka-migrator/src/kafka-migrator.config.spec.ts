@@ -15,4 +15,14 @@ describe('kafkaMigratorConfigSchema', () => {
     const shard = kafkaMigratorConfigSchema.safeParse({ MIGRATION_RUN: 'r', SHARD_COUNT: '2', SHARD_INDEX: '2' });
     expect(shard.error?.issues[0].path).toEqual(['SHARD_INDEX']);
   });
+
+  it('takes one SELECT as the latency probe and refuses anything else, naming the variable', () => {
+    const listing = "SELECT id FROM opportunities WHERE status = 'active' AND agency = 'DEFENSE HEALTH AGENCY' ORDER BY response_deadline LIMIT 20";
+    expect(kafkaMigratorConfigSchema.parse({ MIGRATION_RUN: 'r', BACKFILL_LATENCY_PROBE_SQL: listing }).BACKFILL_LATENCY_PROBE_SQL).toBe(listing);
+    expect(kafkaMigratorConfigSchema.parse({ MIGRATION_RUN: 'r', BACKFILL_LATENCY_PROBE_SQL: 'with t as (select 1) select * from t' }).BACKFILL_LATENCY_PROBE_SQL).toBeDefined();
+    for (const bad of ['DELETE FROM opportunities', 'SELECT 1; DROP TABLE opportunities', 'VACUUM opportunities']) {
+      const parsed = kafkaMigratorConfigSchema.safeParse({ MIGRATION_RUN: 'r', BACKFILL_LATENCY_PROBE_SQL: bad });
+      expect(parsed.error?.issues[0]).toMatchObject({ path: ['BACKFILL_LATENCY_PROBE_SQL'], message: expect.stringContaining('one SELECT') });
+    }
+  });
 });

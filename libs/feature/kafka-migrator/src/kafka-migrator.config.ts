@@ -37,6 +37,19 @@ export const kafkaMigratorConfigSchema = z
     BACKFILL_LATENCY_FACTOR: z.coerce.number().min(0).max(100).default(1.5),
     /** Longest pause between two chunks while the monolith's latency is up. */
     BACKFILL_MAX_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+    /**
+     * The application's own read as the guard's probe (its busiest list query, literal values, one
+     * statement), run in a READ ONLY transaction; unset: a read of the entity table's newest rows,
+     * which is cheap but blind to contention for the database's CPU (docs/kafka-migrator.md).
+     */
+    BACKFILL_LATENCY_PROBE_SQL: z
+      .string()
+      .trim()
+      .max(4_000)
+      .regex(/^(select|with)\s[^;]*$/is, 'must be one SELECT (or WITH ... SELECT) statement, without a semicolon')
+      .optional(),
+    /** Least time between two probes: an application query costs the database that much per probe. */
+    BACKFILL_LATENCY_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
     LEASE_TTL_MS: z.coerce.number().int().min(1_000).default(60_000),
     KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(ENTITY_MAX_MESSAGE_BYTES),
     HOSTNAME: z.string().default('kafka-migrator'),

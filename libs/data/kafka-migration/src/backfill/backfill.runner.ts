@@ -9,7 +9,7 @@ import type { KafkaPublisher } from '../publish/kafka.publisher';
 import type { MigrationRunInfo } from '../publish/change-record';
 import { readChunk, type CaptureMode } from './chunk.reader';
 import { shardRange } from './key-range';
-import { LatencyGuard, tableProbe } from './latency-guard';
+import { LatencyGuard, sqlProbe, tableProbe } from './latency-guard';
 
 export interface BackfillOptions {
   entity: MigratedEntity;
@@ -33,6 +33,10 @@ export interface BackfillOptions {
   latencyFactor?: number;
   /** Longest such pause. */
   maxLatencyPauseMs?: number;
+  /** The application's own read as the latency probe (run read-only); default: a read of the table's newest rows. */
+  latencyProbeSql?: string;
+  /** Least time between two probes; 0: one per chunk. */
+  latencyProbeIntervalMs?: number;
   onProgress?: (progress: BackfillProgress) => void;
 }
 
@@ -98,8 +102,8 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions):
   let published = 0;
   let failed = 0;
   const guard = new LatencyGuard(
-    deps.latencyProbe ?? tableProbe(deps.pool, source.table),
-    { factor: options.latencyFactor ?? 0, maxPauseMs: options.maxLatencyPauseMs ?? 2_000 },
+    deps.latencyProbe ?? (options.latencyProbeSql ? sqlProbe(deps.pool, options.latencyProbeSql) : tableProbe(deps.pool, source.table)),
+    { factor: options.latencyFactor ?? 0, maxPauseMs: options.maxLatencyPauseMs ?? 2_000, probeIntervalMs: options.latencyProbeIntervalMs ?? 0 },
     deps.logger,
   );
   await guard.calibrate();

@@ -27,14 +27,30 @@ describe('nextPause', () => {
 describe('LatencyGuard', () => {
   const quiet = createLogger({ service: 'test', level: 'error', sink: () => undefined });
 
-  it('pauses after chunks while the measured latency is high and not once it falls back', async () => {
-    const latencies = [2, 2, 2, 2, 2, 2, 2, /* chunk 1 */ 9, 9, 9, /* chunk 2 */ 9, 9, 9, /* chunk 3 */ 2, 2, 2];
+  it('pauses after chunks while the median of the last three probes is high and not once it falls back', async () => {
+    // Calibration (7 probes), then one probe per chunk: the median turns slow at chunk 2 and fast at chunk 5.
+    const latencies = [2, 2, 2, 2, 2, 2, 2, /* chunks */ 9, 9, 9, 2, 2];
     const slept: number[] = [];
     const guard = new LatencyGuard(async () => latencies.shift() ?? 2, options, quiet, async (ms) => void slept.push(ms));
     expect(await guard.calibrate()).toBe(2);
-    expect([await guard.afterChunk(), await guard.afterChunk(), await guard.afterChunk()]).toEqual([50, 100, 50]);
-    expect(slept).toEqual([50, 100, 50]);
-    expect(guard.pausedMs).toBe(200);
+    const pauses = [];
+    for (let chunk = 0; chunk < 5; chunk++) pauses.push(await guard.afterChunk());
+    expect(pauses).toEqual([0, 50, 100, 200, 100]);
+    expect(slept).toEqual([50, 100, 200, 100]);
+    expect(guard.pausedMs).toBe(450);
+  });
+
+  it('probes at most once per interval and keeps the pause it has between probes', async () => {
+    let clock = 0;
+    let probes = 0;
+    const latencies = [2, 2, 2, 2, 2, 2, 2, 9, 9, 9];
+    const guard = new LatencyGuard(async () => (probes++, latencies.shift() ?? 9), { ...options, probeIntervalMs: 1_000 }, quiet, async () => undefined, () => clock);
+    await guard.calibrate();
+    const pauses = [];
+    // Chunks every 400 ms: a probe at 0, 1,200, 2,400 and 3,600 ms only.
+    for (let chunk = 0; chunk < 10; chunk++, clock += 400) pauses.push(await guard.afterChunk());
+    expect(probes).toBe(7 + 4);
+    expect(pauses).toEqual([0, 0, 0, 50, 50, 50, 100, 100, 100, 200]);
   });
 
   it('does nothing with factor 0', async () => {

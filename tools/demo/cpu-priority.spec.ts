@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { autogroupNice, listenerPid, setProcessNice, storePorts } from './cpu-priority';
+
+describe('cpu priority of the migration', () => {
+  it('reads the listening pid out of ss output', () => {
+    const line = 'LISTEN 0 4096 127.0.0.1:18080 0.0.0.0:* users:(("weaviate-server",pid=16087,fd=20))\n';
+    expect(listenerPid(18080, line)).toBe(16087);
+    expect(listenerPid(18080, '')).toBeNull();
+  });
+
+  it('names the stores by the ports of the client settings, skipping what is not set', () => {
+    expect(storePorts({ KAFKA_BROKERS: '127.0.0.1:19092,127.0.0.1:19094', CLICKHOUSE_URL: 'http://127.0.0.1:18123', WEAVIATE_HTTP_PORT: '18080' })).toEqual([
+      { name: 'kafka', port: 19092 },
+      { name: 'clickhouse', port: 18123 },
+      { name: 'weaviate', port: 18080 },
+    ]);
+    expect(storePorts({ KAFKA_BROKERS: '127.0.0.1:19092' })).toEqual([{ name: 'kafka', port: 19092 }]);
+  });
+
+  it("never lowers the session it runs in (the workload's), only the threads of a process in it", async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const own = autogroupNice(process.pid);
+      setProcessNice(child.pid as number, 18);
+      expect(os.getPriority(child.pid as number)).toBe(18);
+      expect(autogroupNice(process.pid)).toBe(own);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('lowers every thread of a running process, not only its main thread', async () => {
+    // A Node process has several threads (V8 platform, libuv) from its start.
+    // In a session of its own, as the demo starts the migration's processes: its own autogroup.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore', detached: true });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const pid = child.pid as number;
+      setProcessNice(pid, 17);
+      const { readdirSync } = await import('node:fs');
+      const tids = readdirSync(`/proc/${pid}/task`).map(Number);
+      expect(tids.length).toBeGreaterThan(1);
+      expect(tids.map((tid) => os.getPriority(tid))).toEqual(tids.map(() => 17));
+      // Where the kernel groups by session (autogroup), the session's nice is what other sessions compete with.
+      if (autogroupNice(process.pid) !== null) expect(autogroupNice(pid)).toBe(17);
+    } finally {
+      child.kill();
+    }
+  });
+});
