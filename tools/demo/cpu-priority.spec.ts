@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
 import { autogroupNice, listenerPid, setProcessNice, storePorts } from './cpu-priority';
 
 describe('cpu priority of the migration', () => {
@@ -49,4 +50,31 @@ describe('cpu priority of the migration', () => {
       child.kill();
     }
   });
+
+  it('puts a store back to its priority when the demo is stopped with SIGTERM while it is lowered', async () => {
+    // A stand-in for a store server: a listener in a session of its own, as the stack starts them.
+    const store = spawn(process.execPath, ['-e', "require('net').createServer().listen(0, '127.0.0.1', function () { console.log(this.address().port) })"], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      detached: true,
+    });
+    const port = await new Promise<string>((resolve) => store.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
+    const register = path.resolve(__dirname, '../scripts/register.js');
+    const lowerer = path.resolve(__dirname, 'cpu-priority.ts');
+    // The demo's side: lowers the store, says so, then waits to be stopped.
+    const demo = spawn(process.execPath, ['-r', register, '-e', `require(${JSON.stringify(lowerer)}).lowerStorePriority({ KAFKA_BROKERS: '127.0.0.1:${port}' }); console.log('lowered'); setTimeout(() => {}, 30000)`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await new Promise<void>((resolve) => demo.stdout?.on('data', (d: Buffer) => d.toString().includes('lowered') && resolve()));
+      expect(os.getPriority(store.pid as number)).toBe(19);
+      const exited = new Promise((resolve) => demo.once('exit', (code, signal) => resolve(signal)));
+      demo.kill('SIGTERM');
+      expect(await exited).toBe('SIGTERM');
+      expect(os.getPriority(store.pid as number)).toBe(0);
+      if (autogroupNice(process.pid) !== null) expect(autogroupNice(store.pid as number)).toBe(0);
+    } finally {
+      demo.kill('SIGKILL');
+      store.kill();
+    }
+  }, 30_000);
 });

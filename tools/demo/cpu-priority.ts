@@ -68,16 +68,21 @@ export function lowerStorePriority(env: NodeJS.ProcessEnv = process.env): { lowe
     setProcessNice(pid, MIGRATION_NICE);
     lowered.push(`${name} (pid ${pid})`);
   }
-  return {
-    lowered,
-    restore: () => {
-      for (const { pid, nice } of changed) {
-        try {
-          setProcessNice(pid, nice);
-        } catch {
-          // The server stopped meanwhile.
-        }
+  const restore = () => {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+    for (const { pid, nice } of changed.splice(0)) {
+      try {
+        setProcessNice(pid, nice);
+      } catch {
+        // The server stopped meanwhile.
       }
-    },
+    }
   };
+  // A demo stopped with Ctrl-C (or SIGTERM) would otherwise leave the shared stack at nice 19.
+  const interrupted = (signal: NodeJS.Signals) => {
+    restore();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  return { lowered, restore };
 }

@@ -102,7 +102,7 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     expect(await listing()).toBeGreaterThan(0);
     const before = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM opportunities')).rows[0].n;
     const writing = sqlProbe(db.pool, 'WITH gone AS (DELETE FROM opportunities RETURNING 1) SELECT count(*) FROM gone');
-    await expect(writing()).rejects.toThrow(/read-only transaction/);
+    await expect(writing()).rejects.toThrow(/latency probe \(BACKFILL_LATENCY_PROBE_SQL\) failed: .*read-only transaction/);
     expect((await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM opportunities')).rows[0].n).toBe(before);
     // Every connection of the pool is still out of any transaction.
     const states = await Promise.all(Array.from({ length: 4 }, () => db.pool.query<{ transaction_read_only: string }>('SHOW transaction_read_only')));

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from '@mch/util-logger';
+import { DomainException, ErrorCode } from '@mch/util-errors';
 
 export interface LatencyGuardOptions {
   /** Pause while the probe takes more than `factor` x its latency before the backfill; 0 turns the guard off. */
@@ -55,7 +56,12 @@ export function sqlProbe(pool: Pool, sql: string): () => Promise<number> {
     try {
       await client.query('BEGIN READ ONLY');
       const started = performance.now();
-      await client.query(sql);
+      await client.query(sql).catch((error: Error) => {
+        // Named, so a typo in the setting reads as one at 2 a.m. rather than as a backfill failure.
+        throw new DomainException(ErrorCode.PreconditionFailed, `the latency probe (BACKFILL_LATENCY_PROBE_SQL) failed: ${error.message}`, {
+          field: 'BACKFILL_LATENCY_PROBE_SQL',
+        });
+      });
       return performance.now() - started;
     } finally {
       // A connection whose rollback failed is not given back to the pool.
