@@ -53,11 +53,13 @@ describe('cpu priority of the migration', () => {
 
   it('puts a store back to its priority when the demo is stopped with SIGTERM while it is lowered', async () => {
     // A stand-in for a store server: a listener in a session of its own, as the stack starts them.
-    const store = spawn(process.execPath, ['-e', "require('net').createServer().listen(0, '127.0.0.1', function () { console.log(this.address().port) })"], {
+    const store = spawn(process.execPath, ['-e', "require('net').createServer().listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n') })"], {
       stdio: ['ignore', 'pipe', 'ignore'],
       detached: true,
     });
+    // Written as plain text: console.log would colour a number where FORCE_COLOR is set (under nx).
     const port = await new Promise<string>((resolve) => store.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
+    expect(port).toMatch(/^\d+$/);
     const register = path.resolve(__dirname, '../scripts/register.js');
     const lowerer = path.resolve(__dirname, 'cpu-priority.ts');
     // The demo's side: lowers the store, says so, then waits to be stopped.
@@ -67,7 +69,7 @@ describe('cpu priority of the migration', () => {
     try {
       await new Promise<void>((resolve) => demo.stdout?.on('data', (d: Buffer) => d.toString().includes('lowered') && resolve()));
       expect(os.getPriority(store.pid as number)).toBe(19);
-      const exited = new Promise((resolve) => demo.once('exit', (code, signal) => resolve(signal)));
+      const exited = new Promise((resolve) => demo.once('exit', (_code, signal) => resolve(signal)));
       demo.kill('SIGTERM');
       expect(await exited).toBe('SIGTERM');
       expect(os.getPriority(store.pid as number)).toBe(0);
