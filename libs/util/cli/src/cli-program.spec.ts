@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { Option } from 'commander';
 import { createCliProgram, defaultAction, describeExitCodes, jsonOption, optionWords, passThroughCommand, runCliProgram } from './cli-program';
 
@@ -79,4 +81,28 @@ describe('createCliProgram / runCliProgram', () => {
     expect(seen).toEqual([['plan', '--help']]);
     expect(t.out.join('')).toBe('');
   });
+});
+
+describe('a reader that closes the pipe (main.js --help | head)', () => {
+  const register = path.resolve(__dirname, '../../../../tools/scripts/register.js');
+  // The child waits for a line on stdin, so its help is written after the reader has gone.
+  const child = `
+    const { createCliProgram, runCliProgram } = require(${JSON.stringify(path.join(__dirname, 'cli-program.ts'))});
+    process.stdin.once('data', async () => {
+      const p = createCliProgram({ name: 'tool', description: 'a tool', exitCodes: { 0: 'done' } });
+      p.command('check').description('compare the stores').action(() => undefined);
+      await runCliProgram(p, ['--help']);
+      process.stdin.destroy();
+    });`;
+
+  it('exits with the command\'s own code, no EPIPE stack trace', async () => {
+    const proc = spawn(process.execPath, ['-r', register, '-e', child], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.stdout.destroy();
+    proc.stdin.write('go\n');
+    const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));
+    expect(stderr).not.toMatch(/EPIPE/);
+    expect(code).toBe(0);
+  }, 30_000);
 });

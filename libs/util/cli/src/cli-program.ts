@@ -131,11 +131,29 @@ export function optionWords(
   return words;
 }
 
+const guarded = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * A reader that goes away (`main.js --help | head`, quitting `less`, a `tee` that died) closes the
+ * pipe, and Node raises the next write's EPIPE as an uncaught error: a stack trace and exit 1 from a
+ * command that did nothing wrong. The command runs on to its own exit code instead (a backfill is
+ * not cut short because its log reader went); what it still prints has no reader. Other stream
+ * errors stay fatal.
+ */
+export function ignoreClosedReader(stream: NodeJS.WritableStream): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 /**
  * Parses argv and runs the command (the actions set process.exitCode for their outcome). Help exits
  * 0; a refused command line has printed commander's error naming the command or flag, and exits 2.
  */
 export async function runCliProgram(program: Command, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  ignoreClosedReader(process.stdout);
   const codes = programExitCodes.get(program);
   if (codes) finishHelp(program, codes);
   try {
