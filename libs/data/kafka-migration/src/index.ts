@@ -8,6 +8,7 @@ export * from './publish/topics.setup';
 export * from './backfill/key-range';
 export * from './backfill/chunk.reader';
 export * from './backfill/backfill.runner';
+export * from './backfill/transient-retry';
 export * from './capture/change-capture';
 export * from './capture/pgoutput.decoder';
 export * from './capture/logical.capture';

@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { createMigratedDatabase, readWholeTopic, type MigratedDatabase } from '@mch/testing-stack';
-import { createPostgresPool } from '@mch/infra-postgres';
+import { createPostgresPool, isTransientPostgresError } from '@mch/infra-postgres';
+import { loadConfig, postgresEnvSchema } from '@mch/util-config';
+import { createLogger } from '@mch/util-logger';
+import { retryTransient } from './backfill/transient-retry';
 import { ENTITY_SOURCES, sourceColumns } from './mapping/entity-sources';
 import { mapRow, type RawRow } from './mapping/row-mapper';
 import { chunkSql, readChunk } from './backfill/chunk.reader';
@@ -109,6 +112,24 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     expect(states.map((r) => r.rows[0].transaction_read_only)).toEqual(['off', 'off', 'off', 'off']);
   });
 
+  it('a probe whose connection is terminated fails as the database failure it is (retried), not as a bad probe setting', async () => {
+    const applicationName = `probe-terminated-${randomUUID().slice(0, 6)}`;
+    const pool = createPostgresPool({ ...loadConfig(postgresEnvSchema), PGDATABASE: db.name }, { applicationName, max: 1 });
+    try {
+      const probe = sqlProbe(pool, 'SELECT pg_sleep(10)');
+      const failed = probe().catch((error: unknown) => error);
+      const sleepingSql = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND query = 'SELECT pg_sleep(10)'";
+      while ((await db.pool.query<{ n: number }>(sleepingSql, [applicationName])).rows[0].n === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await db.pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+      const error = await failed;
+      expect(error).toMatchObject({ code: '57P01' });
+      expect(isTransientPostgresError(error)).toBe(true);
+      expect((error as Error).message).not.toMatch(/BACKFILL_LATENCY_PROBE_SQL/);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('two shards together cover every row exactly once', async () => {
     const shards = await Promise.all(
       [0, 1].map((index) => runBackfill(deps(), options(kit, { shard: { index, count: 2 }, owner: `shard-${index}` }))),
@@ -185,6 +206,69 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
       ]);
     }
   });
+
+  it('its database connections terminated twice mid-run (a failover), it resumes in the same process and publishes every row once', async () => {
+    const applicationName = `backfill-failover-${randomUUID().slice(0, 6)}`;
+    const pool = createPostgresPool({ ...loadConfig(postgresEnvSchema), PGDATABASE: db.name }, { applicationName, max: 4 });
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ service: 'kafka-migrator-test', level: 'warn', sink: (line) => lines.push(JSON.parse(line)) });
+    const failover = await createMigrationKit(pool, { logger });
+    const name = `${failover.run.migrationRun}:backfill:opportunity:0-of-1`;
+    const processed = async () =>
+      Number((await db.pool.query<{ n: string }>('SELECT total_processed AS n FROM data_migration_state WHERE migration_name = $1', [name])).rows[0]?.n ?? 0);
+    // The failover: with the table locked, the backfill's next chunk read waits on the lock, and its
+    // connections (the waiting one included) are terminated, so a query fails under the runner.
+    const terminate = async () => {
+      const locker = await db.pool.connect();
+      try {
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE opportunities IN EXCLUSIVE MODE');
+        const waitingSql = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'";
+        while ((await db.pool.query<{ n: number }>(waitingSql, [applicationName])).rows[0].n === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        await db.pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+      } finally {
+        await locker.query('COMMIT');
+        locker.release();
+      }
+    };
+    try {
+      // 500 rows/s: about 3 s for the table, so both terminations land mid-run.
+      const run = retryTransient(
+        () =>
+          runBackfill(
+            { pool, publisher: failover.publisher, checkpoints: failover.checkpoints, logger },
+            options(failover, { batchSize: 50, maxRowsPerSecond: 500 }),
+          ),
+        { retries: 3, firstDelayMs: 100, maxDelayMs: 400, freshAfterMs: 60_000 },
+        logger,
+        { entity: 'opportunity' },
+      );
+      let done = false;
+      void run.finally(() => (done = true)).catch(() => undefined);
+      for (const at of [300, 900]) {
+        while (!done && (await processed()) < at) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(done).toBe(false);
+        await terminate();
+      }
+      const summary = await run;
+      expect(summary.status).toBe('completed');
+      const retries = lines.filter((l) => l.msg === 'transient database failure; resuming from the checkpoint');
+      expect(retries.length).toBeGreaterThanOrEqual(2);
+      expect(retries[0]).toMatchObject({ entity: 'opportunity', attempt: 1 });
+
+      const envelopes = envelopesOf(await readWholeTopic(failover.kafka, failover.topic('opportunity')), failover.run.migrationId);
+      expect(new Set(envelopes.map((e) => e.aggregateId)).size).toBe(1_500);
+      const eventIdsPerKey = new Map<string, Set<string>>();
+      for (const e of envelopes) eventIdsPerKey.set(e.aggregateId, (eventIdsPerKey.get(e.aggregateId) ?? new Set()).add(e.eventId));
+      // A chunk re-read after a failure is the same event again (same id), never a second one.
+      expect([...eventIdsPerKey.values()].every((ids) => ids.size === 1)).toBe(true);
+      expect(await processed()).toBeGreaterThanOrEqual(1_500);
+    } finally {
+      await failover.close();
+      await failover.dropTopics();
+      await pool.end();
+    }
+  }, 120_000);
 
   it('killed with SIGKILL mid-run and restarted, it publishes every row; repeats carry the same event id', async () => {
     const env = {

@@ -4,7 +4,7 @@ import { createLogger } from '@mch/util-logger';
 import { createPostgresPool } from '@mch/infra-postgres';
 import { createKafka } from '@mch/infra-kafka';
 import { runWithCorrelation } from '@mch/util-correlation';
-import { runBackfill, type BackfillSummary } from '@mch/data-kafka-migration';
+import { DEFAULT_TRANSIENT_RETRY, retryTransient, runBackfill, type BackfillSummary } from '@mch/data-kafka-migration';
 import { kafkaMigratorConfigSchema } from './kafka-migrator.config';
 import { buildMigrator } from './migrator.wiring';
 
@@ -28,8 +28,8 @@ export async function runBackfillJob(env: NodeJS.ProcessEnv = process.env, outpu
     try {
       for (const entity of app.ENTITIES) {
         const task = progress.task(entity, 'backfill progress');
-        summaries.push(
-          await runBackfill(
+        const backfillShard = () =>
+          runBackfill(
             { pool, publisher: parts.publisher, checkpoints: parts.checkpoints, logger, retainedWalBytes: () => parts.capture.retainedWalBytes() },
             {
               entity,
@@ -62,8 +62,10 @@ export async function runBackfillJob(env: NodeJS.ProcessEnv = process.env, outpu
                   },
                 }),
             },
-          ),
-        );
+          );
+        // A failover or a dropped connection resumes the shard from its checkpoint in this pod.
+        const retry = { ...DEFAULT_TRANSIENT_RETRY, retries: app.BACKFILL_TRANSIENT_RETRIES };
+        summaries.push(await retryTransient(backfillShard, retry, logger, { entity, shard: `${app.shardIndex}/${app.SHARD_COUNT}` }));
       }
       progress.stop();
       const completed = summaries.every((s) => s.status === 'completed');

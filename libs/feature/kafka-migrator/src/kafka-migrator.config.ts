@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MIGRATION_RUN_PATTERN, MigratedEntity, resolveMigrationId } from '@mch/contracts';
-import { ENTITY_MAX_MESSAGE_BYTES } from '@mch/data-kafka-migration';
+import { DEFAULT_TRANSIENT_RETRY, ENTITY_MAX_MESSAGE_BYTES } from '@mch/data-kafka-migration';
 
 const ALL = Object.values(MigratedEntity);
 
@@ -50,6 +50,12 @@ export const kafkaMigratorConfigSchema = z
       .optional(),
     /** Least time between two probes: an application query costs the database that much per probe. */
     BACKFILL_LATENCY_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+    /**
+     * In-process retries of a shard after a transient database failure (failover, terminated
+     * connection, pool connect timeout), 1 s doubling to 30 s; it resumes from its checkpoint. 0:
+     * none, the pod fails and the Job's backoffLimit retries it.
+     */
+    BACKFILL_TRANSIENT_RETRIES: z.coerce.number().int().min(0).max(100).default(DEFAULT_TRANSIENT_RETRY.retries),
     LEASE_TTL_MS: z.coerce.number().int().min(1_000).default(60_000),
     KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(ENTITY_MAX_MESSAGE_BYTES),
     HOSTNAME: z.string().default('kafka-migrator'),

@@ -3,3 +3,4 @@ export * from './postgres.data-source';
 export * from './postgres.module';
 export * from './postgres.tls';
 export * from './row-visibility.guard';
+export * from './transient-error';

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from '@mch/util-logger';
 import { DomainException, ErrorCode } from '@mch/util-errors';
+import { isTransientPostgresError } from '@mch/infra-postgres';
 
 export interface LatencyGuardOptions {
   /** Pause while the probe takes more than `factor` x its latency before the backfill; 0 turns the guard off. */
@@ -57,6 +58,8 @@ export function sqlProbe(pool: Pool, sql: string): () => Promise<number> {
       await client.query('BEGIN READ ONLY');
       const started = performance.now();
       await client.query(sql).catch((error: Error) => {
+        // A connection lost under the probe is the database's failure, retried as such, not the query's.
+        if (isTransientPostgresError(error)) throw error;
         // Named, so a typo in the setting reads as one at 2 a.m. rather than as a backfill failure.
         throw new DomainException(ErrorCode.PreconditionFailed, `the latency probe (BACKFILL_LATENCY_PROBE_SQL) failed: ${error.message}`, {
           field: 'BACKFILL_LATENCY_PROBE_SQL',
