@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { autogroupNice, listenerPid, setProcessNice, storePorts } from './cpu-priority';
+import { STORE_NICE, autogroupNice, listenerPid, setProcessNice, storePorts } from './cpu-priority';
 
 describe('cpu priority of the migration', () => {
   it('reads the listening pid out of ss output', () => {
@@ -68,7 +68,7 @@ describe('cpu priority of the migration', () => {
     });
     try {
       await new Promise<void>((resolve) => demo.stdout?.on('data', (d: Buffer) => d.toString().includes('lowered') && resolve()));
-      expect(os.getPriority(store.pid as number)).toBe(19);
+      expect(os.getPriority(store.pid as number)).toBe(STORE_NICE);
       const exited = new Promise((resolve) => demo.once('exit', (_code, signal) => resolve(signal)));
       demo.kill('SIGTERM');
       expect(await exited).toBe('SIGTERM');

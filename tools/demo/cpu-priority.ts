@@ -9,6 +9,15 @@ import os from 'node:os';
  */
 export const MIGRATION_NICE = 19;
 
+/**
+ * Nice value of the stack's Kafka, ClickHouse and Weaviate in that mode: below PostgreSQL, above the
+ * migration's processes, as on a deployment where each store has nodes of its own and answers its
+ * clients promptly. At the migration's own 19 a starved Kafka took 9-15 s to acknowledge the
+ * backfill and a shard's connection attempt timed out (docs/benchmarks.md, the 10^6 attempt); nice
+ * 10 weighs about 7 times nice 19.
+ */
+export const STORE_NICE = 10;
+
 /** The pid of the process listening on 127.0.0.1:`port` (ss -ltnp), or null. */
 export function listenerPid(port: number, ssOutput = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' })): number | null {
   const pid = /pid=(\d+)/.exec(ssOutput)?.[1];
@@ -20,10 +29,17 @@ export function listenerPid(port: number, ssOutput = execFileSync('ss', ['-Hltnp
  * (kernel.sched_autogroup_enabled=1, as here), CPU is shared fairly between sessions first and a
  * thread's nice only counts within its session, so the session's own nice (/proc/<pid>/autogroup)
  * is what sets it against PostgreSQL's; without autogroup every thread's nice counts. Both are set.
+ */
+export function setProcessNice(pid: number, nice: number): void {
+  setThreadsNice(pid, nice);
+  setSessionNice(pid, nice);
+}
+
+/**
  * Linux keeps one nice per thread, and setpriority on a pid changes only its main thread: a JVM's
  * or a Go runtime's threads started before keep theirs, so every thread is set.
  */
-export function setProcessNice(pid: number, nice: number): void {
+function setThreadsNice(pid: number, nice: number): void {
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       os.setPriority(Number(tid), nice);
@@ -31,7 +47,11 @@ export function setProcessNice(pid: number, nice: number): void {
       // A thread that ended between the listing and the call.
     }
   }
-  // Never our own session's: that would lower the workload measured beside it.
+}
+
+/** The nice of the process's session (autogroup), where the kernel has them; never our own session's. */
+function setSessionNice(pid: number, nice: number): void {
+  // Our own session's would lower the workload measured beside it.
   if (existsSync(`/proc/${pid}/autogroup`) && autogroupName(pid) !== autogroupName(process.pid)) writeFileSync(`/proc/${pid}/autogroup`, String(nice));
 }
 
@@ -55,7 +75,7 @@ export function storePorts(env: NodeJS.ProcessEnv = process.env): { name: string
 }
 
 /**
- * Lowers the stack's Kafka, ClickHouse and Weaviate to MIGRATION_NICE for the run; `restore` puts
+ * Lowers the stack's Kafka, ClickHouse and Weaviate to STORE_NICE for the run; `restore` puts
  * them back to what they had. Returns the servers it found (a server not found is left as it is).
  */
 export function lowerStorePriority(env: NodeJS.ProcessEnv = process.env): { lowered: string[]; restore: () => void } {
@@ -65,7 +85,7 @@ export function lowerStorePriority(env: NodeJS.ProcessEnv = process.env): { lowe
     const pid = listenerPid(port);
     if (pid === null) continue;
     changed.push({ pid, nice: autogroupNice(pid) ?? os.getPriority(pid) });
-    setProcessNice(pid, MIGRATION_NICE);
+    setProcessNice(pid, STORE_NICE);
     lowered.push(`${name} (pid ${pid})`);
   }
   const restore = () => {
@@ -78,7 +98,7 @@ export function lowerStorePriority(env: NodeJS.ProcessEnv = process.env): { lowe
       }
     }
   };
-  // A demo stopped with Ctrl-C (or SIGTERM) would otherwise leave the shared stack at nice 19.
+  // A demo stopped with Ctrl-C (or SIGTERM) would otherwise leave the shared stack lowered.
   const interrupted = (signal: NodeJS.Signals) => {
     restore();
     process.kill(process.pid, signal);

@@ -33,7 +33,7 @@ import { backfillFigures, consumerLag, outboxByTopic, renderLatency, renderStage
 import { edgeHoldings, renderEdgeHoldings } from './edge-report';
 import { buildApps } from './build-apps';
 import { PeakRss } from './peak-rss';
-import { MIGRATION_NICE, lowerStorePriority } from './cpu-priority';
+import { MIGRATION_NICE, STORE_NICE, lowerStorePriority } from './cpu-priority';
 import { MONOLITH_LISTING_PROBE_SQL } from './listing-probe';
 
 interface Stores {
@@ -235,7 +235,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
     console.log(`4. The monolith's own workload starts: ${writesPerSecond} writes/s (inserts, updates, deletes on five tables), ${readsPerSecond} reads/s; ${baselineSeconds} s of baseline before anything of the migration runs`);
     if (ownCores) {
       storePriority = lowerStorePriority();
-      console.log(`   MCH_DEMO_DB_CORES=own: the migration's processes and ${storePriority.lowered.join(', ')} run at nice ${MIGRATION_NICE}; PostgreSQL and the workload are served first`);
+      console.log(`   MCH_DEMO_DB_CORES=own: PostgreSQL and the workload are served first, then ${storePriority.lowered.join(', ')} at nice ${STORE_NICE}, then the migration's processes at nice ${MIGRATION_NICE}`);
     }
     await workload.start('before');
     await new Promise((resolve) => setTimeout(resolve, baselineSeconds * 1000));
