@@ -54,6 +54,7 @@ export async function populatorReplicasRun(
             LOG_LEVEL: 'warn',
           },
           noise,
+          { manifest: 'clickhouse-populator.yaml' },
         ),
       );
     }

@@ -39,6 +39,7 @@ export async function shardedBackfillSeconds(
         ['backfill', '--json'],
         env({ SHARD_COUNT: String(shards), SHARD_INDEX: String(index), HOSTNAME: `backfill-${index}` }),
         noise,
+        { manifest: 'jobs/kafka-migrator-backfill.yaml' },
       ),
     );
     const codes = await Promise.all(jobs.map((j) => j.exited));

@@ -229,7 +229,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
     console.log(`   ${await buildApps(['event-store', 'kafka-migrator', 'clickhouse-populator', 'weaviate-indexer', 'consistency-checker'])}`);
 
     console.log('3. Schema migrations 016-020: event-store main.js migrate up (the schema-migrate Job)');
-    const migrate = startEntry('schema-migrate', 'event-store', ['migrate', 'up'], env({}), noise, spawnOptions);
+    const migrate = startEntry('schema-migrate', 'event-store', ['migrate', 'up'], env({}), noise, { ...spawnOptions, manifest: 'jobs/schema-migrate.yaml' });
     if ((await runToExit(migrate)) !== 0) throw new Error(`migrate up failed\n${migrate.output()}`);
 
     console.log(`4. The monolith's own workload starts: ${writesPerSecond} writes/s (inserts, updates, deletes on five tables), ${readsPerSecond} reads/s; ${baselineSeconds} s of baseline before anything of the migration runs`);
@@ -244,7 +244,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
     workload.setPhase('during');
     const migrationStarted = Date.now();
     const port = async () => String(await freePort());
-    const cdc = startEntry('kafka-migrator-cdc', 'kafka-migrator', [], env({ TOPIC_PREFIX: topicPrefix, HTTP_PORT: await port(), HTTP_HOST: '127.0.0.1' }), noise, spawnOptions);
+    const cdc = startEntry('kafka-migrator-cdc', 'kafka-migrator', [], env({ TOPIC_PREFIX: topicPrefix, HTTP_PORT: await port(), HTTP_HOST: '127.0.0.1' }), noise, { ...spawnOptions, manifest: 'kafka-migrator-cdc.yaml' });
     services.push(cdc);
     rss.watch(cdc);
     await waitReady(cdc);
@@ -257,14 +257,14 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       EVENT_STORE_ENTITY_TOPIC_PREFIX: topicPrefix,
       HTTP_PORT: await port(),
       HTTP_HOST: '127.0.0.1',
-    }), noise, spawnOptions);
+    }), noise, { ...spawnOptions, manifest: 'event-store.yaml' });
     const populatorGroup = `${runName}-clickhouse`;
     const populator = startEntry('clickhouse-populator', 'clickhouse-populator', [], env({
       CLICKHOUSE_POPULATOR_TOPIC_PREFIX: topicPrefix,
       CLICKHOUSE_POPULATOR_GROUP_ID: populatorGroup,
       HTTP_PORT: await port(),
       HTTP_HOST: '127.0.0.1',
-    }), noise, spawnOptions);
+    }), noise, { ...spawnOptions, manifest: 'clickhouse-populator.yaml' });
     const indexerGroup = `${runName}-weaviate`;
     const indexer = startEntry('weaviate-indexer', 'weaviate-indexer', [], env({
       WEAVIATE_COLLECTION_PREFIX: 'Demo',
@@ -273,7 +273,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       INDEXER_GROUP_ID: indexerGroup,
       HTTP_PORT: await port(),
       HTTP_HOST: '127.0.0.1',
-    }), noise, spawnOptions);
+    }), noise, { ...spawnOptions, manifest: 'weaviate-indexer.yaml' });
     const checkerEnv = {
       CONSISTENCY_TOPIC_PREFIX: topicPrefix,
       CONSISTENCY_WEAVIATE_PREFIX: 'Demo',
@@ -286,7 +286,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       CONSISTENCY_INTERVAL_SECONDS: '0',
       HTTP_PORT: await port(),
       HTTP_HOST: '127.0.0.1',
-    }), noise, spawnOptions);
+    }), noise, { ...spawnOptions, manifest: 'consistency-checker.yaml' });
     services.push(eventStore, populator, indexer, checkerService);
     rss.watch(eventStore, populator, indexer, checkerService);
     await Promise.all([eventStore, populator, indexer, checkerService].map((s) => waitReady(s)));
@@ -307,7 +307,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
         HOSTNAME: `kafka-migrator-backfill-${index}`,
         // The guard's probe is the monolith's listing page, as the manifests set it (k8s/base/mch-config.env).
         BACKFILL_LATENCY_PROBE_SQL: MONOLITH_LISTING_PROBE_SQL,
-      }), noise, spawnOptions),
+      }), noise, { ...spawnOptions, manifest: 'jobs/kafka-migrator-backfill.yaml' }),
     );
     rss.watch(...backfill);
     const codes = await Promise.all(backfill.map(runToExit));
@@ -397,7 +397,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       ...checkerEnv,
       CONSISTENCY_WATERMARK: watermark,
       CONSISTENCY_IN_FLIGHT_LAG_SECONDS: '0',
-    }), noise, spawnOptions);
+    }), noise, { ...spawnOptions, manifest: 'jobs/consistency-checker.yaml' });
     const stdout: string[] = [];
     checker.child.stdout?.on('data', (c: Buffer) => stdout.push(c.toString()));
     rss.watch(checker);
@@ -434,7 +434,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
     await workload.stop();
     for (const service of services.reverse()) await service.stop();
     // The run's slot would hold WAL back on the shared stack until the next run: drop it (main.js teardown-capture).
-    const teardown = startEntry('kafka-migrator teardown-capture', 'kafka-migrator', ['teardown-capture'], env({ TOPIC_PREFIX: topicPrefix }), noise, spawnOptions);
+    const teardown = startEntry('kafka-migrator teardown-capture', 'kafka-migrator', ['teardown-capture'], env({ TOPIC_PREFIX: topicPrefix }), noise, { ...spawnOptions, manifest: 'kafka-migrator-cdc.yaml' });
     await runToExit(teardown);
     await appPool.end();
     await stores.pg.end();

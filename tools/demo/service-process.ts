@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { DrainProgress } from './drain-progress';
 import { setProcessNice } from './cpu-priority';
+import { manifestNodeOptions } from './manifest-node-options';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -48,7 +49,8 @@ export interface EntryProcess {
 
 /**
  * Runs `node dist/apps/<app>/main.js <args>` (the built entry point, as its pod does) with the
- * given environment; HTTP_PORT set means it serves HTTP on 127.0.0.1.
+ * given environment; HTTP_PORT set means it serves HTTP on 127.0.0.1. `manifest` (k8s/base/...)
+ * adds the NODE_OPTIONS its pod gets there.
  */
 export function startEntry(
   name: string,
@@ -56,9 +58,11 @@ export function startEntry(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   noise: NoiseLog,
-  options: { nice?: number } = {},
+  options: { nice?: number; manifest?: string } = {},
 ): EntryProcess {
   const node = [process.execPath, ...NODE_FLAGS, `dist/apps/${app}/main.js`, ...args];
+  // The pod's NODE_OPTIONS (its heap cap) after any the caller set: the later flag wins.
+  if (options.manifest) env = { ...env, NODE_OPTIONS: [env.NODE_OPTIONS, manifestNodeOptions(options.manifest)].filter(Boolean).join(' ') };
   // Through nice(1) when asked: it execs node, so the pid stays the app's and every thread inherits
   // the value; in a session of its own (detached), whose autogroup gets the same nice (cpu-priority.ts).
   const [command, ...argv] = options.nice === undefined ? node : ['nice', '-n', String(options.nice), ...node];

@@ -12,6 +12,7 @@ import { chunkSql, readChunk } from './backfill/chunk.reader';
 import { shardRange } from './backfill/key-range';
 import { runBackfill, type BackfillOptions } from './backfill/backfill.runner';
 import { sqlProbe } from './backfill/latency-guard';
+import { rowTextBytes } from './backfill/chunk-sizer';
 import { ProcessingLog } from '@mch/data-consumer-loop';
 import { KafkaPublisher } from './publish/kafka.publisher';
 import { createMigrationKit, envelopesOf, latestByKey, type MigrationKit } from './testing/migration-harness';
@@ -128,6 +129,31 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  it('bounds each chunk by its text as well as its rows: a slow start, then chunks of about chunkMaxBytes', async () => {
+    const chunkMaxBytes = 64 * 1024;
+    const lastKeys: string[] = [];
+    const summary = await runBackfill(deps(), {
+      ...options(kit, { batchSize: 1_000, chunkMaxBytes }),
+      onProgress: (p) => void lastKeys.push(p.lastKey as string),
+    });
+    expect(summary).toMatchObject({ status: 'completed', published: 1_500, failed: 0 });
+    // Each chunk's rows and text, read back by its key range as the reader reads them (text values).
+    const select = Object.keys(sourceColumns(ENTITY_SOURCES.opportunity)).map((c) => `"${c}"::text AS "${c}"`).join(', ');
+    const chunks: { rows: number; bytes: number }[] = [];
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (const last of lastKeys) {
+      const rows = (await db.pool.query<RawRow>(`SELECT ${select} FROM opportunities WHERE id > $1::uuid AND id <= $2::uuid`, [after, last])).rows;
+      chunks.push({ rows: rows.length, bytes: rowTextBytes(rows) });
+      after = last;
+    }
+    expect(chunks.reduce((n, c) => n + c.rows, 0)).toBe(1_500);
+    expect(chunks[0].rows).toBe(100);
+    const sized = chunks.slice(1, -1).map((c) => c.bytes);
+    expect(sized.length).toBeGreaterThan(5);
+    expect(Math.max(...sized)).toBeLessThanOrEqual(2 * chunkMaxBytes);
+    expect(sized.sort((a, b) => a - b)[Math.floor(sized.length / 2)]).toBeLessThanOrEqual(1.25 * chunkMaxBytes);
   });
 
   it('two shards together cover every row exactly once', async () => {

@@ -36,6 +36,7 @@ export async function runBackfillJob(env: NodeJS.ProcessEnv = process.env, outpu
               run: parts.run,
               shard: { index: app.shardIndex, count: app.SHARD_COUNT },
               batchSize: app.BATCH_SIZE,
+              chunkMaxBytes: app.BACKFILL_CHUNK_MAX_BYTES,
               captureMode: parts.capture.mode,
               owner: app.HOSTNAME,
               leaseTtlMs: app.LEASE_TTL_MS,

@@ -29,6 +29,12 @@ export const kafkaMigratorConfigSchema = z
     SHARD_INDEX: z.coerce.number().int().min(0).optional(),
     JOB_COMPLETION_INDEX: z.coerce.number().int().min(0).optional(),
     BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5_000),
+    /**
+     * Most row text per backfill chunk (16 MiB: 5,000 opportunities fit; 3 MiB documents go five
+     * at a time), so the process's memory is bounded by bytes and the Job's heap cap holds
+     * whatever the rows weigh. 0: rows only (BATCH_SIZE).
+     */
+    BACKFILL_CHUNK_MAX_BYTES: z.coerce.number().int().min(0).default(16 * 1024 * 1024),
     CAPTURE_MODE: z.enum(['auto', 'logical', 'trigger']).default('auto'),
     MAX_ROWS_PER_SECOND: z.coerce.number().min(0).default(0),
     SLOW_ACK_MS: z.coerce.number().int().min(1).default(5_000),

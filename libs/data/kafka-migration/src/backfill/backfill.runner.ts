@@ -8,6 +8,7 @@ import { ENTITY_SOURCES } from '../mapping/entity-sources';
 import type { KafkaPublisher } from '../publish/kafka.publisher';
 import type { MigrationRunInfo } from '../publish/change-record';
 import { readChunk, type CaptureMode } from './chunk.reader';
+import { ChunkSizer, rowTextBytes } from './chunk-sizer';
 import { shardRange } from './key-range';
 import { LatencyGuard, sqlProbe, tableProbe } from './latency-guard';
 
@@ -15,7 +16,10 @@ export interface BackfillOptions {
   entity: MigratedEntity;
   run: MigrationRunInfo;
   shard: { index: number; count: number };
+  /** Most rows per chunk. */
   batchSize: number;
+  /** Most row text per chunk (ChunkSizer: a slow start, then sized by the rows seen); 0 or absent: rows only. */
+  chunkMaxBytes?: number;
   captureMode: CaptureMode;
   /** Who runs this shard (pod name); the lease keeps a second runner off it. */
   owner: string;
@@ -113,8 +117,10 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions):
 
   // The next chunk is read while the current one is in flight to Kafka: reading and publishing
   // overlap. A prefetched chunk is exact on its own (its position is taken under its own locks).
+  const sizer = options.chunkMaxBytes ? new ChunkSizer(options.batchSize, options.chunkMaxBytes) : new ChunkSizer(options.batchSize, Number.POSITIVE_INFINITY, options.batchSize);
+  // A replayed chunk is re-read whole (it had at most batchSize rows), so its rows keep their event ids.
   const read = (after: string | null, replay?: { through: string; position: string }) =>
-    readChunk(deps.pool, source, range, after, options.batchSize, options.captureMode, replay);
+    readChunk(deps.pool, source, range, after, replay ? options.batchSize : sizer.nextRows, options.captureMode, replay);
   let next = read(lastKey, pending);
   try {
     for (;;) {
@@ -130,6 +136,7 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions):
       pending = undefined;
       if (chunk.rows.length === 0) break;
       const chunkLast = String(chunk.rows[chunk.rows.length - 1].id);
+      sizer.observe(chunk.rows.length, rowTextBytes(chunk.rows));
       next = read(chunkLast);
       next.catch(() => undefined);
       // Recorded before publishing: a crash after Kafka got the chunk re-publishes it identically.
