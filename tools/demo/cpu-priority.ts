@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { onInterrupt } from './interrupt-cleanup';
 
 /**
  * Nice value given to everything of the migration when the monolith's database is to keep its own
@@ -88,8 +89,7 @@ export function lowerStorePriority(env: NodeJS.ProcessEnv = process.env): { lowe
     setProcessNice(pid, STORE_NICE);
     lowered.push(`${name} (pid ${pid})`);
   }
-  const restore = () => {
-    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+  const putBack = () => {
     for (const { pid, nice } of changed.splice(0)) {
       try {
         setProcessNice(pid, nice);
@@ -99,10 +99,10 @@ export function lowerStorePriority(env: NodeJS.ProcessEnv = process.env): { lowe
     }
   };
   // A demo stopped with Ctrl-C (or SIGTERM) would otherwise leave the shared stack lowered.
-  const interrupted = (signal: NodeJS.Signals) => {
-    restore();
-    process.kill(process.pid, signal);
+  const unregister = onInterrupt(putBack);
+  const restore = () => {
+    unregister();
+    putBack();
   };
-  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   return { lowered, restore };
 }

@@ -34,6 +34,7 @@ import { edgeHoldings, renderEdgeHoldings } from './edge-report';
 import { buildApps } from './build-apps';
 import { PeakRss } from './peak-rss';
 import { MIGRATION_NICE, STORE_NICE, lowerStorePriority } from './cpu-priority';
+import { onInterrupt } from './interrupt-cleanup';
 import { MONOLITH_LISTING_PROBE_SQL } from './listing-probe';
 
 interface Stores {
@@ -208,6 +209,27 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
   const services: EntryProcess[] = [];
   const rss = new PeakRss();
   const workload = new MonolithWorkload(appPool, { opportunities, seed: 42, writesPerSecond, readsPerSecond });
+  // Run once, by the finally below or by Ctrl-C/SIGTERM (onInterrupt): the services started in
+  // sessions of their own would outlive the demo, and the run's slot would hold WAL back.
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      storePriority?.restore();
+      await rss.stop();
+      await workload.stop();
+      for (const service of services.reverse()) await service.stop();
+      // The run's slot would hold WAL back on the shared stack until the next run: drop it (main.js teardown-capture).
+      const teardown = startEntry('kafka-migrator teardown-capture', 'kafka-migrator', ['teardown-capture'], env({ TOPIC_PREFIX: topicPrefix }), noise, { ...spawnOptions, manifest: 'kafka-migrator-cdc.yaml' });
+      await runToExit(teardown);
+      await appPool.end();
+      await stores.pg.end();
+      await stores.clickhouse.close();
+      await stores.weaviate.close();
+    })());
+  const unregisterCleanup = onInterrupt(() => {
+    console.log('interrupted: stopping the services, dropping the run\'s capture slot, restoring priorities');
+    return cleanup();
+  });
   const env = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
     ...process.env,
     PGDATABASE: DATABASE,
@@ -310,6 +332,7 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       }), noise, { ...spawnOptions, manifest: 'jobs/kafka-migrator-backfill.yaml' }),
     );
     rss.watch(...backfill);
+    services.push(...backfill);
     const codes = await Promise.all(backfill.map(runToExit));
     const backfillSeconds = (Date.now() - backfillStarted) / 1000;
     codes.forEach((code, i) => {
@@ -429,17 +452,8 @@ export async function runDemo(settings: DemoSettings = demoSettingsFromEnv()): P
       rowsLoaded: Object.values(loaded.counts).reduce((n, c) => n + Number(c), 0),
     };
   } finally {
-    storePriority?.restore();
-    await rss.stop();
-    await workload.stop();
-    for (const service of services.reverse()) await service.stop();
-    // The run's slot would hold WAL back on the shared stack until the next run: drop it (main.js teardown-capture).
-    const teardown = startEntry('kafka-migrator teardown-capture', 'kafka-migrator', ['teardown-capture'], env({ TOPIC_PREFIX: topicPrefix }), noise, { ...spawnOptions, manifest: 'kafka-migrator-cdc.yaml' });
-    await runToExit(teardown);
-    await appPool.end();
-    await stores.pg.end();
-    await stores.clickhouse.close();
-    await stores.weaviate.close();
+    unregisterCleanup();
+    await cleanup();
   }
 }
 
