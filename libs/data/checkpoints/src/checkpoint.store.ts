@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '@mch/infra-postgres';
 import { DomainException, ErrorCode } from '@mch/util-errors';
 
 export type MigrationStatus = 'pending' | 'running' | 'paused' | 'completed' | 'failed';
@@ -128,17 +129,7 @@ export class CheckpointStore {
       ]);
     };
     if (options.client) return work(options.client);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    await inTransaction(this.pool, work);
   }
 
   async complete(name: string): Promise<void> {

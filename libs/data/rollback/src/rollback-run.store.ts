@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '@mch/infra-postgres';
 import type { RollbackAction, RollbackPlan } from './rollback.types';
 
 /**
@@ -49,18 +50,10 @@ const SCHEMA_SQL = [
 
 /** Creates the rollback tables when missing (idempotent; serialised by an advisory lock). */
 export async function ensureRollbackSchema(pool: Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('mch.rollback_runs.schema'))`);
     for (const sql of SCHEMA_SQL) await client.query(sql);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export interface RollbackRun {
@@ -139,18 +132,7 @@ export class RollbackRunStore {
     return rows.map((r) => ({ stepNo: r.step_no, action: r.action, doneAt: r.done_at }));
   }
 
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+  private transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
 }

@@ -4,3 +4,4 @@ export * from './postgres.module';
 export * from './postgres.tls';
 export * from './row-visibility.guard';
 export * from './transient-error';
+export * from './transaction';

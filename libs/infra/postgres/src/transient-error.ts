@@ -33,11 +33,13 @@ const TRANSIENT_MESSAGES = [
  * A wrong query, a constraint, a missing table or a permission is never transient.
  */
 export function isTransientPostgresError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
+  // Duck-typed, not `instanceof Error`: a socket error is made by Node's core, and where the code
+  // runs in another realm (a vm context, as under jest) it is not an instance of this realm's Error.
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
     if (code.startsWith('08') || TRANSIENT_SQLSTATES.has(code) || TRANSIENT_SOCKET_CODES.has(code))
       return true;
   }
-  return TRANSIENT_MESSAGES.some((pattern) => pattern.test(error.message));
+  return typeof message === 'string' && TRANSIENT_MESSAGES.some((pattern) => pattern.test(message));
 }

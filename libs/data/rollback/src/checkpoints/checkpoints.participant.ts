@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { MigratedEntity } from '@mch/contracts';
+import { inTransaction } from '@mch/infra-postgres';
 import { DomainException, ErrorCode } from '@mch/util-errors';
 import type { ParticipantPlan, RollbackParticipant } from '../rollback-participant';
 import { ROLLBACK_PHASES, type CheckpointRewindAction, type CheckpointValues, type RollbackAction, type RollbackRequest } from '../rollback.types';
@@ -135,9 +136,7 @@ export class CheckpointsRollback implements RollbackParticipant {
   async apply(rawAction: RollbackAction): Promise<void> {
     const action = rawAction as CheckpointRewindAction;
     if (action.kind !== 'checkpoints.rewind') throw new Error(`checkpoints rollback cannot apply '${action.kind}'`);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       if (action.after === null) {
         await client.query(`DELETE FROM data_migration_state WHERE migration_name = $1`, [action.migration]);
       } else {
@@ -163,13 +162,7 @@ export class CheckpointsRollback implements RollbackParticipant {
           await client.query(`INSERT INTO migration_checkpoints (migration_id, checkpoint_data) VALUES ($1, $2)`, [id, JSON.stringify(after.checkpoint)]);
         }
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async mark(): Promise<CheckpointsRestorePointState> {
