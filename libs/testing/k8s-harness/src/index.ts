@@ -2,7 +2,7 @@ export type * from './lib/k8s-types';
 export { renderOverlay, overlayOf, overlayFromObjects, podTemplateOf, RenderError, type RenderedOverlay } from './lib/rendered-overlay';
 export { parseDockerfile, DockerfileError, type ImageConfig, type ImageCopy } from './lib/dockerfile';
 export { imageLayout, appOfImage, ImageError, type ImageLayout } from './lib/image-layout';
-export { containerEnv, expandVars, fieldRefValue, serviceLinkEnv, CreateContainerConfigError, type PodIdentity, type EnvSources } from './lib/pod-env';
+export { containerEnv, expandVars, fieldRefValue, quantity, serviceLinkEnv, CreateContainerConfigError, type PodIdentity, type EnvSources } from './lib/pod-env';
 export { localStack, readStackEnv, pointAtStack, STORE_ENDPOINT_KEYS, type LocalStack, type StoreEndpointKey, type StackInstance } from './lib/local-stack';
 export { volumeFiles, materializeVolumes, remapMountedPaths, type VolumeFile, type VolumeSources, type MaterializedMount } from './lib/pod-volumes';
 export { planPod, containerArgv, podNameFor, type HarnessContext, type PodPlan, type PlanOptions } from './lib/pod-plan';

@@ -121,7 +121,7 @@ export function fieldRefValue(pod: PodIdentity, fieldPath: string): string {
 }
 
 /** Quantities as resourceFieldRef reports them: CPU rounded up to the divisor, memory in bytes / divisor. */
-function quantity(value: string | number): number {
+export function quantity(value: string | number): number {
   const text = String(value);
   const m = /^([0-9.]+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(text);
   if (!m) throw new Error(`cannot read quantity ${text}`);
