@@ -15,7 +15,7 @@ import { ENTITY_TOPICS } from '@mch/contracts';
 import { debeziumSnapshotSeconds } from './peers/debezium.peer';
 import { buildApps } from '../demo/build-apps';
 import { NoiseLog } from '../demo/service-process';
-import { shardedBackfillSeconds } from './sharded-backfill';
+import { shardedBackfill } from './sharded-backfill';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -180,13 +180,15 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
       await shardAdmin.connect();
       const noise = new NoiseLog();
       let twoShards: number;
+      let shardRss: number[];
       try {
         await buildApps(['kafka-migrator']);
-        twoShards = await shardedBackfillSeconds(shardAdmin, db.name, opportunities, 2, noise);
+        ({ seconds: twoShards, peakRssMiB: shardRss } = await shardedBackfill(shardAdmin, db.name, opportunities, 2, noise));
       } finally {
         await shardAdmin.disconnect();
       }
       if (noise.lines.length > 0) console.log(`kafka-migrator: ${noise.lines.length} warning/error lines from the shard processes (above)`);
+      const rssNote = `peak RSS ${shardRss.map((m) => m.toFixed(0)).join(' / ')} MiB, the Job's NODE_OPTIONS`;
       const rate = opportunities / seconds[shipped];
       return [
         {
@@ -223,7 +225,7 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
         },
         {
           case: 'kafka-migrator backfill',
-          measured: `${opportunities} opportunities, 2 shard processes of main.js (process start included)`,
+          measured: `${opportunities} opportunities, 2 shard processes of main.js (process start included; ${rssNote})`,
           rate: opportunities / twoShards,
           unit: 'rows/s',
           baseline: 'Debezium 3.6.1 snapshot, Connect 4.3 (JVM start included)',
@@ -231,7 +233,7 @@ export async function benchKafkaMigrator(kafka: Kafka, opportunities: number): P
         },
         {
           case: 'kafka-migrator backfill',
-          measured: `${opportunities} opportunities, 2 shard processes of main.js (process start included)`,
+          measured: `${opportunities} opportunities, 2 shard processes of main.js (process start included; ${rssNote})`,
           rate: opportunities / twoShards,
           unit: 'rows/s',
           baseline: `plan's loop, 1 awaited send/row (${sample} rows)`,

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { createMigratedDatabase } from '@mch/testing-stack';
 import { buildApps } from '../demo/build-apps';
 import { NoiseLog } from '../demo/service-process';
-import { shardedBackfillSeconds } from './sharded-backfill';
+import { shardedBackfill } from './sharded-backfill';
 import type { BenchResult } from './bench-report';
 
 const SHARDS = [1, 2, 4] as const;
@@ -23,9 +23,11 @@ export async function benchShards(kafka: Kafka, opportunities: number): Promise<
     await buildApps(['kafka-migrator']);
     const rates = new Map<number, number>();
     for (const shards of SHARDS) {
-      const seconds = await shardedBackfillSeconds(admin, db.name, opportunities, shards, noise);
+      const { seconds, peakRssMiB } = await shardedBackfill(admin, db.name, opportunities, shards, noise);
       rates.set(shards, opportunities / seconds);
-      console.log(`shards: ${shards} shard(s) backfilled ${opportunities} opportunities in ${seconds.toFixed(1)} s (process start included)`);
+      console.log(
+        `shards: ${shards} shard(s) backfilled ${opportunities} opportunities in ${seconds.toFixed(1)} s (process start included); peak RSS ${peakRssMiB.map((m) => m.toFixed(0)).join(' / ')} MiB`,
+      );
     }
     if (noise.lines.length > 0) console.log(`shards: ${noise.lines.length} warning/error lines (above)`);
     const one = rates.get(1) ?? 0;
