@@ -6,7 +6,7 @@ import { createPostgresPool, isTransientPostgresError } from '@mch/infra-postgre
 import { loadConfig, postgresEnvSchema } from '@mch/util-config';
 import { createLogger } from '@mch/util-logger';
 import { retryTransient } from './backfill/transient-retry';
-import { ENTITY_SOURCES, sourceColumns } from './mapping/entity-sources';
+import { ENTITY_SOURCES, sourceColumns, sourceSelectList } from './mapping/entity-sources';
 import { mapRow, type RawRow } from './mapping/row-mapper';
 import { chunkSql, readChunk } from './backfill/chunk.reader';
 import { shardRange } from './backfill/key-range';
@@ -101,6 +101,41 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     expect(text).not.toMatch(/Sort/);
   });
 
+  it("reads only the SAM.gov record's keys the derived fields use, and maps every shape of it to the event of the whole row", async () => {
+    // Every shape a jsonb column can hold, on real rows, in a transaction that is rolled back.
+    const shapes = [
+      `{"type": "Solicitation", "baseType": "Presolicitation", "noticeId": "n1", "award": {"amount": 12345678901234567890.10}}`,
+      `{"type": "Award Notice"}`,
+      `{}`,
+      `{"type": "", "baseType": null}`,
+      `{"type": 7, "baseType": {"type": "nested"}}`,
+      `["type", "baseType"]`,
+      `"Solicitation"`,
+      `null`,
+      null,
+      `{"type": "Sources Sought", "baseType": "Sources Sought", "pointOfContact": [{"fullName": "O'Brien"}]}`,
+    ];
+    const source = ENTITY_SOURCES.opportunity;
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const ids = (await client.query<{ id: string }>(`SELECT id::text AS id FROM opportunities ORDER BY id LIMIT ${shapes.length}`)).rows.map((r) => r.id);
+      for (const [i, shape] of shapes.entries()) await client.query('UPDATE opportunities SET sam_raw_data = $2::jsonb WHERE id = $1', [ids[i], shape]);
+      const range = shardRange(0, 1);
+      const projected = (await client.query<RawRow>(chunkSql(source), [range.lower, range.upper, null, shapes.length, null])).rows;
+      const whole = Object.keys(sourceColumns(source)).map((c) => `"${c}"::text AS "${c}"`).join(', ');
+      const full = new Map((await client.query<RawRow>(`SELECT ${whole} FROM opportunities WHERE id = ANY($1::uuid[])`, [ids])).rows.map((r) => [String(r.id), r]));
+      expect(projected.map((r) => r.id)).toEqual(ids);
+      for (const row of projected) expect(mapRow(source, row)).toEqual(mapRow(source, full.get(String(row.id))!));
+      // What is read of the first: the two keys, not the record.
+      expect(JSON.parse(projected[0].sam_raw_data!)).toEqual({ type: 'Solicitation', baseType: 'Presolicitation' });
+      expect(projected.map((r) => mapRow(source, r).noticeType)).toEqual(['Solicitation', 'Award Notice', null, null, null, null, null, null, null, 'Sources Sought']);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+
   it("times the operator's probe query read-only: a probe that would write fails, writes nothing, and leaves the pool usable", async () => {
     const listing = sqlProbe(db.pool, "SELECT id, title FROM opportunities WHERE status = 'active' ORDER BY response_deadline LIMIT 20");
     expect(await listing()).toBeGreaterThan(0);
@@ -140,7 +175,7 @@ describe('PostgreSQL -> Kafka backfill (real PostgreSQL and Kafka)', () => {
     });
     expect(summary).toMatchObject({ status: 'completed', published: 1_500, failed: 0 });
     // Each chunk's rows and text, read back by its key range as the reader reads them (text values).
-    const select = Object.keys(sourceColumns(ENTITY_SOURCES.opportunity)).map((c) => `"${c}"::text AS "${c}"`).join(', ');
+    const select = sourceSelectList(ENTITY_SOURCES.opportunity);
     const chunks: { rows: number; bytes: number }[] = [];
     let after = '00000000-0000-0000-0000-000000000000';
     for (const last of lastKeys) {

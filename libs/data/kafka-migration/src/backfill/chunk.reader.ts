@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { formatSourcePosition } from '@mch/contracts';
-import { sourceColumns, type EntitySource } from '../mapping/entity-sources';
+import { quoteIdent, sourceSelectList, type EntitySource } from '../mapping/entity-sources';
 import type { RawRow } from '../mapping/row-mapper';
 import type { KeyRange } from './key-range';
 
@@ -12,17 +12,13 @@ export interface Chunk {
   position: string;
 }
 
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 /**
  * The chunk query ($1 lower bound, $2 upper bound or null, $3 last key read or null, $4 limit, $5
  * last key of a replayed chunk or null). ORDER BY names the table's column: the bare name would
  * mean the `id::text` output column and sort the whole rest of the table for every chunk.
  */
 export function chunkSql(source: EntitySource): string {
-  const select = Object.keys(sourceColumns(source))
-    .map((c) => `${quoteIdent(c)}::text AS ${quoteIdent(c)}`)
-    .join(', ');
+  const select = sourceSelectList(source);
   const table = quoteIdent(source.table);
   return `SELECT ${select} FROM ${table}
         WHERE id >= $1::uuid AND ($2::uuid IS NULL OR id < $2::uuid) AND ($3::uuid IS NULL OR id > $3::uuid)

@@ -18,12 +18,22 @@ export interface EntitySource {
   table: string;
   fields: Record<string, ColumnField>;
   inputs?: Record<string, PgType>;
+  /**
+   * The top-level keys of a jsonb input that `derived` reads, when that is all it reads. A query
+   * of the source then selects only those keys (sourceSelectList), not the whole document:
+   * SAM.gov's record is about a third of an opportunity row's text, read, sent, parsed and
+   * collected for every row to yield two strings.
+   */
+  inputKeys?: Record<string, readonly string[]>;
   derived?: Record<string, (columns: Record<string, unknown>) => unknown>;
 }
 
 const f = (column: string, type: PgType = 'text'): ColumnField => ({ column, type });
 
-function samField(name: 'type' | 'baseType') {
+/** The keys of SAM.gov's record that samField reads (opportunity's inputKeys). */
+const SAM_FIELDS = ['type', 'baseType'] as const;
+
+function samField(name: (typeof SAM_FIELDS)[number]) {
   return (columns: Record<string, unknown>) => {
     const raw = columns.sam_raw_data;
     const value = raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[name] : undefined;
@@ -79,6 +89,7 @@ export const ENTITY_SOURCES: Record<MigratedEntity, EntitySource> = {
     },
     // The monolith has no notice_type column: SAM.gov's record carries it.
     inputs: { sam_raw_data: 'jsonb' },
+    inputKeys: { sam_raw_data: SAM_FIELDS },
     derived: { noticeType: samField('type'), baseType: samField('baseType') },
   },
   proposal: {
@@ -162,4 +173,25 @@ export function sourceColumns(source: EntitySource): Record<string, PgType> {
   const columns: Record<string, PgType> = {};
   for (const field of Object.values(source.fields)) columns[field.column] = field.type;
   return { ...columns, ...(source.inputs ?? {}) };
+}
+
+export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * The select list of a query reading a source: every column as its text output (what pgoutput
+ * sends too), except that a jsonb input with inputKeys comes as an object of just those keys when
+ * it is an object (a key it lacks comes as null, which derived reads as it reads a missing key),
+ * and as it is otherwise. The mapped event is the same as from the whole row.
+ */
+export function sourceSelectList(source: EntitySource): string {
+  return Object.keys(sourceColumns(source))
+    .map((c) => {
+      const keys = source.inputKeys?.[c];
+      const column = quoteIdent(c);
+      if (!keys) return `${column}::text AS ${column}`;
+      const picked = keys.map((k) => `${quoteLiteral(k)}, ${column} -> ${quoteLiteral(k)}`).join(', ');
+      return `(CASE WHEN jsonb_typeof(${column}) = 'object' THEN jsonb_build_object(${picked}) ELSE ${column} END)::text AS ${column}`;
+    })
+    .join(', ');
 }

@@ -5,7 +5,7 @@ import { assertReadsEveryRow } from '@mch/infra-postgres';
 import { DomainException, ErrorCode } from '@mch/util-errors';
 import type { Logger } from '@mch/util-logger';
 import type { LogicalChangeCapture } from '../capture/logical.capture';
-import { sourceColumns, ENTITY_SOURCES, type EntitySource } from '../mapping/entity-sources';
+import { quoteIdent, sourceSelectList, ENTITY_SOURCES, type EntitySource } from '../mapping/entity-sources';
 import type { RawRow } from '../mapping/row-mapper';
 import type { ChangeRecord, MigrationRunInfo } from '../publish/change-record';
 import type { KafkaPublisher } from '../publish/kafka.publisher';
@@ -59,12 +59,8 @@ export interface ResnapshotSummary {
   seconds: number;
 }
 
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 function chunkQuery(source: EntitySource): string {
-  const select = Object.keys(sourceColumns(source))
-    .map((c) => `${quoteIdent(c)}::text AS ${quoteIdent(c)}`)
-    .join(', ');
+  const select = sourceSelectList(source);
   const table = quoteIdent(source.table);
   return `SELECT ${select} FROM ${table} WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY ${table}.id LIMIT $2`;
 }

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { ENTITY_EVENTS, formatSourcePosition, type MigratedEntity } from '@mch/contracts';
 import type { CheckpointStore } from '@mch/data-checkpoints';
-import { ENTITY_SOURCES, mapRow, migrationEventId, sourceColumns, type CaptureMode } from '@mch/data-kafka-migration';
+import { ENTITY_SOURCES, mapRow, migrationEventId, sourceColumns, sourceSelectList, type CaptureMode } from '@mch/data-kafka-migration';
 import { assertReadsEveryRow } from '@mch/infra-postgres';
 import { isDomainException } from '@mch/util-errors';
 import type { Logger } from '@mch/util-logger';
@@ -63,7 +63,7 @@ async function readChunk(pool: Pool, entity: MigratedEntity, after: string | nul
   if (after !== null && !UUID.test(after)) throw new Error(`checkpoint id '${after}' is not a UUID`);
   // COPY takes no bind parameters; both interpolated values are checked above (UUID, integer).
   // ORDER BY names the table's column: bare `id` is the id::text output column, sorted in full.
-  const sql = `COPY (SELECT ${columns.map((c) => `${quote(c)}::text`).join(', ')} FROM ${quote(source.table)}
+  const sql = `COPY (SELECT ${sourceSelectList(source)} FROM ${quote(source.table)}
     ${after === null ? '' : `WHERE id > '${after}'::uuid`} ORDER BY ${quote(source.table)}.id LIMIT ${Math.trunc(limit)} FOR SHARE) TO STDOUT`;
   const client = await pool.connect();
   try {
