@@ -1,14 +1,18 @@
-// V8's heap limit is the old generation (--max-old-space-size) plus the young generation, which
-// Node 24 sizes on its own: up to 3 x 64 MB whatever the old space is set to. A pod whose heap
-// limit is above its memory limit is killed by the kernel (OOMKilled) before V8 collects harder.
-// So every Node container's NODE_OPTIONS is run through the Node of the image (same major), and
-// the heap limit it reports must leave room for what lives outside the heap (code, Buffers,
-// sockets) under the container's memory limit.
+// V8's heap limit is the old generation (--max-old-space-size, each container's NODE_OPTIONS) plus
+// the young generation (3 x --max-semi-space-size, the image's ENTRYPOINT; a flag on the command
+// line wins over the same flag in NODE_OPTIONS). Without a semi-space flag Node 24 sizes the young
+// generation on its own, up to 3 x 64 MB whatever the old space. A pod whose heap limit is above
+// its memory limit is killed by the kernel (OOMKilled) before V8 collects harder. So each Node
+// container is started as its image starts it (ENTRYPOINT or command, then NODE_OPTIONS) on the
+// Node of the image's major version, and the heap limit it reports must leave room for what lives
+// outside the heap (code, Buffers, sockets) under the container's memory limit.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  appOfImage,
   overlayFromObjects,
+  parseDockerfile,
   podTemplateOf,
   quantity,
   renderOverlay,
@@ -27,8 +31,24 @@ const WORKLOAD_KINDS = new Set(['Job', 'Deployment', 'Rollout']);
 interface NodeContainer {
   workload: string;
   container: string;
+  /** Node's own flags in the container's command line (the image's ENTRYPOINT unless `command` replaces it). */
+  nodeFlags: string[];
   nodeOptions: string;
   memoryLimit: number;
+}
+
+const DOCKERFILE = readFileSync(path.join(WORKSPACE_ROOT, 'Dockerfile'), 'utf8');
+
+/** The flags between `node` and the script in the command line the container runs. */
+function nodeFlagsOf(container: Container): string[] {
+  const argv = container.command ?? parseDockerfile(DOCKERFILE, { APP: appOfImage(container.image) }).entrypoint;
+  if (argv[0] !== 'node') throw new Error(`${container.name}: runs ${argv[0]}, not node`);
+  const flags: string[] = [];
+  for (const arg of argv.slice(1)) {
+    if (!arg.startsWith('--')) break;
+    flags.push(arg);
+  }
+  return flags;
 }
 
 /** The pod templates the overlay runs: workloads' and the Argo AnalysisTemplates' metric Jobs. */
@@ -60,29 +80,30 @@ function nodeContainers(overlay: RenderedOverlay): NodeContainer[] {
       if (nodeOptions === undefined) continue;
       const limit = c.resources?.limits?.memory;
       if (limit === undefined) throw new Error(`${owner} ${c.name} sets NODE_OPTIONS but no memory limit`);
-      found.push({ workload: owner, container: c.name, nodeOptions, memoryLimit: quantity(limit) });
+      found.push({ workload: owner, container: c.name, nodeFlags: nodeFlagsOf(c), nodeOptions, memoryLimit: quantity(limit) });
     }
   }
   return found;
 }
 
-/** The heap limit V8 reports under these NODE_OPTIONS, in bytes (a real Node process). */
-function heapLimit(nodeOptions: string): number {
-  const run = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(require("v8").getHeapStatistics().heap_size_limit))'], {
+/** The heap limit V8 reports with these flags and NODE_OPTIONS, in bytes (a real Node process). */
+function heapLimit(nodeFlags: string[], nodeOptions: string): number {
+  const run = spawnSync(process.execPath, [...nodeFlags, '-e', 'process.stdout.write(String(require("v8").getHeapStatistics().heap_size_limit))'], {
     env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions },
     encoding: 'utf8',
   });
-  if (run.status !== 0) throw new Error(`node with NODE_OPTIONS='${nodeOptions}' failed: ${run.stderr}`);
+  if (run.status !== 0) throw new Error(`node ${nodeFlags.join(' ')} with NODE_OPTIONS='${nodeOptions}' failed: ${run.stderr}`);
   return Number(run.stdout);
 }
 
+const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+
 /** The containers whose heap limit is above HEAP_SHARE of their memory limit, described. */
 function overLimit(containers: NodeContainer[]): string[] {
-  const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
   return containers.flatMap((c) => {
-    const heap = heapLimit(c.nodeOptions);
+    const heap = heapLimit(c.nodeFlags, c.nodeOptions);
     return heap > HEAP_SHARE * c.memoryLimit
-      ? [`${c.workload} ${c.container}: NODE_OPTIONS '${c.nodeOptions}' gives a heap limit of ${mib(heap)}, over ${HEAP_SHARE * 100} % of its ${mib(c.memoryLimit)} memory limit`]
+      ? [`${c.workload} ${c.container}: node ${c.nodeFlags.join(' ')} with NODE_OPTIONS '${c.nodeOptions}' has a heap limit of ${mib(heap)}, over ${HEAP_SHARE * 100} % of its ${mib(c.memoryLimit)} memory limit`]
       : [];
   });
 }
@@ -109,15 +130,23 @@ describe("each Node container's heap limit fits its memory limit", () => {
       expect(overLimit(containers)).toEqual([]);
     });
 
-    it('catches a heap cap that leaves the young generation to Node (the manifests before this check)', () => {
+    it('catches an old-space cap raised without the memory limit', () => {
       const objects = structuredClone(overlay.objects) as K8sObject[];
       const mutated = overlayFromObjects(`${overlayPath} (mutated)`, objects);
       const job = mutated.find('Job', 'kafka-migrator-backfill');
       expect(job).toBeDefined();
       const env = podTemplateOf(mutated, job!).spec.containers[0].env!;
-      env.find((e) => e.name === 'NODE_OPTIONS')!.value = '--max-old-space-size=384';
+      env.find((e) => e.name === 'NODE_OPTIONS')!.value = '--max-old-space-size=480';
       const found = overLimit(nodeContainers(mutated)).filter((line) => line.startsWith('Job/kafka-migrator-backfill'));
-      expect(found).toEqual([expect.stringMatching(/heap limit of 576 MiB, over 85 % of its 512 MiB memory limit/)]);
+      expect(found).toEqual([expect.stringMatching(/heap limit of 504 MiB, over 85 % of its 512 MiB memory limit/)]);
+    });
+
+    it("needs the image's --max-semi-space-size: without it the backfill's cap would not fit", () => {
+      const backfill = nodeContainers(overlay).find((c) => c.workload === 'Job/kafka-migrator-backfill');
+      expect(backfill?.nodeFlags).toContain('--max-semi-space-size=8');
+      const withoutSemiSpaceFlag = heapLimit([], backfill!.nodeOptions);
+      expect(withoutSemiSpaceFlag).toBeGreaterThan(HEAP_SHARE * backfill!.memoryLimit);
+      expect(heapLimit(backfill!.nodeFlags, backfill!.nodeOptions)).toBeLessThan(withoutSemiSpaceFlag);
     });
   });
 });
