@@ -87,9 +87,8 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # (register.js drops the same warning outside the image; services also route it to debug).
 # The HEALTHCHECK above only applies under Docker (Kubernetes uses the manifests' probes); the
 # one-shot modes serve no HTTP and are not run with it.
-# --max-semi-space-size=8: V8 sizes the young generation from the machine's memory, not the pod's,
-# and grows it up to three 32+ MiB semi-spaces under these apps' allocation rate; capped at 8 MiB,
-# the whole migration at 20,000 opportunities peaked 130-170 MiB lower per process (indexer 586 ->
-# 468 MiB, backfill shards 470 -> 300 MiB) with the same rates (docs/benchmarks.md, e2e).
+# No heap flags here: each manifest's NODE_OPTIONS sets both generations with its memory limit
+# (--max-old-space-size and --max-semi-space-size; a flag on this command line would win over
+# NODE_OPTIONS, so the backfill Job could not take a larger young generation). See k8s/README.md.
 # No CMD: setting ENTRYPOINT resets the base image's, so no argument means the service.
-ENTRYPOINT ["node", "--disable-warning=TimeoutNegativeWarning", "--max-semi-space-size=8", "/workspace/app/main.js"]
+ENTRYPOINT ["node", "--disable-warning=TimeoutNegativeWarning", "/workspace/app/main.js"]

@@ -7,7 +7,9 @@ import { manifestNodeOptions } from './manifest-node-options';
 const ROOT = path.resolve(__dirname, '../..');
 
 /** The Dockerfile's ENTRYPOINT flags: the built entry point runs exactly as in its container. */
-const NODE_FLAGS = ['--disable-warning=TimeoutNegativeWarning', '--max-semi-space-size=8'];
+const NODE_FLAGS = ['--disable-warning=TimeoutNegativeWarning'];
+/** The young generation of a process whose manifest is not named (a one-shot command), as the pods' default. */
+const DEFAULT_NODE_OPTIONS = '--max-semi-space-size=8';
 
 /**
  * Every warn/error line any process of the run printed, shown as it happens: a clean run prints
@@ -61,8 +63,9 @@ export function startEntry(
   options: { nice?: number; manifest?: string } = {},
 ): EntryProcess {
   const node = [process.execPath, ...NODE_FLAGS, `dist/apps/${app}/main.js`, ...args];
-  // The pod's NODE_OPTIONS (its heap cap) after any the caller set: the later flag wins.
-  if (options.manifest) env = { ...env, NODE_OPTIONS: [env.NODE_OPTIONS, manifestNodeOptions(options.manifest)].filter(Boolean).join(' ') };
+  // The pod's NODE_OPTIONS (its heap flags) after any the caller set: the later flag wins.
+  const heap = options.manifest ? manifestNodeOptions(options.manifest) : DEFAULT_NODE_OPTIONS;
+  env = { ...env, NODE_OPTIONS: [env.NODE_OPTIONS, heap].filter(Boolean).join(' ') };
   // Through nice(1) when asked: it execs node, so the pid stays the app's and every thread inherits
   // the value; in a session of its own (detached), whose autogroup gets the same nice (cpu-priority.ts).
   const [command, ...argv] = options.nice === undefined ? node : ['nice', '-n', String(options.nice), ...node];
