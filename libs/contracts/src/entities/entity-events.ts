@@ -33,7 +33,7 @@ function events(aggregateType: string, data: z.ZodObject) {
   return {
     aggregateType,
     data,
-    dataCheck: dataCheckOf(data),
+    dataCheck: compileSchemaCheck(data),
     eventTypes: {
       snapshot: `${aggregateType}Migrated`,
       insert: `${aggregateType}Created`,
@@ -54,17 +54,4 @@ export function formatSourcePosition(kind: 'lsn' | 'seq', value: bigint): string
 
 export function compareSourcePositions(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * The compiled check, or zod's own verdict for a schema kind the compiler does not handle: a new
- * contract field then costs speed, not validation (schema-check.spec.ts compiles every entity's
- * schema and fails first).
- */
-function dataCheckOf(data: z.ZodObject): SchemaCheck {
-  try {
-    return compileSchemaCheck(data);
-  } catch {
-    return (value) => data.safeParse(value).success;
-  }
 }
