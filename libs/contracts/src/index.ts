@@ -2,7 +2,6 @@ export * from './topics';
 export * from './envelope/event-envelope';
 export * from './entities/entity-data.schemas';
 export * from './entities/entity-events';
-export * from './entities/schema-check';
 export * from './ids/uuid-v5';
 export * from './ids/migration-run';
 export * from './dead-letters/dead-letter';

@@ -7,20 +7,13 @@ import {
   proposalDataSchema,
   usageRecordDataSchema,
 } from './entity-data.schemas';
-import { compileSchemaCheck, type SchemaCheck } from './schema-check';
 
 export type ChangeOperation = 'snapshot' | 'insert' | 'update' | 'delete';
 
 /** Aggregate type and event type names per entity; snapshot events keep the monolith team's name. */
 export const ENTITY_EVENTS: Record<
   MigratedEntity,
-  {
-    aggregateType: string;
-    eventTypes: Record<ChangeOperation, string>;
-    data: z.ZodObject;
-    /** `data.safeParse(x).success` without building a result: for the per-row hot path. */
-    dataCheck: SchemaCheck;
-  }
+  { aggregateType: string; eventTypes: Record<ChangeOperation, string>; data: z.ZodObject }
 > = {
   opportunity: events('Opportunity', opportunityDataSchema),
   proposal: events('Proposal', proposalDataSchema),
@@ -33,7 +26,6 @@ function events(aggregateType: string, data: z.ZodObject) {
   return {
     aggregateType,
     data,
-    dataCheck: compileSchemaCheck(data),
     eventTypes: {
       snapshot: `${aggregateType}Migrated`,
       insert: `${aggregateType}Created`,

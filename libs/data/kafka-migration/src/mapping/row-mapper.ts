@@ -48,10 +48,7 @@ export function mapRow(source: EntitySource, raw: RawRow): Record<string, unknow
   const data: Record<string, unknown> = {};
   for (const [field, column] of plan.fields) data[field] = columns[column];
   for (const [field, derive] of plan.derived) data[field] = derive(columns);
-  const events = ENTITY_EVENTS[source.entity];
-  // The compiled check answers for the valid rows; zod is asked only to name a broken row's field.
-  if (events.dataCheck(data)) return data;
-  const checked = events.data.safeParse(data);
+  const checked = ENTITY_EVENTS[source.entity].data.safeParse(data);
   if (!checked.success) {
     const issue = checked.error.issues[0];
     const field = issue.path.join('.');
