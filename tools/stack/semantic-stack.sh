@@ -7,7 +7,7 @@
 #   tools/stack/semantic-stack.sh up|down|status|env
 #
 # Directory: $MCH_SEMANTIC_STACK_DIR (default <repo>/.stack-semantic). Ports (overridable):
-# inference 18090, Weaviate REST 18182, gRPC 50653, gossip/data 17976/17977, raft 18330/18331.
+# inference 18090, Weaviate REST 18182, gRPC 20653, gossip/data 17976/17977, raft 18330/18331.
 # `env` prints a file to source: WEAVIATE_HOST/HTTP_PORT/GRPC_PORT/API_KEY, INFERENCE_URL.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
